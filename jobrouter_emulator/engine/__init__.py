@@ -1,0 +1,1 @@
+"""The routing engine: Job Router's state and behaviour, with no HTTP in it."""

@@ -1,0 +1,62 @@
+"""Errors the engine raises; the HTTP adapter turns each into the service's error body and status."""
+from __future__ import annotations
+
+from typing import Optional
+
+
+class RouterError(Exception):
+    """A request the service refuses. ``status`` and ``code`` are what the live service answers."""
+
+    status = 500
+    code = "InternalError"
+
+    def __init__(self, message: str, *, target: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.target = target
+
+    def to_body(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.target is not None:
+            error["target"] = self.target
+        return {"communicationError": error}
+
+
+class BadRequest(RouterError):
+    status = 400
+    code = "BadRequest"
+
+
+class Unauthorized(RouterError):
+    status = 401
+    code = "Unauthorized"
+
+
+class NotFound(RouterError):
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(RouterError):
+    status = 409
+    code = "Conflict"
+
+
+class PreconditionFailed(RouterError):
+    status = 412
+    code = "PreconditionFailed"
+
+
+class PayloadTooLarge(RouterError):
+    status = 413
+    code = "RequestEntityTooLarge"
+
+
+class UnsupportedMediaType(RouterError):
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+class NotImplementedByEmulator(RouterError):
+    status = 501
+    code = "NotImplemented"

@@ -1,0 +1,42 @@
+"""The in-memory store (``--in-memory``): same contract as SQLite, gone when the process ends."""
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from typing import Any, Dict, List
+
+from .base import Batch, Snapshot, StoredEvent
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._documents: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self._events: List[StoredEvent] = []
+        self._lock = threading.Lock()
+
+    def load(self) -> Snapshot:
+        with self._lock:
+            return Snapshot(copy.deepcopy(self._documents), len(self._events))
+
+    def commit(self, batch: Batch) -> List[StoredEvent]:
+        # Serialise on the way in, as SQLite would: a document that is not JSON fails here, not later.
+        puts = [(c, k, json.loads(json.dumps(d))) for c, k, d in batch.puts]
+        with self._lock:
+            for collection, key, document in puts:
+                self._documents.setdefault(collection, {})[key] = document
+            for collection, key in batch.deletes:
+                self._documents.get(collection, {}).pop(key, None)
+            stored = []
+            for event in batch.events:
+                item = StoredEvent(len(self._events) + 1, event)
+                self._events.append(item)
+                stored.append(item)
+            return stored
+
+    def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
+        with self._lock:
+            return self._events[sequence : sequence + limit]
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up a virtual environment in .venv (if missing), installs the project with its test extras,
+# then runs every check CI runs: generated-code freshness, ruff, mypy and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+if [ -f swagger/generate.py ]; then .venv/bin/python swagger/generate.py --check; fi
+.venv/bin/python -m ruff check azure jobrouter_emulator swagger samples tests benchmarks
+.venv/bin/python -m mypy azure jobrouter_emulator
+.venv/bin/python -m pytest "$@"
