@@ -7,6 +7,9 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 if [ -f swagger/generate.py ]; then .venv/bin/python swagger/generate.py --check; fi
-.venv/bin/python -m ruff check azure jobrouter_emulator swagger samples tests benchmarks
+# Lint every top-level source folder the project has (samples/benchmarks may be added later).
+lint_dirs=()
+for d in azure jobrouter_emulator swagger samples tests benchmarks; do [ -d "$d" ] && lint_dirs+=("$d"); done
+.venv/bin/python -m ruff check "${lint_dirs[@]}"
 .venv/bin/python -m mypy azure jobrouter_emulator
 .venv/bin/python -m pytest "$@"
