@@ -1,0 +1,345 @@
+"""The base of every model: a typed view over the REST JSON document.
+
+The JSON dict received from (or sent to) the service is the source of truth. Each generated model class declares
+its fields as :class:`RestField` descriptors (python name -> REST name + a small type code). Reading an attribute
+converts the raw JSON value once (datetimes, nested models, lists and dicts of models) and caches the result, so
+repeated reads cost a dict lookup; writing an attribute stores the JSON form. Models are also mutable mappings over
+their REST names, as 1.0.0 models are.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, MutableMapping
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+
+__all__ = ["Model", "RestField", "deserialize", "serialize", "parse_datetime", "format_datetime"]
+
+T = TypeVar("T", bound="Model")
+
+_REGISTRY: Dict[str, Type[Model]] = {}
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse the service's ISO 8601 timestamps, including 7-digit fractions ("...07.4617366+00:00") and "Z"."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(r"\1", text)
+    # Python 3.9/3.10 fromisoformat wants exactly 3 or 6 fraction digits.
+    match = re.search(r"\.(\d{1,5})(?=[+-]|$)", text)
+    if match:
+        text = text[: match.start(1)] + match.group(1).ljust(6, "0") + text[match.end(1) :]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_datetime(value: datetime) -> str:
+    """Serialize as ISO 8601 in UTC with a "Z" suffix; naive datetimes are taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _kind_key(kind: str) -> str:
+    # "longest-idle", "longestIdle" and "LongestIdle" name the same kind.
+    return kind.replace("-", "").replace("_", "").lower()
+
+
+class _Codec:
+    """Converts one field between its JSON form and its Python form."""
+
+    __slots__ = ("decode", "encode", "is_identity")
+
+    def __init__(self, decode: Callable[[Any], Any], encode: Callable[[Any], Any], is_identity: bool = False) -> None:
+        self.decode = decode
+        self.encode = encode
+        self.is_identity = is_identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _decode_datetime(value: Any) -> Any:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def _encode_datetime(value: Any) -> Any:
+    return format_datetime(value) if isinstance(value, datetime) else value
+
+
+_CODECS: Dict[str, _Codec] = {}
+
+
+def _codec(type_code: str) -> _Codec:
+    """Build (once per type code) the codec for "raw", "datetime", "Model", "list[...]" or "dict[...]"."""
+    known = _CODECS.get(type_code)
+    if known is not None:
+        return known
+    if type_code == "raw":
+        made = _Codec(_identity, serialize, is_identity=True)
+    elif type_code == "datetime":
+        made = _Codec(_decode_datetime, _encode_datetime)
+    elif type_code.startswith("list[") and type_code.endswith("]"):
+        inner = _codec(type_code[5:-1])
+        made = _Codec(_identity, serialize, is_identity=True) if inner.is_identity else _list_codec(inner)
+    elif type_code.startswith("dict[") and type_code.endswith("]"):
+        inner = _codec(type_code[5:-1])
+        made = _Codec(_identity, serialize, is_identity=True) if inner.is_identity else _dict_codec(inner)
+    else:
+        made = _model_codec(type_code)
+    _CODECS[type_code] = made
+    return made
+
+
+def _list_codec(inner: _Codec) -> _Codec:
+    def decode(value: Any) -> Any:
+        return [inner.decode(x) for x in value] if isinstance(value, list) else value
+
+    def encode(value: Any) -> Any:
+        return [inner.encode(x) for x in value] if isinstance(value, (list, tuple)) else value
+
+    return _Codec(decode, encode)
+
+
+def _dict_codec(inner: _Codec) -> _Codec:
+    def decode(value: Any) -> Any:
+        return {k: inner.decode(x) for k, x in value.items()} if isinstance(value, dict) else value
+
+    def encode(value: Any) -> Any:
+        return {k: inner.encode(x) for k, x in value.items()} if isinstance(value, Mapping) else value
+
+    return _Codec(decode, encode)
+
+
+def _model_codec(name: str) -> _Codec:
+    def decode(value: Any) -> Any:
+        return _decode_model(name, value)
+
+    return _Codec(decode, serialize)
+
+
+def _decode_model(name: str, value: Any) -> Any:
+    if isinstance(value, Mapping) and not isinstance(value, Model):
+        return deserialize(_REGISTRY[name], value)
+    return value
+
+
+class RestField:
+    """A model attribute stored in the JSON document under ``rest_name``."""
+
+    __slots__ = ("name", "rest_name", "type_code", "read_only", "_codec")
+
+    def __init__(self, rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> None:
+        self.name = ""
+        self.rest_name = rest_name
+        self.type_code = type_code
+        self.read_only = read_only
+        self._codec: Optional[_Codec] = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @property
+    def codec(self) -> _Codec:
+        if self._codec is None:
+            self._codec = _codec(self.type_code)
+        return self._codec
+
+    def __get__(self, instance: Optional[Model], owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        cache = instance._cache
+        rest = self.rest_name
+        if rest in cache:
+            return cache[rest]
+        raw = instance._data.get(rest)
+        value = None if raw is None else self.codec.decode(raw)
+        cache[rest] = value
+        return value
+
+    def __set__(self, instance: Model, value: Any) -> None:
+        instance._cache[self.rest_name] = value
+        if value is None:
+            instance._data.pop(self.rest_name, None)
+        else:
+            instance._data[self.rest_name] = self.codec.encode(value)
+
+
+class Model(MutableMapping):  # type: ignore[type-arg]
+    """Base of the generated models.
+
+    ``Model(**kwargs)`` takes python attribute names; ``Model(mapping)`` takes a JSON document with REST names.
+    """
+
+    _fields: ClassVar[Dict[str, RestField]] = {}  # python name -> field
+    _rest_fields: ClassVar[Dict[str, RestField]] = {}  # REST name -> field
+    _discriminator: ClassVar[Optional[str]] = None  # REST name of the discriminator, on a polymorphic base
+    _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind
+    _subtypes: ClassVar[Dict[str, Type[Model]]] = {}  # normalized kind -> subclass, on a polymorphic base
+
+    __slots__ = ("_data", "_cache")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: Dict[str, RestField] = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if isinstance(attr, RestField):
+                    fields[name] = attr
+        cls._fields = fields
+        cls._rest_fields = {f.rest_name: f for f in fields.values()}
+        if "_subtypes" not in vars(cls) and cls._discriminator and "_discriminator" in vars(cls):
+            cls._subtypes = {}
+        if cls._discriminator_value is not None and "_discriminator_value" in vars(cls):
+            for base in cls.__mro__[1:]:
+                if issubclass(base, Model) and "_discriminator" in vars(base) and base._discriminator:
+                    base._subtypes[_kind_key(cls._discriminator_value)] = cls
+        _REGISTRY[cls.__name__] = cls
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cache: Dict[str, Any] = {}
+        if args:
+            if len(args) > 1 or not isinstance(args[0], Mapping):
+                raise TypeError(
+                    f"{type(self).__name__}() takes one JSON mapping with REST names, or keyword arguments "
+                    f"with python names; got {len(args)} positional argument(s)"
+                )
+            source = args[0]
+            self._data: Dict[str, Any] = (
+                source.as_dict() if isinstance(source, Model) else {k: serialize(v) for k, v in source.items()}
+            )
+        else:
+            self._data = {}
+        for name, value in kwargs.items():
+            field = self._fields.get(name)
+            if field is None:
+                allowed = ", ".join(sorted(self._fields))
+                raise TypeError(f"{type(self).__name__} has no field {name!r}; its fields are: {allowed}")
+            setattr(self, name, value)
+        disc = self._discriminator
+        if disc and self._discriminator_value is not None and disc not in self._data:
+            self._data[disc] = self._discriminator_value
+
+    # -- JSON view ------------------------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        """Write back cached Python values that may have been mutated in place (a list appended to, ...)."""
+        for rest, value in self._cache.items():
+            if not isinstance(value, (list, dict, Model)):
+                continue  # immutable values were written through when set; keep the received JSON text
+            field = self._rest_fields.get(rest)
+            if field is not None and not (field.codec.is_identity and value is self._data.get(rest)):
+                self._data[rest] = field.codec.encode(value)
+
+    def as_dict(self, *, exclude_readonly: bool = False) -> Dict[str, Any]:
+        """A plain JSON-ready copy with REST names."""
+        self._flush()
+        result = {k: serialize(v) for k, v in self._data.items()}
+        if exclude_readonly:
+            for field in self._fields.values():
+                if field.read_only:
+                    result.pop(field.rest_name, None)
+        return copy.deepcopy(result)
+
+    # -- MutableMapping over REST names ---------------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        self._flush()
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._cache.pop(key, None)
+        self._data[key] = serialize(value)
+
+    def __delitem__(self, key: str) -> None:
+        self._cache.pop(key, None)
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Model):
+            return self.as_dict() == other.as_dict()
+        if isinstance(other, Mapping):
+            return self.as_dict() == serialize(dict(other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.as_dict()!r})"
+
+    def __copy__(self: T) -> T:
+        return deserialize(type(self), self.as_dict())
+
+    def __deepcopy__(self: T, memo: Dict[int, Any]) -> T:
+        return deserialize(type(self), self.as_dict())
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (type(self).__name__, self.as_dict()))
+
+
+def _rebuild(class_name: str, data: Dict[str, Any]) -> Model:
+    return deserialize(_REGISTRY[class_name], data)
+
+
+def deserialize(model_type: Type[T], data: Any) -> T:
+    """Wrap parsed JSON in ``model_type``, picking the subclass named by the discriminator (camelCase or kebab-case).
+
+    The document is kept as it came, so a kind spelled "longest-idle" is sent back spelled that way.
+    """
+    if data is None:
+        return None  # type: ignore[return-value]
+    if isinstance(data, model_type):
+        return data
+    if not isinstance(data, Mapping):
+        raise TypeError(f"cannot read a {model_type.__name__} from {type(data).__name__}: a JSON object is needed")
+    cls: Type[Model] = model_type
+    if model_type._discriminator:
+        kind = data.get(model_type._discriminator)
+        if isinstance(kind, str):
+            cls = model_type._subtypes.get(_kind_key(kind), model_type)
+    obj = cls.__new__(cls)
+    obj._cache = {}
+    obj._data = data if isinstance(data, dict) else dict(data)
+    return obj  # type: ignore[return-value]
+
+
+def serialize(value: Any) -> Any:
+    """Turn models, enums, datetimes and containers of them into JSON-ready values (REST names)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, Model):
+        value._flush()
+        return {k: serialize(v) for k, v in value._data.items()}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, Mapping):
+        return {k: serialize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [serialize(v) for v in value]
+    return value
+
+
+def field_names(model_type: Type[Model]) -> List[str]:
+    """The python attribute names of a model class, in declaration order."""
+    return list(model_type._fields)

@@ -1,0 +1,1 @@
+"""Code generators driven by the specs in swagger/; see swagger/generate.py."""
