@@ -1,0 +1,87 @@
+"""The sync clients: JobRouterAdministrationClient (policies, queues) and JobRouterClient (workers, jobs, offers)."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from azure.core import PipelineClient
+from azure.core.paging import ItemPaged
+from azure.core.rest import HttpRequest, HttpResponse
+
+from . import _operation
+from ._generated.client_operations import JobRouterAdministrationClientOperations, JobRouterClientOperations
+from ._operation import Operation
+from ._pipeline import api_version_of, build_policies, check_endpoint, endpoint_and_credential
+
+
+class _SyncClientBase:
+    def __init__(self, endpoint: str, credential: Any, **kwargs: Any) -> None:
+        self._endpoint = check_endpoint(endpoint)
+        self._api_version = api_version_of(kwargs)
+        self._client: PipelineClient = PipelineClient(
+            base_url=self._endpoint, policies=build_policies(credential, is_async=False, **kwargs), **kwargs
+        )
+
+    @classmethod
+    def from_connection_string(cls, conn_str: str, **kwargs: Any) -> Any:
+        """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
+        endpoint, credential = endpoint_and_credential(conn_str)
+        return cls(endpoint, credential, **kwargs)
+
+    def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        request = _operation.build_request(operation, self._api_version, arguments, kwargs)
+        response = self.send_request(request, **kwargs)
+        return _operation.read_response(operation, response)
+
+    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> ItemPaged:
+        first = _operation.build_request(operation, self._api_version, arguments, kwargs)
+
+        def get_next(next_link: Any = None) -> HttpResponse:
+            request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
+            return self.send_request(request, **kwargs)
+
+        def extract_data(response: HttpResponse) -> Any:
+            return _operation.read_page(operation, response)
+
+        return ItemPaged(get_next, extract_data)
+
+    def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> HttpResponse:
+        """Send a raw request through the client's pipeline (authentication, retries, logging)."""
+        copied = _with_absolute_url(request, self._client)
+        return self._client.send_request(copied, stream=stream, **kwargs)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Any:
+        self._client.__enter__()
+        return self
+
+    def __exit__(self, *exc_details: Any) -> None:
+        self._client.__exit__(*exc_details)
+
+
+def _with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:
+    if request.url.startswith(("http://", "https://")):
+        return request
+    request.url = client.format_url(request.url)
+    return request
+
+
+class JobRouterAdministrationClient(_SyncClientBase, JobRouterAdministrationClientOperations):
+    """Manages distribution policies, queues, classification policies and exception policies.
+
+    :param str endpoint: The resource's endpoint, e.g. ``https://<resource>.communication.azure.com``
+        (``http://127.0.0.1:8089`` reaches a local emulator).
+    :param credential: An ``AzureKeyCredential`` with the access key, or a ``TokenCredential``.
+    :keyword str api_version: The REST api-version; default ``2023-11-01``.
+    """
+
+
+class JobRouterClient(_SyncClientBase, JobRouterClientOperations):
+    """Manages workers and jobs, and acts on offers and assignments.
+
+    :param str endpoint: The resource's endpoint, e.g. ``https://<resource>.communication.azure.com``
+        (``http://127.0.0.1:8089`` reaches a local emulator).
+    :param credential: An ``AzureKeyCredential`` with the access key, or a ``TokenCredential``.
+    :keyword str api_version: The REST api-version; default ``2023-11-01``.
+    """

@@ -1,0 +1,250 @@
+"""Calling one operation of the table: building its request and reading its response.
+
+Everything here is pure (no I/O), so the sync and async clients share it and differ only in how they send.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime as _rfc1123
+from io import IOBase
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+)
+from azure.core.rest import HttpRequest
+
+from . import models as _models
+from ._model_core import Model, deserialize, format_datetime, serialize
+
+DEFAULT_API_VERSION = "2023-11-01"
+
+_ERROR_TYPES = {
+    304: ResourceNotModifiedError,
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    412: ResourceModifiedError,
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the operation table generated from the spec."""
+
+    name: str
+    client: str
+    method: str
+    path: str
+    path_params: Tuple[Tuple[str, str], ...]  # (python name, name in the path template)
+    query: Tuple[Tuple[str, str, str], ...]  # (python name, query name, kind)
+    body_param: Optional[str]
+    body_model: Optional[str]
+    content_type: Optional[str]
+    response_model: Optional[str]
+    success: Tuple[int, ...]
+    pageable: bool
+    conditional: bool
+
+
+class OperationsMixinBase:
+    """What the generated client methods call; implemented by the sync and the async client."""
+
+    def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+def _model_type(name: Optional[str]) -> Any:
+    return getattr(_models, name) if name else None
+
+
+def _check_id(operation: Operation, python_name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{operation.name}() needs {python_name} as a non-empty string, got {value!r}")
+    return value
+
+
+def _upsert_body(operation: Operation, args: Tuple[Any, ...], fields: Dict[str, Any]) -> Any:
+    """The resource to send: a model, a JSON mapping, a byte stream, or the model's fields as keywords."""
+    model_type = _model_type(operation.body_model)
+    if len(args) > 1:
+        raise TypeError(f"{operation.name}() takes one resource after the id, got {len(args)}")
+    if args:
+        resource = args[0]
+        if fields:
+            raise TypeError(
+                f"{operation.name}() got both a resource and the keyword field(s) {sorted(fields)}; "
+                "pass one or the other"
+            )
+        if isinstance(resource, IOBase):
+            return resource.read()  # read once: the HMAC signature covers the body
+        if isinstance(resource, (bytes, bytearray)):
+            return bytes(resource)
+        if isinstance(resource, Model):
+            return resource.as_dict(exclude_readonly=True)
+        if isinstance(resource, Mapping):
+            return serialize(resource)
+        raise TypeError(
+            f"{operation.name}() takes a {operation.body_model}, a JSON mapping or a byte stream, "
+            f"not {type(resource).__name__}"
+        )
+    return model_type(**fields).as_dict(exclude_readonly=True)
+
+
+def _options_body(operation: Operation, options: Any, fields: Dict[str, Any]) -> Any:
+    model_type = _model_type(operation.body_model)
+    if options is None:
+        return model_type(**fields).as_dict() if model_type else {}
+    if fields:
+        raise TypeError(f"{operation.name}() got both options and the keyword field(s) {sorted(fields)}")
+    if isinstance(options, Model):
+        return options.as_dict()
+    if isinstance(options, Mapping):
+        return serialize(options)
+    if isinstance(options, IOBase):
+        return options.read()
+    if isinstance(options, (bytes, bytearray)):
+        return bytes(options)
+    raise TypeError(f"{operation.name}() takes options as a {operation.body_model} or a JSON mapping")
+
+
+def _query_value(kind: str, value: Any) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(serialize(value))
+
+
+def _conditional_headers(etag: Optional[str], match_condition: Any, if_unmodified_since: Any) -> Dict[str, str]:
+    headers: Dict[str, str] = {}
+    if match_condition == MatchConditions.IfNotModified:
+        if not etag:
+            raise ValueError("match_condition=IfNotModified needs the etag to compare with")
+        headers["If-Match"] = etag
+    elif match_condition == MatchConditions.IfModified:
+        if not etag:
+            raise ValueError("match_condition=IfModified needs the etag to compare with")
+        headers["If-None-Match"] = etag
+    elif match_condition == MatchConditions.IfPresent:
+        headers["If-Match"] = "*"
+    elif match_condition == MatchConditions.IfMissing:
+        headers["If-None-Match"] = "*"
+    elif etag:
+        headers["If-Match"] = etag
+    if if_unmodified_since is not None:
+        if not isinstance(if_unmodified_since, datetime):
+            raise TypeError("if_unmodified_since must be a datetime")
+        moment = if_unmodified_since if if_unmodified_since.tzinfo else if_unmodified_since.replace(tzinfo=timezone.utc)
+        headers["If-Unmodified-Since"] = _rfc1123(moment.astimezone(timezone.utc), usegmt=True)
+    return headers
+
+
+def build_request(
+    operation: Operation, api_version: str, arguments: Dict[str, Any], kwargs: Dict[str, Any]
+) -> HttpRequest:
+    """The HTTP request of ``operation``; consumes from ``kwargs`` the keywords that belong to the operation."""
+    path = operation.path
+    for python_name, template_name in operation.path_params:
+        value = _check_id(operation, python_name, arguments.pop(python_name))
+        path = path.replace("{" + template_name + "}", quote(value, safe=""))
+    params: Dict[str, str] = {"api-version": api_version}
+    for python_name, query_name, kind in operation.query:
+        value = arguments.pop(python_name, None)
+        if value is not None:
+            params[query_name] = _query_value(kind, value)
+    headers: Dict[str, str] = {"Accept": "application/json"}
+    if operation.conditional:
+        headers.update(
+            _conditional_headers(
+                kwargs.pop("etag", None), kwargs.pop("match_condition", None), kwargs.pop("if_unmodified_since", None)
+            )
+        )
+    body: Any = None
+    if operation.method == "PATCH":
+        fields = _take_fields(operation, kwargs)
+        body = _upsert_body(operation, arguments.pop("args", ()), fields)
+    elif operation.body_param:
+        fields = _take_fields(operation, kwargs)
+        body = _options_body(operation, arguments.pop("body", None), fields)
+    if body is not None:
+        headers["Content-Type"] = operation.content_type or "application/json"
+    extra_headers = kwargs.pop("headers", None) or {}
+    headers.update(extra_headers)
+    request_kwargs: Dict[str, Any] = {"headers": headers, "params": params}
+    if isinstance(body, bytes):
+        request_kwargs["content"] = body
+    elif body is not None:
+        request_kwargs["content"] = json.dumps(body, separators=(",", ":"))
+    return HttpRequest(operation.method, path, **request_kwargs)
+
+
+def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    model_type = _model_type(operation.body_model)
+    if model_type is None:
+        return {}
+    return {name: kwargs.pop(name) for name in list(kwargs) if name in model_type._fields}
+
+
+def raise_for_status(operation: Operation, response: Any) -> None:
+    """Raise the azure-core error for a failed call, with the service's error code and message."""
+    if response.status_code in operation.success:
+        return
+    code, message = _error_details(response)
+    error_type = _ERROR_TYPES.get(response.status_code, HttpResponseError)
+    text = f"({code}) {message}" if code else message or f"{operation.name} failed"
+    error = error_type(message=text, response=response)
+    error.error_code = code  # type: ignore[attr-defined]
+    raise error
+
+
+def _error_details(response: Any) -> Tuple[Optional[str], Optional[str]]:
+    try:
+        body = json.loads(response.text() or "null")
+    except (ValueError, TypeError):
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    error = body.get("error") or body.get("communicationError") or {}
+    if not isinstance(error, dict):
+        return None, None
+    return error.get("code"), error.get("message")
+
+
+def read_response(operation: Operation, response: Any) -> Any:
+    """The typed result of a successful call."""
+    raise_for_status(operation, response)
+    if operation.response_model is None or response.status_code == 204:
+        return None
+    data = json.loads(response.text() or "null")
+    return deserialize(_model_type(operation.response_model), data)
+
+
+def next_page_request(next_link: str, api_version: str) -> HttpRequest:
+    """Follow ``nextLink`` (absolute or relative), keeping the api-version the first request used."""
+    parts = urlsplit(next_link)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.setdefault("api-version", api_version)
+    link = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    return HttpRequest("GET", link, headers={"Accept": "application/json"})
+
+
+def read_page(operation: Operation, response: Any) -> Tuple[Optional[str], Iterator[Any]]:
+    """(nextLink, the page's items) of a list response."""
+    raise_for_status(operation, response)
+    body = json.loads(response.text() or "{}")
+    model_type = _model_type(operation.response_model)
+    items = [deserialize(model_type, item) for item in body.get("value") or []]
+    return body.get("nextLink") or None, iter(items)

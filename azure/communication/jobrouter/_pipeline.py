@@ -1,0 +1,70 @@
+"""What the sync and async clients share: credential handling and the azure-core policy list."""
+from __future__ import annotations
+
+from typing import Any, List, Tuple, Union
+
+from azure.core.credentials import AzureKeyCredential, TokenCredential
+from azure.core.pipeline import policies
+
+from ._auth import TOKEN_SCOPE, HMACCredentialsPolicy, parse_connection_string
+from ._operation import DEFAULT_API_VERSION
+from ._version import VERSION
+
+SDK_MONIKER = f"communication-jobrouter/{VERSION}"
+
+
+def endpoint_and_credential(conn_str: str) -> Tuple[str, AzureKeyCredential]:
+    endpoint, access_key = parse_connection_string(conn_str)
+    return endpoint, AzureKeyCredential(access_key)
+
+
+def check_endpoint(endpoint: Any) -> str:
+    if not isinstance(endpoint, str) or not endpoint.lower().startswith(("http://", "https://")):
+        raise ValueError(
+            f"endpoint must be an http(s) URL such as 'https://<resource>.communication.azure.com', got {endpoint!r}"
+        )
+    return endpoint.rstrip("/")
+
+
+def auth_policy(credential: Union[AzureKeyCredential, TokenCredential, Any], *, is_async: bool) -> Any:
+    if credential is None:
+        raise ValueError(
+            "credential is required: an AzureKeyCredential, a TokenCredential, or use from_connection_string()"
+        )
+    if isinstance(credential, AzureKeyCredential):
+        return HMACCredentialsPolicy(credential)
+    if hasattr(credential, "get_token"):
+        if is_async:
+            return policies.AsyncBearerTokenCredentialPolicy(credential, TOKEN_SCOPE)  # type: ignore[arg-type]
+        return policies.BearerTokenCredentialPolicy(credential, TOKEN_SCOPE)
+    raise TypeError(
+        f"Unsupported credential {type(credential).__name__}: use AzureKeyCredential, a TokenCredential "
+        "(for example azure.identity.DefaultAzureCredential) or from_connection_string()"
+    )
+
+
+def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[Any]:
+    """The pipeline: request id, headers, user agent, proxy, retry, auth (signed after retry sets the attempt),
+    logging and distributed tracing, each overridable with the azure-core keyword of the same name."""
+    retry_type = policies.AsyncRetryPolicy if is_async else policies.RetryPolicy
+    redirect_type = policies.AsyncRedirectPolicy if is_async else policies.RedirectPolicy
+    retry = kwargs.get("retry_policy") or retry_type(**kwargs)
+    return [
+        kwargs.get("request_id_policy") or policies.RequestIdPolicy(**kwargs),
+        kwargs.get("headers_policy") or policies.HeadersPolicy(**kwargs),
+        kwargs.get("user_agent_policy") or policies.UserAgentPolicy(sdk_moniker=SDK_MONIKER, **kwargs),
+        kwargs.get("proxy_policy") or policies.ProxyPolicy(**kwargs),
+        policies.ContentDecodePolicy(**kwargs),
+        kwargs.get("redirect_policy") or redirect_type(**kwargs),
+        retry,
+        kwargs.get("authentication_policy") or auth_policy(credential, is_async=is_async),
+        policies.CustomHookPolicy(**kwargs),
+        kwargs.get("logging_policy") or policies.NetworkTraceLoggingPolicy(**kwargs),
+        policies.DistributedTracingPolicy(**kwargs),
+        policies.SensitiveHeaderCleanupPolicy(**kwargs),
+        kwargs.get("http_logging_policy") or policies.HttpLoggingPolicy(**kwargs),
+    ]
+
+
+def api_version_of(kwargs: Any) -> str:
+    return kwargs.pop("api_version", DEFAULT_API_VERSION)

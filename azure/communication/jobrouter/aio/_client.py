@@ -1,0 +1,76 @@
+"""The async clients: the same methods as the sync ones, awaited; lists return AsyncItemPaged."""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Dict, Tuple
+
+from azure.core import AsyncPipelineClient
+from azure.core.async_paging import AsyncItemPaged, AsyncList
+from azure.core.rest import AsyncHttpResponse, HttpRequest
+
+from .. import _operation
+from .._generated.client_operations import (
+    AsyncJobRouterAdministrationClientOperations,
+    AsyncJobRouterClientOperations,
+)
+from .._operation import Operation
+from .._pipeline import api_version_of, build_policies, check_endpoint, endpoint_and_credential
+
+
+class _AsyncClientBase:
+    def __init__(self, endpoint: str, credential: Any, **kwargs: Any) -> None:
+        self._endpoint = check_endpoint(endpoint)
+        self._api_version = api_version_of(kwargs)
+        self._client: AsyncPipelineClient = AsyncPipelineClient(
+            base_url=self._endpoint, policies=build_policies(credential, is_async=True, **kwargs), **kwargs
+        )
+
+    @classmethod
+    def from_connection_string(cls, conn_str: str, **kwargs: Any) -> Any:
+        """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
+        endpoint, credential = endpoint_and_credential(conn_str)
+        return cls(endpoint, credential, **kwargs)
+
+    async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        request = _operation.build_request(operation, self._api_version, arguments, kwargs)
+        response = await self.send_request(request, **kwargs)
+        return _operation.read_response(operation, response)
+
+    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
+        first = _operation.build_request(operation, self._api_version, arguments, kwargs)
+
+        async def get_next(next_link: Any = None) -> AsyncHttpResponse:
+            request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
+            return await self.send_request(request, **kwargs)
+
+        async def extract_data(response: AsyncHttpResponse) -> Tuple[Any, AsyncIterator[Any]]:
+            next_link, items = _operation.read_page(operation, response)
+            return next_link, AsyncList(list(items))
+
+        return AsyncItemPaged(get_next, extract_data)
+
+    async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
+        """Send a raw request through the client's pipeline (authentication, retries, logging)."""
+        if not request.url.startswith(("http://", "https://")):
+            request.url = self._client.format_url(request.url)
+        response = await self._client.send_request(request, stream=stream, **kwargs)
+        if not stream:
+            await response.read()
+        return response
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def __aenter__(self) -> Any:
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        await self._client.__aexit__(*exc_details)
+
+
+class JobRouterAdministrationClient(_AsyncClientBase, AsyncJobRouterAdministrationClientOperations):
+    """Async twin of :class:`azure.communication.jobrouter.JobRouterAdministrationClient`."""
+
+
+class JobRouterClient(_AsyncClientBase, AsyncJobRouterClientOperations):
+    """Async twin of :class:`azure.communication.jobrouter.JobRouterClient`."""

@@ -1,0 +1,244 @@
+"""The clients against an in-memory transport: requests as 1.0.0 sends them, typed results, paging, errors."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from azure.core import MatchConditions
+from azure.core.credentials import AccessToken, AzureKeyCredential
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+
+from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
+from azure.communication.jobrouter import aio as jr_aio
+from azure.communication.jobrouter import models as m
+from azure.communication.jobrouter._generated.operations import OPERATIONS
+
+from ._transport import AsyncFakeTransport, FakeTransport
+
+KEY = base64.b64encode(b"a development key of 32 bytes!!!").decode()
+CONN = f"endpoint=https://contoso.communication.azure.com/;accesskey={KEY}"
+OPERATIONS_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "operations-2023-11-01.json"
+
+
+def _client(cls, *responses):
+    transport = FakeTransport(*responses)
+    return cls.from_connection_string(CONN, transport=transport, retry_total=0), transport
+
+
+def test_hmac_signature_matches_an_independent_computation():
+    client, transport = _client(JobRouterClient, (200, {"id": "j"}))
+    client.get_job("job 1")
+    request = transport.requests[0]
+    url = urlsplit(request.url)
+    assert url.path == "/routing/jobs/job%201"
+    body_hash = base64.b64encode(hashlib.sha256(b"").digest()).decode()
+    assert request.headers["x-ms-content-sha256"] == body_hash
+    signed = f"GET\n{url.path}?{url.query}\n{request.headers['x-ms-date']};{url.netloc};{body_hash}"
+    expected = base64.b64encode(hmac.new(base64.b64decode(KEY), signed.encode(), hashlib.sha256).digest()).decode()
+    assert request.headers["Authorization"] == (
+        f"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={expected}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("conn_str", "message"),
+    [
+        ("", "empty"),
+        ("endpoint=https://x/", "no accesskey"),
+        (f"accesskey={KEY}", "no endpoint"),
+        ("endpoint=https://x/;accesskey=not base64!", "not valid base64"),
+        (f"endpoint=ftp://x/;accesskey={KEY}", "not an http"),
+        ("garbage", "not 'name=value'"),
+    ],
+)
+def test_bad_connection_strings_say_what_is_wrong(conn_str, message):
+    with pytest.raises(ValueError, match=message):
+        JobRouterClient.from_connection_string(conn_str)
+
+
+def test_upsert_accepts_model_mapping_bytes_stream_and_keywords():
+    bodies = []
+    for resource_args, resource_kwargs in [
+        ((m.RouterQueue(name="q", distribution_policy_id="dp"),), {}),
+        (({"name": "q", "distributionPolicyId": "dp"},), {}),
+        ((b'{"name":"q","distributionPolicyId":"dp"}',), {}),
+        ((io.BytesIO(b'{"name":"q","distributionPolicyId":"dp"}'),), {}),
+        ((), {"name": "q", "distribution_policy_id": "dp"}),
+    ]:
+        client, transport = _client(JobRouterAdministrationClient, (201, {"id": "q1", "name": "q"}))
+        queue = client.upsert_queue("q1", *resource_args, **resource_kwargs)
+        assert isinstance(queue, m.RouterQueue) and queue.id == "q1"
+        request = transport.requests[0]
+        assert request.method == "PATCH"
+        assert request.headers["Content-Type"] == "application/merge-patch+json"
+        bodies.append(json.loads(request.body))
+    assert all(body == {"name": "q", "distributionPolicyId": "dp"} for body in bodies)
+
+
+def test_upsert_leaves_read_only_fields_out_and_rejects_mixed_input():
+    client, transport = _client(JobRouterClient, (200, {"id": "w"}))
+    worker = m.RouterWorker({"id": "w", "etag": "e", "state": "active", "capacity": 3, "loadRatio": 0})
+    client.upsert_worker("w", worker)
+    assert json.loads(transport.requests[0].body) == {"capacity": 3}
+    with pytest.raises(TypeError, match="both a resource and the keyword"):
+        client.upsert_worker("w", worker, capacity=4)
+    with pytest.raises(ValueError, match="worker_id as a non-empty string"):
+        client.upsert_worker("", capacity=4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"etag": '"1"', "match_condition": MatchConditions.IfNotModified}, {"If-Match": '"1"'}),
+        ({"etag": '"1"', "match_condition": MatchConditions.IfModified}, {"If-None-Match": '"1"'}),
+        ({"match_condition": MatchConditions.IfMissing}, {"If-None-Match": "*"}),
+        ({"match_condition": MatchConditions.IfPresent}, {"If-Match": "*"}),
+        (
+            {"if_unmodified_since": datetime(2023, 11, 3, 21, 26, 55, tzinfo=timezone.utc)},
+            {"If-Unmodified-Since": "Fri, 03 Nov 2023 21:26:55 GMT"},
+        ),
+    ],
+)
+def test_conditional_headers(kwargs, expected):
+    client, transport = _client(JobRouterAdministrationClient, (200, {"id": "dp"}))
+    client.upsert_distribution_policy("dp", m.DistributionPolicy(name="x"), **kwargs)
+    headers = transport.requests[0].headers
+    for name, value in expected.items():
+        assert headers[name] == value
+    for name in {"If-Match", "If-None-Match", "If-Unmodified-Since"} - set(expected):
+        assert name not in headers
+
+
+def test_actions_send_their_options_and_return_typed_results():
+    client, transport = _client(
+        JobRouterClient,
+        (200, {}),
+        (200, {}),
+        (200, {"assignmentId": "a", "jobId": "j", "workerId": "w"}),
+        (200, {"jobId": "j", "unassignmentCount": 1}),
+        (200, {}),
+        (200, {}),
+        (200, {}),
+    )
+    assert client.cancel_job("j", note="n", disposition_code="c") is None
+    assert client.complete_job("j", "a", m.CompleteJobOptions(note="done")) is None
+    accepted = client.accept_job_offer("w", "o")
+    assert isinstance(accepted, m.AcceptJobOfferResult) and accepted.assignment_id == "a"
+    unassigned = client.unassign_job("j", "a", suspend_matching=True)
+    assert unassigned.unassignment_count == 1
+    client.close_job("j", "a", close_at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    client.decline_job_offer("w", "o", {"retryOfferAt": "2030-01-01T00:00:00Z"})
+    client.reclassify_job("j")
+    sent = [(r.method, urlsplit(r.url).path, json.loads(r.body) if r.body else None) for r in transport.requests]
+    assert sent == [
+        ("POST", "/routing/jobs/j:cancel", {"note": "n", "dispositionCode": "c"}),
+        ("POST", "/routing/jobs/j/assignments/a:complete", {"note": "done"}),
+        ("POST", "/routing/workers/w/offers/o:accept", None),
+        ("POST", "/routing/jobs/j/assignments/a:unassign", {"suspendMatching": True}),
+        ("POST", "/routing/jobs/j/assignments/a:close", {"closeAt": "2030-01-01T00:00:00Z"}),
+        ("POST", "/routing/workers/w/offers/o:decline", {"retryOfferAt": "2030-01-01T00:00:00Z"}),
+        ("POST", "/routing/jobs/j:reclassify", {}),
+    ]
+
+
+def test_list_follows_next_link_and_sends_filters():
+    client, transport = _client(
+        JobRouterClient,
+        (200, {"value": [{"id": "1"}, {"id": "2"}], "nextLink": "/routing/jobs?continuationToken=abc&maxpagesize=2"}),
+        (200, {"value": [{"id": "3"}]}),
+    )
+    pages = list(
+        client.list_jobs(status="queued", queue_id="q", scheduled_before=datetime(2030, 1, 1, tzinfo=timezone.utc),
+                         results_per_page=2).by_page()
+    )
+    assert [[job.id for job in page] for page in pages] == [["1", "2"], ["3"]]
+    first, second = (parse_qs(urlsplit(r.url).query) for r in transport.requests)
+    assert first == {
+        "api-version": ["2023-11-01"], "maxpagesize": ["2"], "status": ["queued"], "queueId": ["q"],
+        "scheduledBefore": ["2030-01-01T00:00:00Z"],
+    }
+    assert second == {"continuationToken": ["abc"], "maxpagesize": ["2"], "api-version": ["2023-11-01"]}
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [(401, ClientAuthenticationError), (404, ResourceNotFoundError), (409, ResourceExistsError),
+     (412, ResourceModifiedError), (400, HttpResponseError), (500, HttpResponseError)],
+)
+def test_errors_map_to_azure_core_with_the_service_code(status, error_type):
+    # Body shape from ../shared/reference/service-recordings (decline of an accepted offer).
+    body = {"communicationError": {"code": "NotFound", "message": "DeclineOfferCommandHandler: Offer not found.",
+                                   "target": "/routing/workers/w/offers/o:decline"}}
+    client, _ = _client(JobRouterClient, (status, body))
+    with pytest.raises(error_type) as raised:
+        client.decline_job_offer("w", "o")
+    assert raised.value.error_code == "NotFound"
+    assert "Offer not found" in str(raised.value)
+    assert raised.value.status_code == status
+
+
+def test_bearer_token_credential_and_scope():
+    scopes = []
+
+    class Credential:
+        def get_token(self, *requested, **kwargs):
+            scopes.extend(requested)
+            return AccessToken("token-123", 4102444800)
+
+    transport = FakeTransport((200, {"id": "q"}))
+    client = JobRouterAdministrationClient("https://contoso.communication.azure.com", Credential(), transport=transport)
+    client.get_queue("q")
+    assert transport.requests[0].headers["Authorization"] == "Bearer token-123"
+    assert scopes == ["https://communication.azure.com//.default"]
+
+
+def test_http_endpoint_is_kept_for_the_emulator():
+    transport = FakeTransport((200, {"id": "q"}))
+    client = JobRouterAdministrationClient("http://127.0.0.1:8089/", AzureKeyCredential(KEY), transport=transport)
+    client.get_queue("q")
+    assert transport.requests[0].url.startswith("http://127.0.0.1:8089/routing/queues/q?")
+
+
+def test_bad_credential_and_endpoint():
+    with pytest.raises(TypeError, match="Unsupported credential"):
+        JobRouterClient("https://x", object())
+    with pytest.raises(ValueError, match="http"):
+        JobRouterClient("contoso", AzureKeyCredential(KEY))
+
+
+@pytest.mark.skipif(not OPERATIONS_REFERENCE.is_file(), reason="operations reference is not beside the repository")
+def test_operation_table_matches_what_1_0_0_sends():
+    reference = json.loads(OPERATIONS_REFERENCE.read_text())["operations"]
+    assert {op["operation"] for op in reference} == set(OPERATIONS)
+    for op in reference:
+        ours = OPERATIONS[op["operation"]]
+        assert (ours.method, ours.path, ours.client) == (op["method"], op["path"], op["client"]), op["operation"]
+        reference_query = {q["name"] for q in op["query"]} - {"api-version"}
+        assert reference_query <= {q[1] for q in ours.query}, op["operation"]
+
+
+async def test_async_client_same_methods_and_paging():
+    transport = AsyncFakeTransport(
+        (200, {"value": [{"id": "1"}], "nextLink": "https://contoso.communication.azure.com/routing/queues?t=2"}),
+        (200, {"value": [{"id": "2"}]}),
+        (200, {"id": "j", "status": "queued"}),
+    )
+    async with jr_aio.JobRouterAdministrationClient.from_connection_string(CONN, transport=transport) as admin:
+        assert [q.id async for q in admin.list_queues()] == ["1", "2"]
+    async with jr_aio.JobRouterClient.from_connection_string(CONN, transport=transport) as client:
+        job = await client.get_job("j")
+    assert job.status == m.RouterJobStatus.QUEUED
+    assert "Authorization" in transport.requests[2].headers
