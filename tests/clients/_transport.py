@@ -48,7 +48,7 @@ class _Base:
 
 
 class FakeTransport(_Base, HttpTransport):
-    def __enter__(self) -> "FakeTransport":
+    def __enter__(self) -> FakeTransport:
         return self
 
     def __exit__(self, *args: Any) -> None:
@@ -66,7 +66,7 @@ class FakeTransport(_Base, HttpTransport):
 
 
 class AsyncFakeTransport(_Base, AsyncHttpTransport):
-    async def __aenter__(self) -> "AsyncFakeTransport":
+    async def __aenter__(self) -> AsyncFakeTransport:
         return self
 
     async def __aexit__(self, *args: Any) -> None:
