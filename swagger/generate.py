@@ -3,6 +3,7 @@
 Every module in swagger/codegen/ that defines ``outputs(repo_root) -> {path: text}`` contributes files.
 ``python swagger/generate.py`` writes them; ``--check`` writes nothing and exits 1 if any file is stale (CI runs it).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Time as the engine sees it: injected, so tests move it instantly and the server uses the wall clock."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Errors the engine raises; the HTTP adapter turns each into the service's error body and status."""
+
 from __future__ import annotations
 
 from typing import Optional

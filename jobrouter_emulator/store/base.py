@@ -7,6 +7,7 @@ Documents are JSON-serialisable dicts; collections are the REST collection names
 (``distributionPolicies``, ``queues``, ``classificationPolicies``, ``exceptionPolicies``, ``workers``,
 ``jobs``) plus any private collection the engine needs (names starting with ``_``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

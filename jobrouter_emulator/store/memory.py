@@ -1,4 +1,5 @@
 """The in-memory store (``--in-memory``): same contract as SQLite, gone when the process ends."""
+
 from __future__ import annotations
 
 import copy

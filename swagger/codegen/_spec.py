@@ -1,4 +1,5 @@
 """Reading a swagger 2.0 spec: references, inheritance order and the type codes the model base understands."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 ``render_models`` and ``render_enums`` are shared: the SDK models come from swagger/jobrouter.json, and other
 specs (such as events) can render their own classes with the same code.
 """
+
 from __future__ import annotations
 
 import keyword

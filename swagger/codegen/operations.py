@@ -3,6 +3,7 @@
 Each client method is one line that hands its arguments to the shared request/response code; the sync and async
 mixins are rendered from the same loop, so no operation is written twice.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """An in-memory azure-core transport: records requests and answers from a queue of canned responses."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,8 @@ def _response(cls: Any, request: HttpRequest, status: int, body: Any, headers: O
 class _Base:
     def __init__(self, *responses: Tuple[int, Any]) -> None:
         self.responses: List[Tuple[int, Any, Optional[dict]]] = [
-            (r[0], r[1], r[2] if len(r) > 2 else None) for r in responses  # type: ignore[misc]
+            (r[0], r[1], r[2] if len(r) > 2 else None)
+            for r in responses  # type: ignore[misc]
         ]
         self.requests: List[Any] = []
 

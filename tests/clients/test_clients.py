@@ -1,4 +1,5 @@
 """The clients against an in-memory transport: requests as 1.0.0 sends them, typed results, paging, errors."""
+
 from __future__ import annotations
 
 import base64
@@ -161,13 +162,20 @@ def test_list_follows_next_link_and_sends_filters():
         (200, {"value": [{"id": "3"}]}),
     )
     pages = list(
-        client.list_jobs(status="queued", queue_id="q", scheduled_before=datetime(2030, 1, 1, tzinfo=timezone.utc),
-                         results_per_page=2).by_page()
+        client.list_jobs(
+            status="queued",
+            queue_id="q",
+            scheduled_before=datetime(2030, 1, 1, tzinfo=timezone.utc),
+            results_per_page=2,
+        ).by_page()
     )
     assert [[job.id for job in page] for page in pages] == [["1", "2"], ["3"]]
     first, second = (parse_qs(urlsplit(r.url).query) for r in transport.requests)
     assert first == {
-        "api-version": ["2023-11-01"], "maxpagesize": ["2"], "status": ["queued"], "queueId": ["q"],
+        "api-version": ["2023-11-01"],
+        "maxpagesize": ["2"],
+        "status": ["queued"],
+        "queueId": ["q"],
         "scheduledBefore": ["2030-01-01T00:00:00Z"],
     }
     assert second == {"continuationToken": ["abc"], "maxpagesize": ["2"], "api-version": ["2023-11-01"]}
@@ -175,13 +183,24 @@ def test_list_follows_next_link_and_sends_filters():
 
 @pytest.mark.parametrize(
     ("status", "error_type"),
-    [(401, ClientAuthenticationError), (404, ResourceNotFoundError), (409, ResourceExistsError),
-     (412, ResourceModifiedError), (400, HttpResponseError), (500, HttpResponseError)],
+    [
+        (401, ClientAuthenticationError),
+        (404, ResourceNotFoundError),
+        (409, ResourceExistsError),
+        (412, ResourceModifiedError),
+        (400, HttpResponseError),
+        (500, HttpResponseError),
+    ],
 )
 def test_errors_map_to_azure_core_with_the_service_code(status, error_type):
     # Body shape from ../shared/reference/service-recordings (decline of an accepted offer).
-    body = {"communicationError": {"code": "NotFound", "message": "DeclineOfferCommandHandler: Offer not found.",
-                                   "target": "/routing/workers/w/offers/o:decline"}}
+    body = {
+        "communicationError": {
+            "code": "NotFound",
+            "message": "DeclineOfferCommandHandler: Offer not found.",
+            "target": "/routing/workers/w/offers/o:decline",
+        }
+    }
     client, _ = _client(JobRouterClient, (status, body))
     with pytest.raises(error_type) as raised:
         client.decline_job_offer("w", "o")

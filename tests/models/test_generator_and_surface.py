@@ -1,4 +1,5 @@
 """The generated code matches the spec, and the spec matches the 1.0.0 Python API surface."""
+
 from __future__ import annotations
 
 import json

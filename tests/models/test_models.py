@@ -1,4 +1,5 @@
 """The model base and the generated models: construction, typed reads, JSON view, polymorphism, errors."""
+
 from __future__ import annotations
 
 import copy

@@ -5,6 +5,7 @@ A key-authenticated request carries ``x-ms-date``, ``x-ms-content-sha256`` (base
 is the base64 HMAC-SHA256, keyed with the base64-decoded access key, of
 ``"<VERB>\\n<path?query>\\n<x-ms-date>;<host>;<content hash>"``. The emulator verifies with the same functions.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """The sync clients: JobRouterAdministrationClient (policies, queues) and JobRouterClient (workers, jobs, offers)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict

@@ -2,6 +2,7 @@
 
 Everything here is pure (no I/O), so the sync and async clients share it and differ only in how they send.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """What the sync and async clients share: credential handling and the azure-core policy list."""
+
 from __future__ import annotations
 
 from typing import Any, List, Tuple, Union

@@ -1,4 +1,5 @@
 """The async clients: the same methods as the sync ones, awaited; lists return AsyncItemPaged."""
+
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Dict, Tuple

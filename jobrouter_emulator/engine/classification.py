@@ -1,0 +1,105 @@
+"""Classification: a job's queue, priority and attached worker selectors from a classification policy."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from .documents import kind_key
+from .rules import Outbound, RuleEvaluationError, evaluate_rule
+from .selectors import satisfies
+
+
+class ClassificationFailed(Exception):
+    """No queue could be chosen, or a rule failed; ``code`` and the message go into the failure event."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class ClassificationResult:
+    queue_id: str
+    priority: int
+    attached_worker_selectors: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def _selectors_of(
+    attachment: Dict[str, Any], labels: Dict[str, Any], plural: str, rng: random.Random, outbound: Optional[Outbound]
+) -> List[Dict[str, Any]]:
+    kind = kind_key(attachment.get("kind"))
+    if kind == "static":
+        return [dict(attachment[plural[:-1]])]
+    if kind == "conditional":
+        if evaluate_rule(attachment["condition"], labels, outbound=outbound):
+            return [dict(s) for s in attachment.get(plural) or []]
+        return []
+    if kind == "passthrough":
+        key = attachment["key"]
+        if key not in labels:
+            return []
+        selector = {"key": key, "labelOperator": attachment.get("labelOperator", "equal"), "value": labels[key]}
+        if attachment.get("expiresAfterSeconds") is not None:
+            selector["expiresAfterSeconds"] = attachment["expiresAfterSeconds"]
+        return [selector]
+    if kind == "ruleengine":
+        result = evaluate_rule(attachment["rule"], labels, outbound=outbound)
+        if isinstance(result, dict):
+            result = [result]
+        if not isinstance(result, list) or not all(isinstance(s, dict) and "key" in s for s in result):
+            raise RuleEvaluationError("A ruleEngine attachment's rule must return a list of selectors")
+        return [dict(s) for s in result]
+    if kind == "weightedallocation":
+        allocations = attachment["allocations"]
+        chosen = rng.choices(allocations, weights=[a["weight"] for a in allocations], k=1)[0]
+        return [dict(s) for s in chosen.get(plural) or []]
+    raise RuleEvaluationError(f"Unknown attachment kind {attachment.get('kind')!r}")
+
+
+def classify(
+    policy: Dict[str, Any],
+    job: Dict[str, Any],
+    *,
+    queues: Mapping[str, Dict[str, Any]],
+    rng: Optional[random.Random] = None,
+    outbound: Optional[Outbound] = None,
+) -> ClassificationResult:
+    """Choose the queue (the job's own, else the first whose labels satisfy the queue selectors, else the
+    fallback), the priority (prioritization rule, else the job's) and the worker selectors to attach."""
+    rng = rng or random.Random()
+    labels = job.get("labels") or {}
+    try:
+        queue_id = job.get("queueId")
+        if not queue_id:
+            selectors: List[Dict[str, Any]] = []
+            for attachment in policy.get("queueSelectorAttachments") or []:
+                selectors.extend(_selectors_of(attachment, labels, "queueSelectors", rng, outbound))
+            if selectors:
+                queue_id = next((qid for qid, q in queues.items() if satisfies(q.get("labels") or {}, selectors)), None)
+            queue_id = queue_id or policy.get("fallbackQueueId")
+        if not queue_id or queue_id not in queues:
+            raise ClassificationFailed(
+                "QueueNotFound" if queue_id else "NoQueueSelected",
+                f"Queue {queue_id} does not exist."
+                if queue_id
+                else "No queue matched the queue selectors and the classification policy has no fallbackQueueId.",
+            )
+        priority = job.get("priority", 1)
+        if policy.get("prioritizationRule"):
+            value = evaluate_rule(policy["prioritizationRule"], labels, outbound=outbound)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ClassificationFailed(
+                    "InvalidPriority", f"The prioritization rule returned {value!r}, not a number."
+                )
+            priority = int(value)
+        attached: List[Dict[str, Any]] = []
+        for attachment in policy.get("workerSelectorAttachments") or []:
+            attached.extend(_selectors_of(attachment, labels, "workerSelectors", rng, outbound))
+    except RuleEvaluationError as exc:
+        raise ClassificationFailed("RuleEvaluationFailed", str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise ClassificationFailed("InvalidPolicy", f"The classification policy is incomplete: {exc}") from exc
+    return ClassificationResult(queue_id, priority, attached)

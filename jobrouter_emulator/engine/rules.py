@@ -1,0 +1,325 @@
+"""Router rules: static values, direct maps, PowerFx expressions (a subset), Azure Function and webhook rules.
+
+The PowerFx subset covers what Job Router rules are written with: literals (numbers, strings, true/false,
+Blank()), ``job.Label`` / ``job["Label"]``, ``= <> < <= > >=``, ``+ - * /``, ``&`` (concatenation), ``And Or Not``
+and ``&& || !``, parentheses, and the functions If, And, Or, Not, IsBlank, Len, Upper, Lower, Concatenate,
+Text, Value, Max, Min, Round, Abs. An expression is parsed once and cached by its text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .documents import kind_key
+
+
+class RuleEvaluationError(Exception):
+    """A rule that cannot be evaluated: a syntax error, a type error, or a failed outbound call."""
+
+
+Node = Tuple[Any, ...]
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d+(?:\.\d*)?|\.\d+)|(?P<string>\"(?:[^\"]|\"\")*\")|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><>|<=|>=|&&|\|\||[=<>+\-*/&!(),.\[\]]))"
+)
+
+
+def _tokenize(text: str) -> List[Tuple[str, Any, int]]:
+    tokens, position = [], 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise RuleEvaluationError(f"Unexpected character {text[position:].strip()[:1]!r} at position {position}")
+        kind = match.lastgroup or ""
+        raw = match.group(kind)
+        value: Any = raw
+        if kind == "number":
+            value = float(raw) if "." in raw else int(raw)
+        elif kind == "string":
+            value = raw[1:-1].replace('""', '"')
+        tokens.append((kind, value, match.start(kind)))
+        position = match.end()
+    tokens.append(("end", None, len(text)))
+    return tokens
+
+
+_BINARY = {  # operator -> (precedence, node name)
+    "||": (1, "or"),
+    "or": (1, "or"),
+    "&&": (2, "and"),
+    "and": (2, "and"),
+    "=": (3, "eq"),
+    "<>": (3, "ne"),
+    "<": (3, "lt"),
+    "<=": (3, "le"),
+    ">": (3, "gt"),
+    ">=": (3, "ge"),
+    "&": (4, "concat"),
+    "+": (5, "add"),
+    "-": (5, "sub"),
+    "*": (6, "mul"),
+    "/": (6, "div"),
+}
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokenize(text)
+        self.index = 0
+
+    def peek(self) -> Tuple[str, Any, int]:
+        return self.tokens[self.index]
+
+    def take(self, value: Optional[str] = None) -> Tuple[str, Any, int]:
+        token = self.tokens[self.index]
+        if value is not None and token[1] != value:
+            raise RuleEvaluationError(f"Expected {value!r} at position {token[2]}, found {token[1]!r}")
+        self.index += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.expression(0)
+        kind, value, position = self.peek()
+        if kind != "end":
+            raise RuleEvaluationError(f"Unexpected {value!r} at position {position}")
+        return node
+
+    def expression(self, min_precedence: int) -> Node:
+        left = self.unary()
+        while True:
+            kind, value, _ = self.peek()
+            key = value.lower() if kind == "name" else value
+            if kind not in ("op", "name") or key not in _BINARY or _BINARY[key][0] <= min_precedence - 1:
+                return left
+            precedence, name = _BINARY[key]
+            if precedence < min_precedence:
+                return left
+            self.take()
+            right = self.expression(precedence + 1)
+            left = (name, left, right)
+
+    def unary(self) -> Node:
+        kind, value, position = self.peek()
+        if kind == "op" and value in ("!", "-"):
+            self.take()
+            return ("not" if value == "!" else "neg", self.unary())
+        if kind == "name" and value.lower() == "not" and self.tokens[self.index + 1][1] != "(":
+            self.take()
+            return ("not", self.unary())
+        return self.postfix(self.primary())
+
+    def primary(self) -> Node:
+        kind, value, position = self.take()
+        if kind in ("number", "string"):
+            return ("lit", value)
+        if kind == "op" and value == "(":
+            node = self.expression(0)
+            self.take(")")
+            return node
+        if kind == "name":
+            lowered = value.lower()
+            if lowered in ("true", "false"):
+                return ("lit", lowered == "true")
+            if self.peek()[1] == "(":
+                self.take("(")
+                args: List[Node] = []
+                if self.peek()[1] != ")":
+                    args.append(self.expression(0))
+                    while self.peek()[1] == ",":
+                        self.take(",")
+                        args.append(self.expression(0))
+                self.take(")")
+                return ("call", lowered, args)
+            return ("name", value)
+        raise RuleEvaluationError(f"Unexpected {value!r} at position {position}")
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            kind, value, position = self.peek()
+            if value == ".":
+                self.take()
+                name_kind, name, name_position = self.take()
+                if name_kind != "name":
+                    raise RuleEvaluationError(f"Expected a label name at position {name_position}")
+                node = ("member", node, name)
+            elif value == "[":
+                self.take()
+                key = self.expression(0)
+                self.take("]")
+                node = ("index", node, key)
+            else:
+                return node
+
+
+@lru_cache(maxsize=1024)
+def parse_expression(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if value is None:
+        return 0
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise RuleEvaluationError(f"{value!r} is not a number") from exc
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
+        return a == b
+    return type(a) is type(b) and a == b or (a is None and b is None)
+
+
+def _if(args: List[Any]) -> Any:
+    for index in range(0, len(args) - 1, 2):
+        if args[index]():
+            return args[index + 1]()
+    return args[-1]() if len(args) % 2 == 1 else None
+
+
+_FUNCTIONS: Dict[str, Callable[[List[Any]], Any]] = {
+    "blank": lambda a: None,
+    "isblank": lambda a: a[0]() in (None, ""),
+    "len": lambda a: len(_text(a[0]())),
+    "upper": lambda a: _text(a[0]()).upper(),
+    "lower": lambda a: _text(a[0]()).lower(),
+    "concatenate": lambda a: "".join(_text(x()) for x in a),
+    "text": lambda a: _text(a[0]()),
+    "value": lambda a: _number(a[0]()),
+    "max": lambda a: max(_number(x()) for x in a),
+    "min": lambda a: min(_number(x()) for x in a),
+    "abs": lambda a: abs(_number(a[0]())),
+    "round": lambda a: round(_number(a[0]()), int(_number(a[1]())) if len(a) > 1 else 0),
+    "and": lambda a: all(bool(x()) for x in a),
+    "or": lambda a: any(bool(x()) for x in a),
+    "not": lambda a: not a[0](),
+    "if": _if,
+}
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op == "lt":
+        return bool(a < b)
+    if op == "le":
+        return bool(a <= b)
+    if op == "gt":
+        return bool(a > b)
+    return bool(a >= b)
+
+
+def evaluate_expression(text: str, labels: Dict[str, Any]) -> Any:
+    scope = {"job": labels}
+
+    def run(node: Node) -> Any:
+        op = node[0]
+        if op == "lit":
+            return node[1]
+        if op == "name":
+            if node[1] in scope:
+                return scope[node[1]]
+            raise RuleEvaluationError(f"Unknown name {node[1]!r}; labels are read as job.<Label>")
+        if op == "member":
+            target = run(node[1])
+            return target.get(node[2]) if isinstance(target, dict) else None
+        if op == "index":
+            target = run(node[1])
+            return target.get(_text(run(node[2]))) if isinstance(target, dict) else None
+        if op == "call":
+            function = _FUNCTIONS.get(node[1])
+            if function is None:
+                raise RuleEvaluationError(f"Unknown function {node[1]!r}")
+            return function([lambda n=arg: run(n) for arg in node[2]])
+        if op == "not":
+            return not run(node[1])
+        if op == "neg":
+            return -_number(run(node[1]))
+        if op == "and":
+            return bool(run(node[1])) and bool(run(node[2]))
+        if op == "or":
+            return bool(run(node[1])) or bool(run(node[2]))
+        left, right = run(node[1]), run(node[2])
+        if op == "eq":
+            return _equal(left, right)
+        if op == "ne":
+            return not _equal(left, right)
+        if op == "concat":
+            return _text(left) + _text(right)
+        if op in ("lt", "le", "gt", "ge"):
+            if isinstance(left, str) and isinstance(right, str):
+                return _compare(op, left, right)
+            return _compare(op, _number(left), _number(right))
+        x, y = _number(left), _number(right)
+        if op == "add":
+            return x + y
+        if op == "sub":
+            return x - y
+        if op == "mul":
+            return x * y
+        if y == 0:
+            raise RuleEvaluationError("Division by zero")
+        return x / y
+
+    return run(parse_expression(text))
+
+
+Outbound = Callable[[str, Dict[str, Any], Dict[str, str]], Any]
+
+
+def evaluate_rule(rule: Dict[str, Any], labels: Dict[str, Any], *, outbound: Optional[Outbound] = None) -> Any:
+    """The value of ``rule`` for a job with ``labels``."""
+    kind = kind_key(rule.get("kind"))
+    if kind == "static":
+        return rule.get("value")
+    if kind == "directmap":
+        return dict(labels)
+    if kind == "expression":
+        return evaluate_expression(rule.get("expression", ""), labels)
+    if kind in ("function", "webhook"):
+        if outbound is None:
+            raise RuleEvaluationError(f"{rule.get('kind')} rules need outbound HTTP, which is not configured")
+        if kind == "function":
+            credential = rule.get("credential") or {}
+            headers = {"x-functions-key": credential["functionKey"]} if credential.get("functionKey") else {}
+            return outbound(rule["functionUri"], labels, headers)
+        return outbound(rule["webhookUri"], labels, {})
+    raise RuleEvaluationError(f"Unknown rule kind {rule.get('kind')!r}")
+
+
+def http_outbound(timeout: float = 5.0) -> Outbound:
+    """Outbound calls for function and webhook rules, over httpx."""
+    import httpx
+
+    def call(url: str, payload: Dict[str, Any], headers: Dict[str, str]) -> Any:
+        try:
+            response = httpx.post(url, json=payload, headers=headers, timeout=timeout)
+            response.raise_for_status()
+            return json.loads(response.text)
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RuleEvaluationError(f"Calling {url} failed: {exc}") from exc
+
+    return call

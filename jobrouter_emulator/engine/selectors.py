@@ -1,0 +1,47 @@
+"""Worker selectors: does a worker's label set satisfy a job's label conditions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable
+
+from .documents import kind_key
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    numeric = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool)
+    return (isinstance(a, numeric) and isinstance(b, numeric)) or (isinstance(a, str) and isinstance(b, str))
+
+
+def label_matches(labels: Dict[str, Any], key: str, operator: str, value: Any) -> bool:
+    """A missing label matches nothing; values of different types do not compare."""
+    if key not in labels:
+        return False
+    actual = labels[key]
+    op = kind_key(operator)
+    if op == "equal":
+        return _comparable(actual, value) and actual == value
+    if op == "notequal":
+        return not (_comparable(actual, value) and actual == value)
+    if not _comparable(actual, value) or isinstance(actual, bool):
+        return False
+    if op == "lessthan":
+        return actual < value
+    if op == "lessthanorequal":
+        return actual <= value
+    if op == "greaterthan":
+        return actual > value
+    if op == "greaterthanorequal":
+        return actual >= value
+    return False
+
+
+def satisfies(labels: Dict[str, Any], selectors: Iterable[Dict[str, Any]]) -> bool:
+    """Every active selector holds for ``labels``."""
+    for selector in selectors:
+        if selector.get("status", "active") != "active":
+            continue
+        if not label_matches(labels, selector["key"], selector.get("labelOperator", "equal"), selector.get("value")):
+            return False
+    return True
