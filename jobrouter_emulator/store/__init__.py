@@ -2,5 +2,6 @@
 
 from .base import Batch, Snapshot, Store, StoredEvent
 from .memory import MemoryStore
+from .sqlite import SQLiteStore
 
-__all__ = ["Batch", "Snapshot", "Store", "StoredEvent", "MemoryStore"]
+__all__ = ["Batch", "Snapshot", "Store", "StoredEvent", "MemoryStore", "SQLiteStore"]

@@ -1,0 +1,273 @@
+"""The ASGI application: routes the REST API onto the router, with HMAC checks, conditional requests and paging.
+
+Operations use ``:action`` suffixes on path segments (``/routing/jobs/{id}:cancel``), so requests are matched
+with the regular expressions of :data:`ROUTES` rather than the framework's path converters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import parse_qsl, unquote, urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..auth import DEFAULT_ACCESS_KEY, verify_request
+from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
+from ..engine.router import Entity, Router
+
+logger = logging.getLogger(__name__)
+
+API_VERSIONS = {"2023-11-01"}
+MAX_BODY_BYTES = 2 * 1024 * 1024
+COLLECTIONS = r"(distributionPolicies|queues|classificationPolicies|exceptionPolicies|workers|jobs)"
+LIST_FILTERS = {
+    "jobs": {
+        "status": str,
+        "queueId": str,
+        "channelId": str,
+        "classificationPolicyId": str,
+        "scheduledBefore": "datetime",
+        "scheduledAfter": "datetime",
+    },
+    "workers": {"state": str, "channelId": str, "queueId": str, "hasCapacity": "bool"},
+}
+
+Handler = Callable[..., Tuple[int, Any, Dict[str, str]]]
+
+
+def _entity_response(entity: Entity, status: int = 200) -> Tuple[int, Any, Dict[str, str]]:
+    headers = {"ETag": entity.etag, "Last-Modified": format_datetime(entity.last_modified, usegmt=True)}
+    return status, entity.body, headers
+
+
+def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
+    if value is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _iso(value: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 date-time.", target=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class _Api:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.routes: List[Tuple[str, re.Pattern[str], Handler]] = [
+            ("GET", re.compile(rf"^/routing/{COLLECTIONS}$"), self.list),
+            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.upsert),
+            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.get),
+            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.delete),
+            ("POST", re.compile(r"^/routing/jobs/([^/:]+):(cancel|reclassify|complete|close)$"), self.job_action),
+            (
+                "POST",
+                re.compile(r"^/routing/jobs/([^/:]+)/assignments/([^/:]+):(complete|close|unassign)$"),
+                self.assignment_action,
+            ),
+            ("POST", re.compile(r"^/routing/workers/([^/:]+)/offers/([^/:]+):(accept|decline)$"), self.offer_action),
+            ("GET", re.compile(r"^/routing/jobs/([^/:]+)/position$"), self.position),
+            ("GET", re.compile(r"^/routing/queues/([^/:]+)/statistics$"), self.statistics),
+        ]
+
+    def dispatch(
+        self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str], body: Any
+    ) -> Tuple[int, Any, Dict[str, str]]:
+        path_matched = False
+        for route_method, pattern, handler in self.routes:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            path_matched = True
+            if route_method == method:
+                groups = [unquote(g) for g in match.groups()]
+                return handler(*groups, query=query, headers=headers, body=body)
+        if path_matched:
+            return (
+                405,
+                {"communicationError": {"code": "MethodNotAllowed", "message": f"{method} is not allowed on {path}."}},
+                {},
+            )
+        raise NotFound(f"No operation matches {method} {path}.")
+
+    # -- handlers -------------------------------------------------------------------------------------------------
+    def upsert(self, collection: str, key: str, *, query: Dict[str, str], headers: Dict[str, str], body: Any):
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in ("application/merge-patch+json", "application/json"):
+            raise UnsupportedMediaType("Upserts take a JSON body with Content-Type application/merge-patch+json.")
+        entity, created = self.router.upsert(
+            collection,
+            key,
+            body if body is not None else {},
+            if_match=headers.get("if-match"),
+            if_none_match=headers.get("if-none-match"),
+            if_unmodified_since=_http_date(headers.get("if-unmodified-since"), "If-Unmodified-Since"),
+        )
+        return _entity_response(entity, 201 if created else 200)
+
+    def get(self, collection: str, key: str, **_: Any):
+        return _entity_response(self.router.get(collection, key))
+
+    def delete(self, collection: str, key: str, *, headers: Dict[str, str], **_: Any):
+        self.router.delete(
+            collection,
+            key,
+            if_match=headers.get("if-match"),
+            if_unmodified_since=_http_date(headers.get("if-unmodified-since"), "If-Unmodified-Since"),
+        )
+        return 204, None, {}
+
+    def list(self, collection: str, *, query: Dict[str, str], **_: Any):
+        filters: Dict[str, Any] = {}
+        for name, kind in LIST_FILTERS.get(collection, {}).items():
+            if name not in query:
+                continue
+            raw = query[name]
+            if kind == "datetime":
+                filters[name] = _iso(raw, name)
+            elif kind == "bool":
+                if raw.lower() not in ("true", "false"):
+                    raise BadRequest(f"{name} must be true or false.", target=name)
+                filters[name] = raw.lower() == "true"
+            else:
+                filters[name] = raw
+        page_size = None
+        if "maxpagesize" in query:
+            try:
+                page_size = int(query["maxpagesize"])
+            except ValueError:
+                raise BadRequest("maxpagesize must be a whole number.", target="maxpagesize") from None
+        items, token = self.router.list(
+            collection, filters=filters, page_size=page_size, continuation=query.get("continuationToken")
+        )
+        result: Dict[str, Any] = {"value": items}
+        if token:
+            carried = {k: v for k, v in query.items() if k not in ("continuationToken", "api-version")}
+            result["nextLink"] = f"/routing/{collection}?" + urlencode({"continuationToken": token, **carried})
+        return 200, result, {}
+
+    def job_action(self, job_id: str, action: str, *, body: Any, **_: Any):
+        body = body or {}
+        if action == "cancel":
+            return 200, self.router.cancel_job(job_id, body), {}
+        if action == "reclassify":
+            return 200, self.router.reclassify_job(job_id, body), {}
+        # Pre-release form (the service recordings): the assignment id travels in the body.
+        assignment_id = body.get("assignmentId")
+        if not isinstance(assignment_id, str) or not assignment_id:
+            raise BadRequest("assignmentId is required.", target="assignmentId")
+        if action == "complete":
+            return 200, self.router.complete_job(job_id, assignment_id, body), {}
+        return 200, self.router.close_job(job_id, assignment_id, body), {}
+
+    def assignment_action(self, job_id: str, assignment_id: str, action: str, *, body: Any, **_: Any):
+        body = body or {}
+        if action == "complete":
+            return 200, self.router.complete_job(job_id, assignment_id, body), {}
+        if action == "close":
+            return 200, self.router.close_job(job_id, assignment_id, body), {}
+        return 200, self.router.unassign_job(job_id, assignment_id, body), {}
+
+    def offer_action(self, worker_id: str, offer_id: str, action: str, *, body: Any, **_: Any):
+        if action == "accept":
+            return 200, self.router.accept_job_offer(worker_id, offer_id), {}
+        return 200, self.router.decline_job_offer(worker_id, offer_id, body or {}), {}
+
+    def position(self, job_id: str, **_: Any):
+        return 200, self.router.get_queue_position(job_id), {}
+
+    def statistics(self, queue_id: str, **_: Any):
+        return 200, self.router.get_queue_statistics(queue_id), {}
+
+
+def _error_response(error: RouterError, path: str) -> JSONResponse:
+    if error.target is None:
+        error.target = path
+    return JSONResponse(error.to_body(), status_code=error.status)
+
+
+def create_app(
+    router: Router, *, access_key: str = DEFAULT_ACCESS_KEY, allow_bearer: bool = False, require_auth: bool = True
+) -> Starlette:
+    """The ASGI app serving ``router``; requests must be signed with ``access_key``."""
+    api = _Api(router)
+
+    async def routing(request: Request) -> Response:
+        # The signature covers the path as sent (percent-encoded), so match and verify on the raw path.
+        path = raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]
+        query_string = request.scope.get("query_string", b"").decode("latin-1")
+        try:
+            body_bytes = await request.body()
+            if len(body_bytes) > MAX_BODY_BYTES:
+                raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            if require_auth:
+                verify_request(
+                    method=request.method,
+                    path_and_query=raw_path + (f"?{query_string}" if query_string else ""),
+                    headers=headers,
+                    body=body_bytes,
+                    access_key=access_key,
+                    allow_bearer=allow_bearer,
+                )
+            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            version = query.get("api-version")
+            if version is None:
+                raise BadRequest("The api-version query parameter is required (2023-11-01).", target="api-version")
+            if version not in API_VERSIONS:
+                raise BadRequest(f"api-version {version} is not supported; use 2023-11-01.", target="api-version")
+            body: Any = None
+            if body_bytes:
+                try:
+                    body = json.loads(body_bytes)
+                except ValueError:
+                    raise BadRequest("The request body is not valid JSON.") from None
+                if not isinstance(body, dict):
+                    raise BadRequest("The request body must be a JSON object.")
+            status, payload, extra = await run_in_threadpool(api.dispatch, request.method, path, query, headers, body)
+        except RouterError as error:
+            return _error_response(error, unquote(path))
+        if status == 204:
+            return Response(status_code=204, headers=extra)
+        return JSONResponse(payload, status_code=status, headers=extra)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def events(request: Request) -> Response:
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = min(int(request.query_params.get("limit", "1000")), 1000)
+        except ValueError:
+            return _error_response(BadRequest("after and limit must be whole numbers."), request.url.path)
+        stored = router.events_since(after, limit)
+        return JSONResponse(
+            {
+                "value": [{"sequence": s.sequence, **s.event} for s in stored],
+                "last": stored[-1].sequence if stored else after,
+            }
+        )
+
+    return Starlette(
+        routes=[
+            Route("/_emulator/health", health, methods=["GET"]),
+            Route("/_emulator/events", events, methods=["GET"]),
+            Route("/routing/{rest:path}", routing, methods=["GET", "PATCH", "POST", "DELETE", "PUT"]),
+        ]
+    )

@@ -1,0 +1,57 @@
+"""Verifying requests: HMAC-SHA256 signatures (connection strings, AzureKeyCredential) and, optionally, bearer tokens.
+
+The string to sign and the signature are computed by the SDK's own functions, so client and emulator cannot drift.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Mapping, Optional
+
+from azure.communication.jobrouter._auth import compute_signature, content_hash, string_to_sign
+
+from .engine.errors import Unauthorized
+
+# The well-known development key (like Azurite's): base64 of a fixed, public phrase. Never use it for anything real.
+DEFAULT_ACCESS_KEY = "am9icm91dGVyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleS1ub3Qtc2VjcmV0IQ=="
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+
+
+def verify_request(
+    *,
+    method: str,
+    path_and_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    access_key: str,
+    allow_bearer: bool = False,
+    now: Optional[datetime] = None,
+) -> None:
+    """Raise :class:`Unauthorized` unless the request is signed with ``access_key`` (or bears a token, if allowed)."""
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        if allow_bearer and authorization[7:].strip():
+            return
+        raise Unauthorized("Bearer tokens are not accepted; start the emulator with --allow-bearer to accept them.")
+    prefix = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature="
+    if not authorization.startswith(prefix):
+        raise Unauthorized("The request is not signed: an HMAC-SHA256 Authorization header is required.")
+    date = headers.get("x-ms-date", "")
+    try:
+        signed_at = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        raise Unauthorized("The x-ms-date header is missing or not an RFC 1123 date.") from None
+    current = now or datetime.now(timezone.utc)
+    if signed_at.tzinfo is None:
+        signed_at = signed_at.replace(tzinfo=timezone.utc)
+    if abs(current - signed_at) > MAX_CLOCK_SKEW:
+        raise Unauthorized("The x-ms-date header is more than 15 minutes away from the emulator's clock.")
+    body_hash = content_hash(body)
+    if not hmac.compare_digest(headers.get("x-ms-content-sha256", ""), body_hash):
+        raise Unauthorized("The x-ms-content-sha256 header does not match the request body.")
+    host = headers.get("host", "")
+    expected = compute_signature(access_key, string_to_sign(method, path_and_query, date, host, body_hash))
+    if not hmac.compare_digest(authorization[len(prefix) :], expected):
+        raise Unauthorized("The request signature is not valid for this emulator's access key.")

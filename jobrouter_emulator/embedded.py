@@ -1,0 +1,89 @@
+"""Run the emulator inside the current process, on a free port: for tests, samples and notebooks.
+
+with EmbeddedEmulator() as emulator:
+    client = JobRouterClient.from_connection_string(emulator.connection_string)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, List, Optional
+
+from .auth import DEFAULT_ACCESS_KEY
+from .engine.router import Router
+from .service import EmulatorServer, EmulatorSettings, free_port
+
+
+class EmbeddedEmulator:
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        in_memory: bool = True,
+        data_dir: Optional[Path] = None,
+        access_key: str = DEFAULT_ACCESS_KEY,
+        allow_bearer: bool = False,
+        port: Optional[int] = None,
+        event_webhooks: Optional[List[str]] = None,
+        seed: Optional[int] = None,
+    ) -> None:
+        self._temporary: Optional[tempfile.TemporaryDirectory] = None
+        if data_dir is None and (tls or not in_memory):
+            self._temporary = tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")
+            data_dir = Path(self._temporary.name)
+        self._settings = EmulatorSettings(
+            port=port or free_port(),
+            tls=tls,
+            in_memory=in_memory,
+            data_dir=Path(data_dir or "."),
+            access_key=access_key,
+            allow_bearer=allow_bearer,
+            event_webhooks=list(event_webhooks or []),
+            seed=seed,
+        )
+        self._server: Optional[EmulatorServer] = None
+
+    def start(self) -> EmbeddedEmulator:
+        self._server = EmulatorServer(self._settings)
+        self._server.start_in_thread()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._temporary is not None:
+            self._temporary.cleanup()
+            self._temporary = None
+
+    def __enter__(self) -> EmbeddedEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def _running(self) -> EmulatorServer:
+        if self._server is None:
+            raise RuntimeError("The emulator is not running; use it as a context manager or call start()")
+        return self._server
+
+    @property
+    def connection_string(self) -> str:
+        return self._running().connection_string
+
+    @property
+    def endpoint(self) -> str:
+        return self._running().endpoint
+
+    @property
+    def access_key(self) -> str:
+        return self._settings.access_key
+
+    @property
+    def cert_path(self) -> Optional[Path]:
+        return self._running().cert_path
+
+    @property
+    def router(self) -> Router:
+        return self._running().router

@@ -1,0 +1,112 @@
+"""Assembling a running emulator: store, router, ASGI app and the uvicorn server, shared by the CLI and embedding."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from .api import create_app
+from .auth import DEFAULT_ACCESS_KEY
+from .delivery import WebhookDelivery
+from .engine.router import Router
+from .store import MemoryStore, SQLiteStore
+from .tls import ensure_certificate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EmulatorSettings:
+    host: str = "127.0.0.1"
+    port: int = 8089
+    tls: bool = False
+    cert_file: Optional[Path] = None
+    key_file: Optional[Path] = None
+    data_dir: Path = Path(".jobrouter-emulator")
+    in_memory: bool = False
+    access_key: str = DEFAULT_ACCESS_KEY
+    allow_bearer: bool = False
+    event_webhooks: List[str] = field(default_factory=list)
+    seed: Optional[int] = None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class EmulatorServer:
+    """A started emulator: ``connection_string``, ``endpoint``, ``cert_path`` and ``router`` describe it."""
+
+    def __init__(self, settings: EmulatorSettings) -> None:
+        import uvicorn
+
+        self.settings = settings
+        store = MemoryStore() if settings.in_memory else SQLiteStore(settings.data_dir / "state.sqlite3")
+        self.router = Router(store, seed=settings.seed)
+        self.delivery = WebhookDelivery(self.router, settings.event_webhooks) if settings.event_webhooks else None
+        self.cert_path: Optional[Path] = None
+        ssl_options: Dict[str, Any] = {}
+        if settings.tls:
+            if settings.cert_file and settings.key_file:
+                self.cert_path, key_path = settings.cert_file, settings.key_file
+            else:
+                self.cert_path, key_path = ensure_certificate(settings.data_dir)
+            ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
+        app = create_app(self.router, access_key=settings.access_key, allow_bearer=settings.allow_bearer)
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", lifespan="off", **ssl_options
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def endpoint(self) -> str:
+        scheme = "https" if self.settings.tls else "http"
+        return f"{scheme}://{self.settings.host}:{self.settings.port}/"
+
+    @property
+    def connection_string(self) -> str:
+        return f"endpoint={self.endpoint};accesskey={self.settings.access_key}"
+
+    @property
+    def access_key(self) -> str:
+        return self.settings.access_key
+
+    def start_in_thread(self, timeout: float = 10.0) -> None:
+        self.router.start(background=True)
+        if self.delivery:
+            self.delivery.start()
+        self._thread = threading.Thread(target=self._server.run, name="jobrouter-emulator-http", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"The emulator did not start on {self.endpoint}")
+            time.sleep(0.02)
+
+    def serve_forever(self) -> None:
+        self.router.start(background=True)
+        if self.delivery:
+            self.delivery.start()
+        try:
+            self._server.run()
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.close()
+
+    def close(self) -> None:
+        if self.delivery:
+            self.delivery.stop()
+        self.router.close()
