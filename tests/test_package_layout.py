@@ -1,4 +1,5 @@
 """The installed package exposes its version and ships its typing marker."""
+
 from importlib import metadata
 from pathlib import Path
 

@@ -106,10 +106,10 @@ def _validate_attachment(attachment: Any, path: str, selector_key: str) -> None:
         validate_rule(attachment.get("condition"), f"{path}.condition")
         for i, selector in enumerate(attachment.get(selector_key) or []):
             validate_selector(selector, f"{path}.{selector_key}[{i}]")
-    elif kind == "passThrough":
+    elif kind == "passthrough":
         if not isinstance(attachment.get("key"), str):
             raise BadRequest(f"{path}.key is required for a passThrough attachment.", target=f"{path}.key")
-    elif kind == "ruleEngine":
+    elif kind == "ruleengine":
         validate_rule(attachment.get("rule"), f"{path}.rule")
     else:
         allocations = attachment.get("allocations")

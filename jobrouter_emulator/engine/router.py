@@ -491,7 +491,8 @@ class Router:
             worker["state"] = "active"
             if not was_available:
                 record.internal["idleSince"] = iso(now)
-                record.internal["declined"] = {}
+                # Declines recorded against an earlier registration no longer keep this worker away.
+                record.internal["epoch"] = record.internal.get("epoch", 0) + 1
                 self._emit(worker_event("RouterWorkerRegistered", worker, now, self._queue_bodies()))
         else:
             worker["state"] = "draining" if worker.get("assignedJobs") else "inactive"
@@ -852,8 +853,8 @@ class Router:
         if any(o["workerId"] == worker_id for o in job_record.internal.get("offers", {}).values()):
             return False
         declined = job_record.internal.get("declined", {}).get(worker_id)
-        if declined is not None:
-            retry_at = _parse_time(declined)
+        if declined is not None and declined[1] == worker_record.internal.get("epoch", 0):
+            retry_at = _parse_time(declined[0])
             if retry_at is None or retry_at > self._clock.now():
                 return False
         channel = next((c for c in worker.get("channels") or [] if c.get("channelId") == job.get("channelId")), None)
@@ -962,13 +963,21 @@ class Router:
             job_record.internal.get("offers", {}).pop(offer_id, None)
             self._touch("jobs", job_id)
 
+    def _record_decline(self, job_record: _Record, worker_id: str, retry_at: Optional[str]) -> None:
+        epoch = (
+            self._records["workers"][worker_id].internal.get("epoch", 0) if worker_id in self._records["workers"] else 0
+        )
+        job_record.internal.setdefault("declined", {})[worker_id] = [retry_at, epoch]
+
     def _timer_expireOffer(self, job_id: str, offer_id: str) -> None:
         job_record = self._records["jobs"].get(job_id)
         if job_record is None or offer_id not in job_record.internal.get("offers", {}):
             return
         worker_id = job_record.internal["offers"][offer_id]["workerId"]
         self._remove_offer(worker_id, offer_id, job_id)
-        job_record.internal.setdefault("declined", {})[worker_id] = iso(self._clock.now())
+        # An unanswered offer counts as a decline: the job moves on to other workers rather than ringing the
+        # same one again; the worker becomes eligible for it again when it re-registers.
+        self._record_decline(job_record, worker_id, None)
         self._emit(offer_event("RouterWorkerOfferExpired", worker_id, job_record.body, offer_id, self._clock.now()))
         self._match_later(job_record.body.get("queueId"))
 
@@ -1044,7 +1053,7 @@ class Router:
             if retry_at is not None and _parse_time(retry_at) is None:
                 raise BadRequest("retryOfferAt must be an ISO 8601 date-time.", target="retryOfferAt")
             self._remove_offer(worker_id, offer_id, job_record.body["id"])
-            job_record.internal.setdefault("declined", {})[worker_id] = retry_at
+            self._record_decline(job_record, worker_id, retry_at)
             if retry_at is not None:
                 self._schedule(_parse_time(retry_at) or self._clock.now(), "match", job_record.body.get("queueId", ""))
             self._emit(

@@ -1,0 +1,278 @@
+"""The emulator's HTTP layer: signatures, status codes, headers, paging, error bodies, durability, CLI, delivery."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from starlette.testclient import TestClient
+
+from azure.communication.jobrouter._auth import authorization_header, compute_signature, content_hash, string_to_sign
+from jobrouter_emulator.api import create_app
+from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
+from jobrouter_emulator.delivery import WebhookDelivery
+from jobrouter_emulator.engine.router import Router
+from jobrouter_emulator.store import MemoryStore, SQLiteStore
+
+HOST = "emulator.test"
+
+
+def _signed(method: str, url: str, body: bytes = b"", *, key: str = DEFAULT_ACCESS_KEY, date=None, headers=None):
+    date_text = format_datetime(date or datetime.now(timezone.utc), usegmt=True)
+    path = url
+    body_hash = content_hash(body)
+    signature = compute_signature(key, string_to_sign(method, path, date_text, HOST, body_hash))
+    return {
+        "x-ms-date": date_text,
+        "x-ms-content-sha256": body_hash,
+        "Authorization": authorization_header(signature),
+        "Content-Type": "application/merge-patch+json",
+        **(headers or {}),
+    }
+
+
+class Api:
+    """Signed requests to the ASGI app in-process; the router's timers are fired by hand (``settle``)."""
+
+    def __init__(self, router: Router, **app_options) -> None:
+        self.router = router
+        self.client = TestClient(create_app(router, **app_options), base_url=f"http://{HOST}")
+
+    def settle(self) -> None:
+        self.router.run_pending()
+
+    def call(self, method: str, path: str, body=None, *, api_version: str = "2023-11-01", **options):
+        url = path + (("&" if "?" in path else "?") + f"api-version={api_version}" if api_version else "")
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = _signed(method, url, content, **options)
+        return self.client.request(method, url, content=content, headers=headers)
+
+
+@pytest.fixture
+def api():
+    return Api(Router(MemoryStore(), seed=1))
+
+
+def test_upsert_get_delete_statuses_and_headers(api):
+    created = api.call("PATCH", "/routing/distributionPolicies/dp", {"mode": {"kind": "longest-idle"}})
+    assert created.status_code == 201
+    assert created.headers["ETag"] and created.headers["Last-Modified"].endswith("GMT")
+    # Source: service-recordings (test_distribution_policy): defaults added, kind spelling echoed.
+    assert created.json()["mode"] == {
+        "kind": "longest-idle",
+        "minConcurrentOffers": 1,
+        "maxConcurrentOffers": 1,
+        "bypassSelectors": False,
+    }
+    updated = api.call("PATCH", "/routing/distributionPolicies/dp", {"name": "renamed"})
+    assert updated.status_code == 200 and updated.json()["name"] == "renamed"
+    assert updated.headers["ETag"] != created.headers["ETag"]
+    assert api.call("GET", "/routing/distributionPolicies/dp").json()["name"] == "renamed"
+    assert api.call("DELETE", "/routing/distributionPolicies/dp").status_code == 204
+    missing = api.call("GET", "/routing/distributionPolicies/dp")
+    assert missing.status_code == 404
+    # Source: service-recordings (test_delete_classification_policy): the error body of a missing item.
+    assert missing.json() == {
+        "communicationError": {
+            "code": "NotFound",
+            "message": "The item was not found.",
+            "target": "/routing/distributionPolicies/dp",
+        }
+    }
+
+
+def test_conditional_requests(api):
+    first = api.call("PATCH", "/routing/distributionPolicies/dp", {"mode": {"kind": "roundRobin"}})
+    etag = first.headers["ETag"]
+    assert (
+        api.call("PATCH", "/routing/distributionPolicies/dp", {"name": "a"}, headers={"If-Match": etag}).status_code
+        == 200
+    )
+    stale = api.call("PATCH", "/routing/distributionPolicies/dp", {"name": "b"}, headers={"If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["communicationError"]["code"] == "PreconditionFailed"
+    past = format_datetime(datetime.now(timezone.utc) - timedelta(hours=1), usegmt=True)
+    assert (
+        api.call(
+            "PATCH", "/routing/distributionPolicies/dp", {"name": "c"}, headers={"If-Unmodified-Since": past}
+        ).status_code
+        == 412
+    )
+    assert (
+        api.call(
+            "PATCH",
+            "/routing/distributionPolicies/new",
+            {"mode": {"kind": "roundRobin"}},
+            headers={"If-None-Match": "*"},
+        ).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"key": base64.b64encode(b"another key").decode()}, "signature is not valid"),
+        ({"date": datetime.now(timezone.utc) - timedelta(minutes=20)}, "15 minutes"),
+    ],
+)
+def test_bad_signatures_are_rejected(api, options, message):
+    response = api.call("GET", "/routing/queues", **options)
+    assert response.status_code == 401
+    assert message in response.json()["communicationError"]["message"]
+
+
+def test_tampered_body_and_unsigned_requests_are_rejected(api):
+    url = "/routing/distributionPolicies/dp?api-version=2023-11-01"
+    headers = _signed("PATCH", url, b'{"name":"a"}')
+    assert api.client.patch(url, content=b'{"name":"b"}', headers=headers).status_code == 401
+    assert api.client.get(url).status_code == 401
+
+
+def test_bearer_tokens_only_when_allowed():
+    router = Router(MemoryStore())
+    for allow, expected in ((False, 401), (True, 200)):
+        client = TestClient(create_app(router, allow_bearer=allow), base_url=f"http://{HOST}")
+        response = client.get("/routing/queues?api-version=2023-11-01", headers={"Authorization": "Bearer abc"})
+        assert response.status_code == expected
+
+
+def test_api_version_and_body_errors(api):
+    assert api.call("GET", "/routing/queues", api_version="").status_code == 400
+    assert (
+        api.call("GET", "/routing/queues", api_version="2021-10-20").json()["communicationError"]["target"]
+        == "api-version"
+    )
+    url = "/routing/queues/q?api-version=2023-11-01"
+    bad_json = api.client.patch(url, content=b"{not json", headers=_signed("PATCH", url, b"{not json"))
+    assert bad_json.status_code == 400
+    wrong_type = api.client.patch(
+        url, content=b"{}", headers=_signed("PATCH", url, b"{}", headers={"Content-Type": "text/plain"})
+    )
+    assert wrong_type.status_code == 415
+    invalid = api.call("PATCH", "/routing/queues/q", {"distributionPolicyId": "nope"})
+    assert invalid.status_code == 400 and "nope" in invalid.json()["communicationError"]["message"]
+
+
+def test_paging_with_next_link(api):
+    for index in range(5):
+        api.call("PATCH", f"/routing/distributionPolicies/p{index}", {"mode": {"kind": "roundRobin"}})
+    ids, path = [], "/routing/distributionPolicies?maxpagesize=2"
+    while path:
+        page = api.call("GET", path).json()
+        ids += [item["id"] for item in page["value"]]
+        path = page.get("nextLink")
+    assert ids == ["p4", "p3", "p2", "p1", "p0"]
+
+
+def test_actions_and_the_pre_release_complete_form(api):
+    api.call(
+        "PATCH", "/routing/distributionPolicies/dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}}
+    )
+    api.call("PATCH", "/routing/queues/q", {"distributionPolicyId": "dp"})
+    api.call(
+        "PATCH",
+        "/routing/workers/w",
+        {
+            "capacity": 1,
+            "queues": ["q"],
+            "availableForOffers": True,
+            "channels": [{"channelId": "voice", "capacityCostPerJob": 1}],
+        },
+    )
+    assert api.call("PATCH", "/routing/jobs/j", {"channelId": "voice", "queueId": "q"}).json()["status"] == "created"
+    api.settle()
+    offers = api.call("GET", "/routing/workers/w").json()["offers"]
+    accepted = api.call("POST", f"/routing/workers/w/offers/{offers[0]['offerId']}:accept").json()
+    assert set(accepted) == {"assignmentId", "jobId", "workerId"}
+    position = api.call("GET", "/routing/jobs/j/position")
+    assert position.status_code == 404  # assigned jobs are not in the queue
+    # Pre-release form from the service recordings: POST /routing/jobs/{id}:complete with the assignment in the body.
+    done = api.call("POST", "/routing/jobs/j:complete", {"assignmentId": accepted["assignmentId"]})
+    assert done.status_code == 200 and done.json() == {}
+    closed = api.call(
+        "POST", f"/routing/jobs/j/assignments/{accepted['assignmentId']}:close", {"dispositionCode": "ok"}
+    )
+    assert closed.status_code == 200
+    assert api.call("GET", "/routing/jobs/j").json()["status"] == "closed"
+    stats = api.call("GET", "/routing/queues/q/statistics").json()
+    assert stats["queueId"] == "q" and stats["length"] == 0
+
+
+def test_sqlite_state_survives_restart(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    api = Api(Router(SQLiteStore(path)))
+    api.call("PATCH", "/routing/distributionPolicies/dp", {"mode": {"kind": "roundRobin"}, "name": "kept"})
+    api.call("PATCH", "/routing/queues/q", {"distributionPolicyId": "dp"})
+    api.call("PATCH", "/routing/workers/w", {"availableForOffers": True, "queues": ["q"]})
+    api.router.close()
+    reopened = Api(Router(SQLiteStore(path)))
+    assert reopened.call("GET", "/routing/distributionPolicies/dp").json()["name"] == "kept"
+    assert reopened.call("GET", "/routing/workers/w").json()["state"] == "active"
+    events = reopened.router.events_since(0)
+    assert [e.event["eventType"] for e in events] == ["Microsoft.Communication.RouterWorkerRegistered"]
+    assert events[0].sequence == 1
+
+
+def test_cli_prints_the_connection_string(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobrouter_emulator", "--port", "0", "--in-memory"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        first = process.stdout.readline()
+        second = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert first.startswith("Job Router emulator (api-version 2023-11-01) on http://127.0.0.1:")
+    assert second.startswith("endpoint=http://127.0.0.1:") and f"accesskey={DEFAULT_ACCESS_KEY}" in second
+
+
+def test_webhook_delivery_validates_then_delivers_in_order():
+    received: list = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            events = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if events[0]["eventType"] == "Microsoft.EventGrid.SubscriptionValidationEvent":
+                body = json.dumps({"validationResponse": events[0]["data"]["validationCode"]}).encode()
+            else:
+                received.extend(events)
+                body = b"{}"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    router = Router(MemoryStore())
+    delivery = WebhookDelivery(router, [f"http://127.0.0.1:{server.server_port}/events"])
+    delivery.start()
+    try:
+        router.upsert("distributionPolicies", "dp", {"mode": {"kind": "roundRobin"}})
+        router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+        for index in range(3):
+            router.upsert("workers", f"w{index}", {"availableForOffers": True, "queues": ["q"]})
+        deadline = time.monotonic() + 10
+        while len(received) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        delivery.stop()
+        server.shutdown()
+    assert [e["data"]["workerId"] for e in received] == ["w0", "w1", "w2"]
+    assert {e["eventType"] for e in received} == {"Microsoft.Communication.RouterWorkerRegistered"}
