@@ -61,7 +61,13 @@ class EmulatorServer:
             ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
         app = create_app(self.router, access_key=settings.access_key, allow_bearer=settings.allow_bearer)
         config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="warning", lifespan="off", **ssl_options
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+            lifespan="off",
+            **ssl_options,
         )
         self._server = uvicorn.Server(config)
         self._thread: Optional[threading.Thread] = None
