@@ -42,7 +42,22 @@ def job_base(job: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def event_selector(selector: Dict[str, Any]) -> Dict[str, Any]:
+    """A worker selector as events spell it (ttlSeconds, state, expirationTime) rather than as the REST API does."""
+    shaped = {"key": selector.get("key"), "labelOperator": selector.get("labelOperator"), "value": selector.get("value")}
+    if selector.get("expiresAfterSeconds") is not None:
+        shaped["ttlSeconds"] = selector["expiresAfterSeconds"]
+    if selector.get("status") is not None:
+        shaped["state"] = selector["status"]
+    if selector.get("expiresAt") is not None:
+        shaped["expirationTime"] = selector["expiresAt"]
+    return shaped
+
+
 def job_event(name: str, job: Dict[str, Any], at: datetime, suffix: str = "", **fields: Any) -> Dict[str, Any]:
+    for key, value in fields.items():
+        if "WorkerSelectors" in key and isinstance(value, list):
+            fields[key] = [event_selector(s) for s in value]
     return make_event(name, job_subject(job, suffix), {**job_base(job), **fields}, at)
 
 

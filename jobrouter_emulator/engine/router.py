@@ -576,8 +576,12 @@ class Router:
             job,
             self._clock.now(),
             priority=job.get("priority"),
-            requestedWorkerSelectors=job.get("requestedWorkerSelectors"),
-            attachedWorkerSelectors=job.get("attachedWorkerSelectors"),
+            requestedWorkerSelectorsExpired=[
+                s for s in job.get("requestedWorkerSelectors") or [] if s.get("status") == "expired"
+            ],
+            attachedWorkerSelectorsExpired=[
+                s for s in job.get("attachedWorkerSelectors") or [] if s.get("status") == "expired"
+            ],
             scheduledOn=(job.get("matchingMode") or {}).get("scheduleAt"),
             unavailableForMatching=True,
         )
@@ -732,8 +736,8 @@ class Router:
                     record.body,
                     now,
                     f"/queue/{record.body.get('queueId')}",
-                    expiredRequestedWorkerSelectors=expired["requestedWorkerSelectors"],
-                    expiredAttachedWorkerSelectors=expired["attachedWorkerSelectors"],
+                    requestedWorkerSelectorsExpired=expired["requestedWorkerSelectors"],
+                    attachedWorkerSelectorsExpired=expired["attachedWorkerSelectors"],
                 )
             )
             self._match_later(record.body.get("queueId"))

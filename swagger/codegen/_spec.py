@@ -54,8 +54,10 @@ def type_code(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
         return f"list[{type_code(schema.get('items', {}), definitions)}]"
     if schema.get("type") == "object" and "additionalProperties" in schema:
         return f"dict[{type_code(schema['additionalProperties'] or {}, definitions)}]"
-    if schema.get("format") in ("date-time", "date-time-non-iso"):
-        return "datetime" if schema.get("format") == "date-time" else "datetime-any"
+    if schema.get("format") == "date-time":
+        return "datetime"
+    if schema.get("format") == "duration":
+        return "duration"
     return "raw"
 
 
@@ -71,4 +73,6 @@ def python_type(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
         return f"dict[str, {python_type(schema['additionalProperties'] or {}, definitions)}]"
     if schema.get("format") == "date-time":
         return "datetime"
+    if schema.get("format") == "duration":
+        return "timedelta"
     return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")

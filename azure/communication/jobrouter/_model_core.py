@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, MutableMapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+
+import isodate
 
 __all__ = ["Model", "RestField", "deserialize", "serialize", "parse_datetime", "format_datetime"]
 
@@ -35,9 +37,30 @@ def parse_datetime(value: str) -> datetime:
         text = text[: match.start(1)] + match.group(1).ljust(6, "0") + text[match.end(1) :]
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from exc
+    except ValueError:
+        parsed = _parse_dotnet_datetime(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _parse_dotnet_datetime(value: str) -> datetime:
+    """The .NET invariant form some events carry: "3/28/2007 7:13:50 PM +00:00"."""
+    try:
+        return datetime.strptime(value.strip(), "%m/%d/%Y %I:%M:%S %p %z")
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
+
+
+def _decode_duration(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError) as exc:
+        raise ValueError(f"{value!r} is not an ISO 8601 duration") from exc
+
+
+def _encode_duration(value: Any) -> Any:
+    return isodate.duration_isoformat(value) if isinstance(value, (timedelta, isodate.Duration)) else value
 
 
 def format_datetime(value: datetime) -> str:
@@ -87,6 +110,8 @@ def _codec(type_code: str) -> _Codec:
         made = _Codec(_identity, serialize, is_identity=True)
     elif type_code == "datetime":
         made = _Codec(_decode_datetime, _encode_datetime)
+    elif type_code == "duration":
+        made = _Codec(_decode_duration, _encode_duration)
     elif type_code.startswith("list[") and type_code.endswith("]"):
         inner = _codec(type_code[5:-1])
         made = _Codec(_identity, serialize, is_identity=True) if inner.is_identity else _list_codec(inner)

@@ -1,0 +1,96 @@
+"""Route parsed events to handlers, by event class.
+
+Register with a decorator (``@dispatcher.on(RouterJobQueued)``) or by subclassing :class:`RouterEventHandler`
+(set ``event_class`` and write ``handle``), sync or async. Every handler of an event runs even if another one
+raises; the failures come back in the :class:`DispatchResult`.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple, Type, Union
+
+from ._envelope import RouterEvent
+from ._parse import parse_events
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[RouterEvent], Union[None, Awaitable[None]]]
+
+
+class RouterEventHandler:
+    """Subclass, set ``event_class`` (a RouterEvent subclass, or RouterEvent for every event) and write ``handle``."""
+
+    event_class: Type[RouterEvent] = RouterEvent
+
+    def handle(self, event: RouterEvent) -> Union[None, Awaitable[None]]:
+        raise NotImplementedError
+
+
+@dataclass
+class DispatchResult:
+    handled: int = 0
+    errors: List[Tuple[RouterEvent, BaseException]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class RouterEventDispatcher:
+    def __init__(self, handlers: Optional[Iterable[RouterEventHandler]] = None) -> None:
+        self._handlers: Dict[Type[RouterEvent], List[Handler]] = {}
+        for handler in handlers or ():
+            self.add_handler(handler.event_class, handler.handle)
+
+    def add_handler(self, event_class: Type[RouterEvent], handler: Handler) -> None:
+        if not (isinstance(event_class, type) and issubclass(event_class, RouterEvent)):
+            raise TypeError(f"Handlers are registered for RouterEvent classes, not {event_class!r}")
+        self._handlers.setdefault(event_class, []).append(handler)
+
+    def on(self, event_class: Type[RouterEvent]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add_handler(event_class, handler)
+            return handler
+
+        return register
+
+    def _handlers_for(self, event: RouterEvent) -> List[Handler]:
+        found: List[Handler] = []
+        for klass in type(event).__mro__:
+            found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
+        return found
+
+    def dispatch(self, source: Any) -> DispatchResult:
+        """Parse ``source`` and run the sync handlers; awaitable results are an error here (use ``dispatch_async``)."""
+        result = DispatchResult()
+        for event in parse_events(source):
+            for handler in self._handlers_for(event):
+                try:
+                    outcome = handler(event)
+                    if inspect.isawaitable(outcome):
+                        close = getattr(outcome, "close", None)
+                        if close:
+                            close()
+                        raise TypeError(f"{handler!r} is async; call dispatch_async")
+                    result.handled += 1
+                except Exception as exc:  # noqa: BLE001 - one failing handler must not stop the others
+                    logger.exception("Handler %r failed on %s", handler, event.event_type)
+                    result.errors.append((event, exc))
+        return result
+
+    async def dispatch_async(self, source: Any) -> DispatchResult:
+        """Parse ``source`` and run every handler, awaiting async ones."""
+        result = DispatchResult()
+        for event in parse_events(source):
+            for handler in self._handlers_for(event):
+                try:
+                    outcome = handler(event)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                    result.handled += 1
+                except Exception as exc:  # noqa: BLE001
+                    logger.exception("Handler %r failed on %s", handler, event.event_type)
+                    result.errors.append((event, exc))
+        return result
