@@ -20,6 +20,20 @@ from .tls import ensure_certificate
 logger = logging.getLogger(__name__)
 
 
+class _QuietShutdown(logging.Filter):
+    """uvicorn reports clients that keep connections open past shutdown as an error; for an emulator that is the
+    normal end of a test or sample, so it is logged at debug level instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "graceful shutdown exceeded" in record.getMessage():
+            logger.debug("uvicorn: %s", record.getMessage())
+            return False
+        return True
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietShutdown())
+
+
 @dataclass
 class EmulatorSettings:
     host: str = "127.0.0.1"

@@ -44,7 +44,11 @@ def job_base(job: Dict[str, Any]) -> Dict[str, Any]:
 
 def event_selector(selector: Dict[str, Any]) -> Dict[str, Any]:
     """A worker selector as events spell it (ttlSeconds, state, expirationTime) rather than as the REST API does."""
-    shaped = {"key": selector.get("key"), "labelOperator": selector.get("labelOperator"), "value": selector.get("value")}
+    shaped = {
+        "key": selector.get("key"),
+        "labelOperator": selector.get("labelOperator"),
+        "value": selector.get("value"),
+    }
     if selector.get("expiresAfterSeconds") is not None:
         shaped["ttlSeconds"] = selector["expiresAfterSeconds"]
     if selector.get("status") is not None:

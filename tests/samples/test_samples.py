@@ -12,7 +12,19 @@ import pytest
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED_OUTPUT = {
     "quickstart.py": "Job closed with disposition Resolved: status closed",
+    "events_webhook.py": "Self-test passed",
+    "classification.py": "priority 10, worker selectors ['skill greaterThanOrEqual 5']",
+    "exception_policies.py": "with priority 10 (queued)",
+    "scheduled_jobs.py": "Activated: status queued",
+    "paging_and_concurrency.py": "Conditional update refused as expected: 412 PreconditionFailed",
+    "async_lifecycle.py": "is closed (Done)",
+    "authentication.py": "3. TokenCredential (bearer)",
 }
+
+
+def test_every_sample_has_an_expected_output():
+    samples = {p.name for p in SAMPLES.glob("*.py") if not p.name.startswith("_")}
+    assert samples == set(EXPECTED_OUTPUT)
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.py") if not p.name.startswith("_")))
