@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import copy
 import math
+import uuid
 from typing import Any, Dict, List, Optional
 
+from azure.communication.jobrouter._model_core import kind_key as model_kind_key
+from azure.communication.jobrouter._model_core import parse_datetime
+
 from .errors import BadRequest
+from .events import iso
 
 COLLECTIONS = ("distributionPolicies", "queues", "classificationPolicies", "exceptionPolicies", "workers", "jobs")
 
@@ -38,8 +43,8 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def kind_key(kind: Any) -> str:
-    """ "longest-idle", "longestIdle" and "LongestIdle" name the same kind."""
-    return str(kind).replace("-", "").replace("_", "").lower()
+    """The spelling-independent key of a kind; the SDK's models resolve kinds with the same function."""
+    return model_kind_key(kind)
 
 
 def _require_object(value: Any, path: str) -> Dict[str, Any]:
@@ -212,6 +217,7 @@ def validate_job(body: Dict[str, Any]) -> None:
 def apply_defaults(collection: str, key: str, body: Dict[str, Any]) -> Dict[str, Any]:
     """Fill in what the service adds to a stored document (seen in the recordings' responses)."""
     body["id"] = key
+    _default_expression_language(body)
     if collection == "distributionPolicies":
         mode = body.get("mode")
         if isinstance(mode, dict):
@@ -226,10 +232,22 @@ def apply_defaults(collection: str, key: str, body: Dict[str, Any]) -> Dict[str,
                 options.setdefault("descendingOrder", True)
     elif collection == "queues":
         body["labels"] = {**(body.get("labels") or {}), "Id": key}
+    elif collection == "classificationPolicies":
+        body.setdefault("queueSelectorAttachments", [])
+        body.setdefault("workerSelectorAttachments", [])
+        for attachment in body["workerSelectorAttachments"]:
+            for selector in _attachment_selectors(attachment):
+                selector.setdefault("expedite", False)
+                selector.setdefault("status", "active")
     elif collection == "exceptionPolicies":
         for rule in body.get("exceptionRules") or []:
-            for index, action in enumerate(rule.get("actions") or []):
-                action.setdefault("id", f"{rule.get('id')}-action-{index}")
+            for action in rule.get("actions") or []:
+                action.setdefault("id", str(uuid.uuid4()))
+                kind = kind_key(action.get("kind"))
+                if kind == "manualreclassify":
+                    action.setdefault("workerSelectors", [])
+                elif kind == "reclassify":
+                    action.setdefault("labelsToUpsert", {})
     elif collection == "workers":
         body.setdefault("queues", [])
         body.setdefault("capacity", 0)
@@ -250,10 +268,41 @@ def apply_defaults(collection: str, key: str, body: Dict[str, Any]) -> Dict[str,
         body.setdefault("tags", {})
         body.setdefault("notes", [])
         body.setdefault("matchingMode", {"kind": "queueAndMatch"})
+        schedule_at = body["matchingMode"].get("scheduleAt")
+        if isinstance(schedule_at, str):
+            try:
+                body["matchingMode"]["scheduleAt"] = iso(parse_datetime(schedule_at))
+            except ValueError:
+                raise BadRequest(
+                    "matchingMode.scheduleAt must be an ISO 8601 date-time.", target="matchingMode.scheduleAt"
+                ) from None
         for selector in body["requestedWorkerSelectors"]:
             selector.setdefault("expedite", False)
             selector.setdefault("status", "active")
     return body
+
+
+def _attachment_selectors(attachment: Any) -> List[Dict[str, Any]]:
+    """The worker selectors an attachment carries, wherever its kind keeps them."""
+    if not isinstance(attachment, dict):
+        return []
+    found = [attachment["workerSelector"]] if isinstance(attachment.get("workerSelector"), dict) else []
+    found += [s for s in attachment.get("workerSelectors") or [] if isinstance(s, dict)]
+    for allocation in attachment.get("allocations") or []:
+        found += [s for s in (allocation or {}).get("workerSelectors") or [] if isinstance(s, dict)]
+    return found
+
+
+def _default_expression_language(value: Any) -> None:
+    """Expression rules anywhere in a document get ``language: powerFx`` when they name none (as the service does)."""
+    if isinstance(value, dict):
+        if kind_key(value.get("kind")) == "expression" and "expression" in value:
+            value.setdefault("language", "powerFx")
+        for item in value.values():
+            _default_expression_language(item)
+    elif isinstance(value, list):
+        for item in value:
+            _default_expression_language(item)
 
 
 VALIDATORS = {

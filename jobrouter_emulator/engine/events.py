@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Dict, Optional
 
 TOPIC = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/emulator/providers/Microsoft.Communication/communicationServices/jobrouter-emulator"  # noqa: E501
 
 
 def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    """Times as the service writes them: UTC offset "+00:00", fraction without trailing zeros
+    ("2023-11-03T21:26:56.396967+00:00"), per the service recordings."""
+    moment = moment.astimezone(timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "+00:00"
 
 
 def make_event(event_name: str, subject: str, data: Dict[str, Any], at: datetime) -> Dict[str, Any]:

@@ -119,7 +119,11 @@ class Router:
         *,
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
+        processing_delay: float = 0.05,
     ) -> None:
+        # Routing work (classifying, queueing, offering) starts this long after the request that caused it, so a
+        # response never shows its own routing results, as with the live service (offers came 0.3-0.8 s later).
+        self._processing_delay = timedelta(seconds=processing_delay)
         self._store = store
         self._clock = clock or SystemClock()
         self._rng = random.Random(seed)
@@ -128,6 +132,7 @@ class Router:
         self._wakeup = threading.Condition(self._lock)
         self._records: Dict[str, Dict[str, _Record]] = {c: {} for c in docs.COLLECTIONS}
         self._created_counter = 0
+        self._enqueue_counter = 0
         self._timers: List[Tuple[datetime, int, str, Tuple[str, ...]]] = []
         self._timer_counter = 0
         self._tx: Optional[_Transaction] = None
@@ -150,6 +155,7 @@ class Router:
                 record = _Record.from_document(document)
                 self._records[collection][key] = record
                 self._created_counter = max(self._created_counter, record.created)
+                self._enqueue_counter = max(self._enqueue_counter, record.internal.get("enqueueSeq", 0))
         for key, record in self._records["workers"].items():
             self._index_worker(key, record.body)
         now = self._clock.now()
@@ -241,7 +247,7 @@ class Router:
             if exc_type is not None or tx is None:
                 return
             for queue_id in tx.queues_to_match:
-                router._schedule(router._clock.now(), "match", queue_id)
+                router._schedule(router._clock.now() + router._processing_delay, "match", queue_id)
             batch = Batch()
             for collection, key in tx.dirty:
                 record = router._records[collection].get(key)
@@ -533,7 +539,12 @@ class Router:
         now = self._clock.now()
         mode = kind_key((job.get("matchingMode") or {}).get("kind", "queueAndMatch"))
         if created:
-            job["status"] = "pendingSchedule" if mode == "scheduleandsuspend" else "created"
+            if mode == "scheduleandsuspend":
+                job["status"] = "pendingSchedule"
+            elif job.get("classificationPolicyId") and mode == "queueandmatch":
+                job["status"] = "pendingClassification"  # as the live service answers (service recordings)
+            else:
+                job["status"] = "created"
             self._emit(
                 job_event(
                     "RouterJobReceived",
@@ -547,7 +558,7 @@ class Router:
                     unavailableForMatching=mode != "queueandmatch",
                 )
             )
-            self._schedule(now, "process", key)
+            self._schedule(now + self._processing_delay, "process", key)
             return
         status = job.get("status")
         if status in TERMINAL_JOB_STATUSES:
@@ -609,7 +620,7 @@ class Router:
             self._set_status(key, "scheduled")
             self._schedule(at, "activateSchedule", key)
             return
-        if job.get("status") != "created":
+        if job.get("status") not in ("created", "pendingClassification"):
             return
         if kind == "suspend":
             self._set_status(key, "waitingForActivation")
@@ -687,6 +698,8 @@ class Router:
             if selector.get("expiresAfterSeconds") is not None and "expiresAt" not in selector:
                 selector.update(self._activate_selector(key, selector))
         job["enqueuedAt"] = iso(now)
+        self._enqueue_counter += 1
+        record.internal["enqueueSeq"] = self._enqueue_counter  # breaks ties between jobs enqueued at the same time
         self._set_status(key, "queued")
         queue_id = job["queueId"]
         self._queued.setdefault(queue_id, set()).add(key)
@@ -827,13 +840,13 @@ class Router:
         bypass = bool(mode.get("bypassSelectors"))
         job_records = [self._records["jobs"][j] for j in self._queued.get(queue_id, ()) if j in self._records["jobs"]]
 
-        def order(record: _Record) -> Tuple[int, int, str]:
+        def order(record: _Record) -> Tuple[int, int, int]:
             job = record.body
             expedite = any(
                 s.get("expedite") and s.get("status") == "active"
                 for s in (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or [])
             )
-            return (0 if expedite else 1, -int(job.get("priority", 1)), job.get("enqueuedAt", ""))
+            return (0 if expedite else 1, -int(job.get("priority", 1)), record.internal.get("enqueueSeq", 0))
 
         for record in sorted(job_records, key=order):
             current = len(record.internal.get("offers", {}))
@@ -1143,6 +1156,8 @@ class Router:
         now = self._clock.now()
         assignment.setdefault("completedAt", iso(now))
         assignment["closedAt"] = iso(now)
+        # The live service records "Closed" when the caller gives no disposition code (service recordings).
+        record.body.setdefault("dispositionCode", "Closed")
         self._set_status(job_id, "closed")
         self._release_worker(assignment["workerId"], assignment_id)
         self._emit(
@@ -1247,8 +1262,9 @@ class Router:
 
     # -- queue views ----------------------------------------------------------------------------------------------
     def _ordered_queue(self, queue_id: str) -> List[Dict[str, Any]]:
-        jobs = [self._records["jobs"][j].body for j in self._queued.get(queue_id, ()) if j in self._records["jobs"]]
-        return sorted(jobs, key=lambda j: (-int(j.get("priority", 1)), j.get("enqueuedAt", "")))
+        records = [self._records["jobs"][j] for j in self._queued.get(queue_id, ()) if j in self._records["jobs"]]
+        records.sort(key=lambda r: (-int(r.body.get("priority", 1)), r.internal.get("enqueueSeq", 0)))
+        return [r.body for r in records]
 
     def get_queue_position(self, job_id: str) -> Dict[str, Any]:
         with self._lock:

@@ -201,7 +201,7 @@ async def test_dispatcher_awaits_async_handlers():
 def test_every_event_the_emulator_emits_parses_with_its_required_fields():
     """Conformance between the emulator's events and the typed classes generated from the seed."""
     clock = FakeClock()
-    router = Router(MemoryStore(), clock, seed=3)
+    router = Router(MemoryStore(), clock, seed=3, processing_delay=0)
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 10, "mode": {"kind": "longestIdle"}})
     router.upsert(
         "exceptionPolicies",

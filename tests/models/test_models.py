@@ -81,7 +81,10 @@ def test_setting_none_removes_the_field_and_mapping_writes_invalidate_cache():
         (m.DistributionMode, "best-worker", m.BestWorkerMode),
         (m.JobMatchingMode, "queue-and-match", m.QueueAndMatchMode),
         (m.JobMatchingMode, "scheduleAndSuspend", m.ScheduleAndSuspendMode),
-        (m.RouterRule, "expression-rule", m.RouterRule),  # unknown spelling: the base, data kept
+        (m.RouterRule, "expression-rule", m.ExpressionRouterRule),  # pre-release spelling (service recordings)
+        (m.RouterRule, "azure-function-rule", m.FunctionRouterRule),
+        (m.QueueSelectorAttachment, "weighted-allocation-queue-selector", m.WeightedAllocationQueueSelectorAttachment),
+        (m.RouterRule, "teleport", m.RouterRule),  # unknown kind: the base class, data kept
         (m.RouterRule, "direct-map", m.DirectMapRouterRule),
         (m.ExceptionTrigger, "wait-time", m.WaitTimeExceptionTrigger),
         (m.ExceptionAction, "manual-reclassify", m.ManualReclassifyExceptionAction),

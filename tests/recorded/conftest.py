@@ -8,6 +8,7 @@ By default the cassettes in ``cassettes/`` are replayed and nothing touches the 
 Recorded requests and responses are scrubbed: authentication headers are dropped and the host is replaced, so a
 cassette holds no secret and the same cassette replays whichever service recorded it.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Scenarios replayed from cassettes: the SDK's requests and its reading of recorded responses."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,10 @@ CASSETTES = Path(__file__).parent / "cassettes"
 
 def _clients(connection_string):
     options = {"retry_total": 0}
-    return (JobRouterAdministrationClient.from_connection_string(connection_string, **options),
-            JobRouterClient.from_connection_string(connection_string, **options))
+    return (
+        JobRouterAdministrationClient.from_connection_string(connection_string, **options),
+        JobRouterClient.from_connection_string(connection_string, **options),
+    )
 
 
 def _cleanup(admin, client, *, jobs=(), workers=(), queues=(), classification=(), policies=()):
@@ -44,13 +47,21 @@ def _cleanup(admin, client, *, jobs=(), workers=(), queues=(), classification=()
 @pytest.mark.vcr
 def test_admin_resources(connection_string):
     admin, client = _clients(connection_string)
-    policy = admin.upsert_distribution_policy("rec-dp", DistributionPolicy(name="recorded", offer_expires_after_seconds=30,
-                                                                          mode=LongestIdleMode(max_concurrent_offers=2)))
+    policy = admin.upsert_distribution_policy(
+        "rec-dp",
+        DistributionPolicy(
+            name="recorded", offer_expires_after_seconds=30, mode=LongestIdleMode(max_concurrent_offers=2)
+        ),
+    )
     assert policy.mode.max_concurrent_offers == 2 and policy.mode.bypass_selectors is False
     queue = admin.upsert_queue("rec-q", RouterQueue(distribution_policy_id="rec-dp", labels={"tier": "gold"}))
     assert queue.labels == {"tier": "gold", "Id": "rec-q"}
-    cp = admin.upsert_classification_policy("rec-cp", ClassificationPolicy(
-        fallback_queue_id="rec-q", prioritization_rule=ExpressionRouterRule(expression="If(job.VIP = true, 10, 1)")))
+    cp = admin.upsert_classification_policy(
+        "rec-cp",
+        ClassificationPolicy(
+            fallback_queue_id="rec-q", prioritization_rule=ExpressionRouterRule(expression="If(job.VIP = true, 10, 1)")
+        ),
+    )
     assert cp.prioritization_rule.expression == "If(job.VIP = true, 10, 1)"
     assert [p.id for p in admin.list_classification_policies()] == ["rec-cp"]
     _cleanup(admin, client, queues=["rec-q"], classification=["rec-cp"], policies=["rec-dp"])
@@ -61,8 +72,15 @@ def test_job_lifecycle(connection_string, poll_interval):
     admin, client = _clients(connection_string)
     admin.upsert_distribution_policy("rec-life-dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
     admin.upsert_queue("rec-life-q", distribution_policy_id="rec-life-dp")
-    client.upsert_worker("rec-life-w", RouterWorker(capacity=1, queues=["rec-life-q"], available_for_offers=True,
-                                                    channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)]))
+    client.upsert_worker(
+        "rec-life-w",
+        RouterWorker(
+            capacity=1,
+            queues=["rec-life-q"],
+            available_for_offers=True,
+            channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
+        ),
+    )
     job = client.upsert_job("rec-life-j", RouterJob(channel_id="voice", queue_id="rec-life-q", labels={"case": 1}))
     assert job.status == "created"
     offers = []
@@ -78,7 +96,9 @@ def test_job_lifecycle(connection_string, poll_interval):
     closed = client.get_job("rec-life-j")
     assert (closed.status, closed.disposition_code) == ("closed", "Resolved")
     client.upsert_worker("rec-life-w", available_for_offers=False)
-    _cleanup(admin, client, jobs=["rec-life-j"], workers=["rec-life-w"], queues=["rec-life-q"], policies=["rec-life-dp"])
+    _cleanup(
+        admin, client, jobs=["rec-life-j"], workers=["rec-life-w"], queues=["rec-life-q"], policies=["rec-life-dp"]
+    )
 
 
 @pytest.mark.vcr

@@ -4,6 +4,7 @@
 offers. Async twins live in :mod:`azure.communication.jobrouter.aio`, models and enums in
 :mod:`azure.communication.jobrouter.models` (also importable from here).
 """
+
 from ._client import JobRouterAdministrationClient, JobRouterClient
 from ._version import VERSION
 from .models import *  # noqa: F401,F403

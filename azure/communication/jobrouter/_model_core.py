@@ -6,6 +6,7 @@ converts the raw JSON value once (datetimes, nested models, lists and dicts of m
 repeated reads cost a dict lookup; writing an attribute stores the JSON form. Models are also mutable mappings over
 their REST names, as 1.0.0 models are.
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,9 +71,24 @@ def format_datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _kind_key(kind: str) -> str:
-    # "longest-idle", "longestIdle" and "LongestIdle" name the same kind.
-    return kind.replace("-", "").replace("_", "").lower()
+# Pre-release service versions (and the live service's recorded responses) spell kinds in kebab case, some with a
+# type suffix: "longest-idle", "static-rule", "azure-function-rule", "weighted-allocation-queue-selector".
+_KIND_SUFFIXES = ("queueselector", "workerselector", "rule")
+_KIND_ALIASES = {"azurefunction": "function"}
+
+
+def kind_key(kind: object) -> str:
+    """The spelling-independent key of a discriminator value: "longestIdle", "longest-idle" and "LongestIdle" are
+    one kind, as are "static" and "static-rule" for rules."""
+    key = str(kind).replace("-", "").replace("_", "").lower()
+    for suffix in _KIND_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return _KIND_ALIASES.get(key, key)
+
+
+_kind_key = kind_key
 
 
 class _Codec:

@@ -13,7 +13,7 @@ class Harness:
     def __init__(self) -> None:
         self.clock = FakeClock()
         self.store = MemoryStore()
-        self.router = Router(self.store, self.clock, seed=7)
+        self.router = Router(self.store, self.clock, seed=7, processing_delay=0)
 
     def policy(self, key: str = "dp", **mode: object) -> None:
         kind = mode.pop("kind", "longestIdle")

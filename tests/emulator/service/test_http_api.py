@@ -58,7 +58,7 @@ class Api:
 
 @pytest.fixture
 def api():
-    return Api(Router(MemoryStore(), seed=1))
+    return Api(Router(MemoryStore(), seed=1, processing_delay=0))
 
 
 def test_upsert_get_delete_statuses_and_headers(api):

@@ -1,11 +1,12 @@
 """Typed Azure Communication Services Job Router events (Event Grid and CloudEvents).
 
-    from azure.communication.jobrouter.events import parse_events, RouterJobQueued
+from azure.communication.jobrouter.events import parse_events, RouterJobQueued
 
-    for event in parse_events(request_body):
-        if isinstance(event, RouterJobQueued):
-            print(event.data.queue_id, event.data.priority)
+for event in parse_events(request_body):
+    if isinstance(event, RouterJobQueued):
+        print(event.data.queue_id, event.data.priority)
 """
+
 from ._dispatcher import DispatchResult, RouterEventDispatcher, RouterEventHandler
 from ._envelope import RouterEvent
 from ._generated.enums import *  # noqa: F401,F403

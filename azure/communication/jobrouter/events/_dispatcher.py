@@ -4,6 +4,7 @@ Register with a decorator (``@dispatcher.on(RouterJobQueued)``) or by subclassin
 (set ``event_class`` and write ``handle``), sync or async. Every handler of an event runs even if another one
 raises; the failures come back in the :class:`DispatchResult`.
 """
+
 from __future__ import annotations
 
 import inspect

@@ -1,4 +1,5 @@
 """The event envelope: what every Router event carries around its typed ``data``."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,8 +26,18 @@ class RouterEvent:
 
     __slots__ = ("id", "event_type", "subject", "event_time", "topic", "data_version", "data", "raw")
 
-    def __init__(self, *, id: str, event_type: str, subject: Optional[str], event_time: Optional[datetime],
-                 topic: Optional[str], data_version: Optional[str], data: Any, raw: Dict[str, Any]) -> None:
+    def __init__(
+        self,
+        *,
+        id: str,
+        event_type: str,
+        subject: Optional[str],
+        event_time: Optional[datetime],
+        topic: Optional[str],
+        data_version: Optional[str],
+        data: Any,
+        raw: Dict[str, Any],
+    ) -> None:
         self.id = id
         self.event_type = event_type
         self.subject = subject
@@ -41,8 +52,16 @@ class RouterEvent:
         when = fields.get("event_time")
         if isinstance(when, str):
             when = parse_datetime(when)
-        return cls(id=fields["id"], event_type=fields["event_type"], subject=fields.get("subject"), event_time=when,
-                   topic=fields.get("topic"), data_version=fields.get("data_version"), data=fields.get("data"), raw=raw)
+        return cls(
+            id=fields["id"],
+            event_type=fields["event_type"],
+            subject=fields.get("subject"),
+            event_time=when,
+            topic=fields.get("topic"),
+            data_version=fields.get("data_version"),
+            data=fields.get("data"),
+            raw=raw,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, subject={self.subject!r}, data={self.data!r})"

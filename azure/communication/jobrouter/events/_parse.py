@@ -3,6 +3,7 @@
 Accepted: ``azure.eventgrid.EventGridEvent``, ``azure.core.messaging.CloudEvent``, a dict in the Event Grid or the
 CloudEvents schema, JSON text or bytes of either, and a list (a batch) of any of these.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,15 +27,43 @@ def _load_json(source: Any) -> Any:
 def _fields_of_object(item: Any) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
     """(normalized fields, raw dict) of an EventGridEvent or CloudEvent object, else None."""
     if hasattr(item, "event_type") and hasattr(item, "data_version"):  # azure.eventgrid.EventGridEvent
-        raw = {"id": item.id, "topic": getattr(item, "topic", None), "subject": item.subject, "data": item.data,
-               "eventType": item.event_type, "eventTime": item.event_time, "dataVersion": item.data_version}
-        return {"id": item.id, "event_type": item.event_type, "subject": item.subject, "event_time": item.event_time,
-                "topic": raw["topic"], "data_version": item.data_version, "data": item.data}, raw
+        raw = {
+            "id": item.id,
+            "topic": getattr(item, "topic", None),
+            "subject": item.subject,
+            "data": item.data,
+            "eventType": item.event_type,
+            "eventTime": item.event_time,
+            "dataVersion": item.data_version,
+        }
+        return {
+            "id": item.id,
+            "event_type": item.event_type,
+            "subject": item.subject,
+            "event_time": item.event_time,
+            "topic": raw["topic"],
+            "data_version": item.data_version,
+            "data": item.data,
+        }, raw
     if hasattr(item, "specversion") and hasattr(item, "source"):  # azure.core.messaging.CloudEvent
-        raw = {"id": item.id, "source": item.source, "type": item.type, "subject": item.subject, "time": item.time,
-               "data": item.data, "specversion": item.specversion}
-        return {"id": item.id, "event_type": item.type, "subject": item.subject, "event_time": item.time,
-                "topic": item.source, "data_version": None, "data": item.data}, raw
+        raw = {
+            "id": item.id,
+            "source": item.source,
+            "type": item.type,
+            "subject": item.subject,
+            "time": item.time,
+            "data": item.data,
+            "specversion": item.specversion,
+        }
+        return {
+            "id": item.id,
+            "event_type": item.type,
+            "subject": item.subject,
+            "event_time": item.time,
+            "topic": item.source,
+            "data_version": None,
+            "data": item.data,
+        }, raw
     return None
 
 

@@ -2,6 +2,7 @@
 
 Framework-free: give the request's pieces, get back what to answer.
 """
+
 from __future__ import annotations
 
 import json
