@@ -14,6 +14,7 @@ from .api import create_app
 from .auth import DEFAULT_ACCESS_KEY
 from .delivery import WebhookDelivery
 from .engine.router import Router
+from .engine.rules import HttpOutbound
 from .store import MemoryStore, SQLiteStore
 from .tls import ensure_certificate
 
@@ -63,7 +64,8 @@ class EmulatorServer:
 
         self.settings = settings
         store = MemoryStore() if settings.in_memory else SQLiteStore(settings.data_dir / "state.sqlite3")
-        self.router = Router(store, seed=settings.seed)
+        self.outbound = HttpOutbound()
+        self.router = Router(store, seed=settings.seed, outbound=self.outbound)
         self.delivery = WebhookDelivery(self.router, settings.event_webhooks) if settings.event_webhooks else None
         self.cert_path: Optional[Path] = None
         ssl_options: Dict[str, Any] = {}
@@ -130,3 +132,4 @@ class EmulatorServer:
         if self.delivery:
             self.delivery.stop()
         self.router.close()
+        self.outbound.close()

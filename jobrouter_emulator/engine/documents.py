@@ -15,6 +15,7 @@ from azure.communication.jobrouter._model_core import parse_datetime
 
 from .errors import BadRequest
 from .events import iso
+from .rules.powerfx import PowerFxSyntaxError, parse_expression
 
 COLLECTIONS = ("distributionPolicies", "queues", "classificationPolicies", "exceptionPolicies", "workers", "jobs")
 
@@ -93,8 +94,16 @@ def validate_selector(selector: Any, path: str) -> None:
 def validate_rule(rule: Any, path: str) -> None:
     rule = _require_object(rule, path)
     kind = _kind(rule, path, ["static", "directMap", "expression", "function", "webhook"])
-    if kind == "expression" and not isinstance(rule.get("expression"), str):
-        raise BadRequest(f"{path}.expression is required for an expression rule.", target=f"{path}.expression")
+    if kind == "expression":
+        if not isinstance(rule.get("expression"), str):
+            raise BadRequest(f"{path}.expression is required for an expression rule.", target=f"{path}.expression")
+        language = rule.get("language", "powerFx")
+        if kind_key(language) != "powerfx":
+            raise BadRequest(f"{path}.language must be powerFx; got {language!r}.", target=f"{path}.language")
+        try:
+            parse_expression(rule["expression"])
+        except PowerFxSyntaxError as exc:
+            raise BadRequest(f"{path}.expression is not valid PowerFx: {exc}", target=f"{path}.expression") from None
     if kind == "function" and not isinstance(rule.get("functionUri"), str):
         raise BadRequest(f"{path}.functionUri is required for a function rule.", target=f"{path}.functionUri")
     if kind == "webhook" and not isinstance(rule.get("webhookUri"), str):

@@ -30,7 +30,8 @@ from .clock import Clock, SystemClock
 from .documents import kind_key
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from .events import iso, job_event, offer_event, worker_event
-from .rules import Outbound, RuleEvaluationError, evaluate_expression, evaluate_rule
+from .rules import Outbound
+from .scoring import rank_best_workers
 from .selectors import satisfies
 
 logger = logging.getLogger(__name__)
@@ -910,26 +911,10 @@ class Router:
             self._round_robin[queue_id] = start + 1
             return ordered[start:] + ordered[:start]
         if kind == "bestworker":
-            rule = mode.get("scoringRule")
-            if not rule:
-                return by_idle
-            descending = (mode.get("scoringRuleOptions") or {}).get("descendingOrder", True)
-            scores: Dict[str, float] = {}
-            for worker_id in by_idle:
-                worker_labels = self._records["workers"][worker_id].body.get("labels") or {}
-                try:
-                    if kind_key(rule.get("kind")) == "expression":
-                        value = evaluate_expression(
-                            rule.get("expression", ""), {**job.get("labels", {}), **worker_labels}
-                        )
-                    else:
-                        value = evaluate_rule(
-                            rule, {"job": job.get("labels"), "worker": worker_labels}, outbound=self._outbound
-                        )
-                    scores[worker_id] = float(value)
-                except (RuleEvaluationError, TypeError, ValueError):
-                    scores[worker_id] = 0.0
-            return sorted(by_idle, key=lambda w: -scores[w] if descending else scores[w])
+            ranked = rank_best_workers(
+                mode, job, [self._records["workers"][w].body for w in by_idle], outbound=self._outbound
+            )
+            return [w["id"] for w in ranked]
         return by_idle
 
     def _issue_offer(self, worker_id: str, job_record: _Record, policy: Dict[str, Any]) -> None:

@@ -1,23 +1,28 @@
-"""Router rules: static values, direct maps, PowerFx expressions (a subset), Azure Function and webhook rules.
+"""PowerFx, the subset Job Router rules use: a tokenizer, a precedence-climbing parser and an evaluator.
 
-The PowerFx subset covers what Job Router rules are written with: literals (numbers, strings, true/false,
-Blank()), ``job.Label`` / ``job["Label"]``, ``= <> < <= > >=``, ``+ - * /``, ``&`` (concatenation), ``And Or Not``
-and ``&& || !``, parentheses, and the functions If, And, Or, Not, IsBlank, Len, Upper, Lower, Concatenate,
-Text, Value, Max, Min, Round, Abs. An expression is parsed once and cached by its text.
+Literals (numbers, strings with doubled quotes, true/false, ``Blank()``), ``job.Label`` and ``job["Label"]``
+(``worker.Label`` in scoring rules), ``= <> < <= > >=``, ``+ - * /``, ``&`` (text concatenation), ``And Or Not``
+and ``&& || !``, parentheses, and the functions If, Switch-free And/Or/Not, IsBlank, Len, Upper, Lower,
+Concatenate, Text, Value, Max, Min, Round, Abs. Function names and keywords ignore case; label names are
+compared exactly. A blank (missing label) is ``Blank()``: it equals another blank, counts as 0 in arithmetic
+and "" in text. Expressions are parsed once and cached by their text.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .documents import kind_key
+from .errors import RuleEvaluationError
 
 
-class RuleEvaluationError(Exception):
-    """A rule that cannot be evaluated: a syntax error, a type error, or a failed outbound call."""
+class PowerFxSyntaxError(RuleEvaluationError):
+    """An expression that does not parse; ``position`` is the 0-based column of the problem."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(f"{message} (column {position + 1})")
+        self.position = position
 
 
 Node = Tuple[Any, ...]
@@ -34,7 +39,8 @@ def _tokenize(text: str) -> List[Tuple[str, Any, int]]:
             break
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise RuleEvaluationError(f"Unexpected character {text[position:].strip()[:1]!r} at position {position}")
+            offending = len(text) - len(text[position:].lstrip())
+            raise PowerFxSyntaxError(f"Unexpected character {text[offending]!r}", offending)
         kind = match.lastgroup or ""
         raw = match.group(kind)
         value: Any = raw
@@ -78,7 +84,8 @@ class _Parser:
     def take(self, value: Optional[str] = None) -> Tuple[str, Any, int]:
         token = self.tokens[self.index]
         if value is not None and token[1] != value:
-            raise RuleEvaluationError(f"Expected {value!r} at position {token[2]}, found {token[1]!r}")
+            found = "the end" if token[0] == "end" else repr(token[1])
+            raise PowerFxSyntaxError(f"Expected {value!r}, found {found}", token[2])
         self.index += 1
         return token
 
@@ -86,7 +93,7 @@ class _Parser:
         node = self.expression(0)
         kind, value, position = self.peek()
         if kind != "end":
-            raise RuleEvaluationError(f"Unexpected {value!r} at position {position}")
+            raise PowerFxSyntaxError(f"Unexpected {'end of expression' if kind == 'end' else repr(value)}", position)
         return node
 
     def expression(self, min_precedence: int) -> Node:
@@ -136,7 +143,7 @@ class _Parser:
                 self.take(")")
                 return ("call", lowered, args)
             return ("name", value)
-        raise RuleEvaluationError(f"Unexpected {value!r} at position {position}")
+        raise PowerFxSyntaxError(f"Unexpected {'end of expression' if kind == 'end' else repr(value)}", position)
 
     def postfix(self, node: Node) -> Node:
         while True:
@@ -145,7 +152,7 @@ class _Parser:
                 self.take()
                 name_kind, name, name_position = self.take()
                 if name_kind != "name":
-                    raise RuleEvaluationError(f"Expected a label name at position {name_position}")
+                    raise PowerFxSyntaxError("Expected a label name after '.'", name_position)
                 node = ("member", node, name)
             elif value == "[":
                 self.take()
@@ -232,16 +239,20 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return bool(a >= b)
 
 
-def evaluate_expression(text: str, labels: Dict[str, Any]) -> Any:
-    scope = {"job": labels}
+def evaluate_expression(text: str, labels: Dict[str, Any], *, worker: Optional[Dict[str, Any]] = None) -> Any:
+    """Evaluate ``text`` with ``job`` bound to the job's labels (and ``worker`` to a worker's, when scoring)."""
+    scope: Dict[str, Any] = {"job": labels}
+    if worker is not None:
+        scope["worker"] = worker
 
     def run(node: Node) -> Any:
         op = node[0]
         if op == "lit":
             return node[1]
         if op == "name":
-            if node[1] in scope:
-                return scope[node[1]]
+            for name, value in scope.items():
+                if name.lower() == node[1].lower():
+                    return value
             raise RuleEvaluationError(f"Unknown name {node[1]!r}; labels are read as job.<Label>")
         if op == "member":
             target = run(node[1])
@@ -285,41 +296,3 @@ def evaluate_expression(text: str, labels: Dict[str, Any]) -> Any:
         return x / y
 
     return run(parse_expression(text))
-
-
-Outbound = Callable[[str, Dict[str, Any], Dict[str, str]], Any]
-
-
-def evaluate_rule(rule: Dict[str, Any], labels: Dict[str, Any], *, outbound: Optional[Outbound] = None) -> Any:
-    """The value of ``rule`` for a job with ``labels``."""
-    kind = kind_key(rule.get("kind"))
-    if kind == "static":
-        return rule.get("value")
-    if kind == "directmap":
-        return dict(labels)
-    if kind == "expression":
-        return evaluate_expression(rule.get("expression", ""), labels)
-    if kind in ("function", "webhook"):
-        if outbound is None:
-            raise RuleEvaluationError(f"{rule.get('kind')} rules need outbound HTTP, which is not configured")
-        if kind == "function":
-            credential = rule.get("credential") or {}
-            headers = {"x-functions-key": credential["functionKey"]} if credential.get("functionKey") else {}
-            return outbound(rule["functionUri"], labels, headers)
-        return outbound(rule["webhookUri"], labels, {})
-    raise RuleEvaluationError(f"Unknown rule kind {rule.get('kind')!r}")
-
-
-def http_outbound(timeout: float = 5.0) -> Outbound:
-    """Outbound calls for function and webhook rules, over httpx."""
-    import httpx
-
-    def call(url: str, payload: Dict[str, Any], headers: Dict[str, str]) -> Any:
-        try:
-            response = httpx.post(url, json=payload, headers=headers, timeout=timeout)
-            response.raise_for_status()
-            return json.loads(response.text)
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RuleEvaluationError(f"Calling {url} failed: {exc}") from exc
-
-    return call

@@ -1,0 +1,51 @@
+"""Router rules: ``evaluate_rule(rule, labels)`` for every rule kind, one module per engine.
+
+- ``static``: the rule's value; ``directMap``: the job's labels as given;
+- ``expression`` (PowerFx subset): :mod:`.powerfx`;
+- ``function`` (Azure Function) and ``webhook`` (OAuth2 client credentials): :mod:`.outbound`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from azure.communication.jobrouter._model_core import kind_key
+
+from .errors import RuleEvaluationError
+from .outbound import HttpOutbound, Outbound
+from .powerfx import PowerFxSyntaxError, evaluate_expression, parse_expression
+
+__all__ = [
+    "HttpOutbound",
+    "Outbound",
+    "PowerFxSyntaxError",
+    "RuleEvaluationError",
+    "evaluate_expression",
+    "evaluate_rule",
+    "parse_expression",
+]
+
+
+def evaluate_rule(
+    rule: Dict[str, Any],
+    labels: Dict[str, Any],
+    *,
+    outbound: Optional[Outbound] = None,
+    worker: Optional[Dict[str, Any]] = None,
+) -> Any:
+    """The value of ``rule`` for a job with ``labels`` (and, for scoring rules, a worker's labels)."""
+    kind = kind_key(rule.get("kind"))
+    if kind == "static":
+        return rule.get("value")
+    if kind == "directmap":
+        return dict(labels)
+    if kind == "expression":
+        return evaluate_expression(rule.get("expression", ""), labels, worker=worker)
+    if kind in ("function", "webhook"):
+        if outbound is None:
+            raise RuleEvaluationError(f"{rule.get('kind')} rules need outbound HTTP, which is not configured")
+        payload: Dict[str, Any] = dict(labels) if worker is None else {"job": labels, "worker": worker}
+        if kind == "function":
+            return outbound.call_function(rule, payload)
+        return outbound.call_webhook(rule, payload)
+    raise RuleEvaluationError(f"Unknown rule kind {rule.get('kind')!r}")
