@@ -144,6 +144,7 @@ class Router:
         self._queued: Dict[str, Set[str]] = {}  # queue id -> ids of queued jobs
         self._workers_by_queue: Dict[str, Set[str]] = {}  # queue id -> ids of workers listening on it
         self._round_robin: Dict[str, int] = {}
+        self._match_pending: Set[str] = set()  # queues with a "match" timer already scheduled
         self._load()
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -248,7 +249,10 @@ class Router:
             if exc_type is not None or tx is None:
                 return
             for queue_id in tx.queues_to_match:
-                router._schedule(router._clock.now() + router._processing_delay, "match", queue_id)
+                # One pending match per queue is enough: it looks at the whole queue when it runs.
+                if queue_id not in router._match_pending:
+                    router._match_pending.add(queue_id)
+                    router._schedule(router._clock.now() + router._processing_delay, "match", queue_id)
             batch = Batch()
             for collection, key in tx.dirty:
                 record = router._records[collection].get(key)
@@ -828,6 +832,7 @@ class Router:
 
     # -- matching -------------------------------------------------------------------------------------------------
     def _timer_match(self, queue_id: str) -> None:
+        self._match_pending.discard(queue_id)
         queue = self._records["queues"].get(queue_id)
         if queue is None:
             return
@@ -849,16 +854,32 @@ class Router:
             )
             return (0 if expedite else 1, -int(job.get("priority", 1)), record.internal.get("enqueueSeq", 0))
 
+        # Workers that could take any job at all right now; matching stops as soon as none is left.
+        candidates = [
+            w
+            for w in self._workers_by_queue.get(queue_id, ())
+            if w in self._records["workers"] and self._could_take_work(self._records["workers"][w].body)
+        ]
         for record in sorted(job_records, key=order):
+            if not candidates:
+                break
             current = len(record.internal.get("offers", {}))
             if current >= max_offers:
                 continue
-            eligible = [w for w in self._workers_by_queue.get(queue_id, ()) if self._eligible(w, record, bypass)]
+            eligible = [w for w in candidates if self._eligible(w, record, bypass)]
             if current + len(eligible) < min_offers:
                 continue
             chosen = self._rank(queue_id, mode, record.body, eligible)[: max_offers - current]
             for worker_id in chosen:
                 self._issue_offer(worker_id, record, policy)
+                if not self._could_take_work(self._records["workers"][worker_id].body):
+                    candidates.remove(worker_id)
+
+    def _could_take_work(self, worker: Dict[str, Any]) -> bool:
+        if worker.get("state") != "active" or not worker.get("availableForOffers"):
+            return False
+        free = self._free_capacity(worker)
+        return any(int(c.get("capacityCostPerJob", 0)) <= free for c in worker.get("channels") or [])
 
     def _eligible(self, worker_id: str, job_record: _Record, bypass: bool) -> bool:
         worker_record = self._records["workers"].get(worker_id)
