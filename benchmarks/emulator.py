@@ -52,7 +52,8 @@ def main() -> int:
             import tempfile
 
             directory = tempfile.mkdtemp()
-            result = run(workers, jobs, queues, lambda: SQLiteStore(f"{directory}/state.sqlite3"))
+            path = f"{directory}/state.sqlite3"
+            result = run(workers, jobs, queues, lambda path=path: SQLiteStore(path))
         else:
             result = run(workers, jobs, queues, store)
         print(f"| {workers} | {jobs} | {queues} | {'sqlite' if store == 'sqlite' else 'memory'} | "
