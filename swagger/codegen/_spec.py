@@ -49,7 +49,7 @@ def type_code(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
     """The model base's type code: raw, datetime, a model name, list[...] or dict[...]."""
     if "$ref" in schema:
         target = ref_name(schema)
-        return "raw" if is_enum(definitions[target]) else target
+        return "str" if is_enum(definitions[target]) else target
     if schema.get("type") == "array":
         return f"list[{type_code(schema.get('items', {}), definitions)}]"
     if schema.get("type") == "object" and "additionalProperties" in schema:
@@ -58,7 +58,7 @@ def type_code(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
         return "datetime"
     if schema.get("format") == "duration":
         return "duration"
-    return "raw"
+    return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(schema.get("type", ""), "raw")
 
 
 def python_type(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:

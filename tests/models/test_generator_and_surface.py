@@ -41,7 +41,10 @@ def test_check_reports_a_spec_change(tmp_path):
     assert stale.returncode == 1
     assert "_generated/models.py" in stale.stdout
     assert _run_generate(tmp_path).returncode == 0
-    assert "color = RestField('color')" in (tmp_path / "azure/communication/jobrouter/_generated/models.py").read_text()
+    assert (
+        "color = RestField('color', 'str')"
+        in (tmp_path / "azure/communication/jobrouter/_generated/models.py").read_text()
+    )
     assert _run_generate(tmp_path, "--check").returncode == 0
 
 

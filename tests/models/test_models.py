@@ -183,3 +183,26 @@ def test_every_recorded_response_round_trips(uri, body):
         for name in type(model)._fields:
             getattr(model, name)  # every field reads without error
         assert model.as_dict() == item
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: m.RouterWorker(capacity="ten"), "RouterWorker.capacity takes int, not str"),
+        (lambda: m.RouterWorker(capacity=True), "RouterWorker.capacity takes int, not bool"),
+        (lambda: m.RouterWorker(available_for_offers="yes"), "available_for_offers takes bool"),
+        (lambda: m.RouterWorker(queues="q1"), "RouterWorker.queues takes a list"),
+        (lambda: m.RouterWorker(labels=["a"]), "RouterWorker.labels takes a dict"),
+        (lambda: m.DistributionPolicy(mode="longestIdle"), "DistributionPolicy.mode takes a DistributionMode"),
+        (lambda: m.RouterJob(priority=1.5), "RouterJob.priority takes int, not float"),
+    ],
+)
+def test_certainly_wrong_types_are_refused_naming_the_field(build, message):
+    with pytest.raises(TypeError, match=message):
+        build()
+
+
+def test_values_json_would_accept_are_kept():
+    assert m.RouterWorker(capacity=3.0).as_dict() == {"capacity": 3.0}
+    assert m.DistributionPolicy(offer_expires_after_seconds=30).offer_expires_after_seconds == 30
+    assert m.RouterJob(channel_id="voice", labels={"x": 1}).as_dict() == {"channelId": "voice", "labels": {"x": 1}}

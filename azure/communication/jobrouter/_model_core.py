@@ -115,6 +115,8 @@ def _encode_datetime(value: Any) -> Any:
 
 
 _CODECS: Dict[str, _Codec] = {}
+# What a field of each primitive type code accepts when set from Python (bool is not a number here).
+_PRIMITIVES: Dict[str, Tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
 
 
 def _codec(type_code: str) -> _Codec:
@@ -122,7 +124,7 @@ def _codec(type_code: str) -> _Codec:
     known = _CODECS.get(type_code)
     if known is not None:
         return known
-    if type_code == "raw":
+    if type_code in _PRIMITIVES or type_code == "raw":
         made = _Codec(_identity, serialize, is_identity=True)
     elif type_code == "datetime":
         made = _Codec(_decode_datetime, _encode_datetime)
@@ -188,6 +190,27 @@ class RestField:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    def _check(self, instance: Model, value: Any) -> None:
+        """Refuse a value whose type is certainly wrong, naming the field (nothing is silently dropped)."""
+        code = self.type_code
+        expected = _PRIMITIVES.get(code)
+        if expected is not None:
+            wrong = not isinstance(value, expected) or (code in ("int", "float") and isinstance(value, bool))
+            if code == "int" and isinstance(value, float) and value.is_integer():
+                wrong = False  # 3.0 is a whole number, as JSON sees it
+            if wrong:
+                raise TypeError(
+                    f"{type(instance).__name__}.{self.name} takes {code}, not {type(value).__name__} ({value!r})"
+                )
+        elif code.startswith("list[") and not isinstance(value, (list, tuple)):
+            raise TypeError(f"{type(instance).__name__}.{self.name} takes a list, not {type(value).__name__}")
+        elif code.startswith("dict[") and not isinstance(value, Mapping):
+            raise TypeError(f"{type(instance).__name__}.{self.name} takes a dict, not {type(value).__name__}")
+        elif code == "datetime" and not isinstance(value, (datetime, str)):
+            raise TypeError(f"{type(instance).__name__}.{self.name} takes a datetime, not {type(value).__name__}")
+        elif code in _REGISTRY and not isinstance(value, (Model, Mapping)):
+            raise TypeError(f"{type(instance).__name__}.{self.name} takes a {code}, not {type(value).__name__}")
+
     @property
     def codec(self) -> _Codec:
         if self._codec is None:
@@ -207,6 +230,8 @@ class RestField:
         return value
 
     def __set__(self, instance: Model, value: Any) -> None:
+        if value is not None:
+            self._check(instance, value)
         instance._cache[self.rest_name] = value
         if value is None:
             instance._data.pop(self.rest_name, None)

@@ -77,9 +77,9 @@ class AcceptJobOfferResult(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    assignment_id = RestField('assignmentId')
-    job_id = RestField('jobId')
-    worker_id = RestField('workerId')
+    assignment_id = RestField('assignmentId', 'str')
+    job_id = RestField('jobId', 'str')
+    worker_id = RestField('workerId', 'str')
 
 
 class DistributionMode(Model):
@@ -95,10 +95,10 @@ class DistributionMode(Model):
     :vartype kind: str or DistributionModeKind
     """
     _discriminator = 'kind'
-    min_concurrent_offers = RestField('minConcurrentOffers')
-    max_concurrent_offers = RestField('maxConcurrentOffers')
-    bypass_selectors = RestField('bypassSelectors')
-    kind = RestField('kind')
+    min_concurrent_offers = RestField('minConcurrentOffers', 'int')
+    max_concurrent_offers = RestField('maxConcurrentOffers', 'int')
+    bypass_selectors = RestField('bypassSelectors', 'bool')
+    kind = RestField('kind', 'str')
 
 
 class BestWorkerMode(DistributionMode):
@@ -123,8 +123,8 @@ class ExceptionAction(Model):
     :vartype kind: str or ExceptionActionKind
     """
     _discriminator = 'kind'
-    id = RestField('id')
-    kind = RestField('kind')
+    id = RestField('id', 'str')
+    kind = RestField('kind', 'str')
 
 
 class CancelExceptionAction(ExceptionAction):
@@ -136,8 +136,8 @@ class CancelExceptionAction(ExceptionAction):
     :vartype disposition_code: str
     """
     _discriminator_value = 'cancel'
-    note = RestField('note')
-    disposition_code = RestField('dispositionCode')
+    note = RestField('note', 'str')
+    disposition_code = RestField('dispositionCode', 'str')
 
 
 class CancelJobOptions(Model):
@@ -148,8 +148,8 @@ class CancelJobOptions(Model):
     :ivar disposition_code: JSON property ``dispositionCode``.
     :vartype disposition_code: str
     """
-    note = RestField('note')
-    disposition_code = RestField('dispositionCode')
+    note = RestField('note', 'str')
+    disposition_code = RestField('dispositionCode', 'str')
 
 
 class ClassificationPolicy(Model):
@@ -170,10 +170,10 @@ class ClassificationPolicy(Model):
     :ivar worker_selector_attachments: JSON property ``workerSelectorAttachments``.
     :vartype worker_selector_attachments: list[WorkerSelectorAttachment]
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    name = RestField('name')
-    fallback_queue_id = RestField('fallbackQueueId')
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    name = RestField('name', 'str')
+    fallback_queue_id = RestField('fallbackQueueId', 'str')
     queue_selector_attachments = RestField('queueSelectorAttachments', 'list[QueueSelectorAttachment]')
     prioritization_rule = RestField('prioritizationRule', 'RouterRule')
     worker_selector_attachments = RestField('workerSelectorAttachments', 'list[WorkerSelectorAttachment]')
@@ -189,9 +189,9 @@ class CloseJobOptions(Model):
     :ivar note: JSON property ``note``.
     :vartype note: str
     """
-    disposition_code = RestField('dispositionCode')
+    disposition_code = RestField('dispositionCode', 'str')
     close_at = RestField('closeAt', 'datetime')
-    note = RestField('note')
+    note = RestField('note', 'str')
 
 
 class CompleteJobOptions(Model):
@@ -200,7 +200,7 @@ class CompleteJobOptions(Model):
     :ivar note: JSON property ``note``.
     :vartype note: str
     """
-    note = RestField('note')
+    note = RestField('note', 'str')
 
 
 class QueueSelectorAttachment(Model):
@@ -210,7 +210,7 @@ class QueueSelectorAttachment(Model):
     :vartype kind: str or QueueSelectorAttachmentKind
     """
     _discriminator = 'kind'
-    kind = RestField('kind')
+    kind = RestField('kind', 'str')
 
 
 class ConditionalQueueSelectorAttachment(QueueSelectorAttachment):
@@ -233,7 +233,7 @@ class WorkerSelectorAttachment(Model):
     :vartype kind: str or WorkerSelectorAttachmentKind
     """
     _discriminator = 'kind'
-    kind = RestField('kind')
+    kind = RestField('kind', 'str')
 
 
 class ConditionalWorkerSelectorAttachment(WorkerSelectorAttachment):
@@ -265,7 +265,7 @@ class RouterRule(Model):
     :vartype kind: str or RouterRuleKind
     """
     _discriminator = 'kind'
-    kind = RestField('kind')
+    kind = RestField('kind', 'str')
 
 
 class DirectMapRouterRule(RouterRule):
@@ -288,10 +288,10 @@ class DistributionPolicy(Model):
     :ivar mode: JSON property ``mode``.
     :vartype mode: DistributionMode
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    name = RestField('name')
-    offer_expires_after_seconds = RestField('offerExpiresAfterSeconds')
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    name = RestField('name', 'str')
+    offer_expires_after_seconds = RestField('offerExpiresAfterSeconds', 'float')
     mode = RestField('mode', 'DistributionMode')
 
 
@@ -307,9 +307,9 @@ class ExceptionPolicy(Model):
     :ivar exception_rules: JSON property ``exceptionRules``.
     :vartype exception_rules: list[ExceptionRule]
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    name = RestField('name')
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    name = RestField('name', 'str')
     exception_rules = RestField('exceptionRules', 'list[ExceptionRule]')
 
 
@@ -323,7 +323,7 @@ class ExceptionRule(Model):
     :ivar actions: JSON property ``actions``.
     :vartype actions: list[ExceptionAction]
     """
-    id = RestField('id')
+    id = RestField('id', 'str')
     trigger = RestField('trigger', 'ExceptionTrigger')
     actions = RestField('actions', 'list[ExceptionAction]')
 
@@ -335,7 +335,7 @@ class ExceptionTrigger(Model):
     :vartype kind: str or ExceptionTriggerKind
     """
     _discriminator = 'kind'
-    kind = RestField('kind')
+    kind = RestField('kind', 'str')
 
 
 class ExpressionRouterRule(RouterRule):
@@ -347,8 +347,8 @@ class ExpressionRouterRule(RouterRule):
     :vartype expression: str
     """
     _discriminator_value = 'expression'
-    language = RestField('language')
-    expression = RestField('expression')
+    language = RestField('language', 'str')
+    expression = RestField('expression', 'str')
 
 
 class FunctionRouterRule(RouterRule):
@@ -360,7 +360,7 @@ class FunctionRouterRule(RouterRule):
     :vartype credential: FunctionRouterRuleCredential
     """
     _discriminator_value = 'function'
-    function_uri = RestField('functionUri')
+    function_uri = RestField('functionUri', 'str')
     credential = RestField('credential', 'FunctionRouterRuleCredential')
 
 
@@ -374,9 +374,9 @@ class FunctionRouterRuleCredential(Model):
     :ivar client_id: JSON property ``clientId``.
     :vartype client_id: str
     """
-    function_key = RestField('functionKey')
-    app_key = RestField('appKey')
-    client_id = RestField('clientId')
+    function_key = RestField('functionKey', 'str')
+    app_key = RestField('appKey', 'str')
+    client_id = RestField('clientId', 'str')
 
 
 class JobMatchingMode(Model):
@@ -386,7 +386,7 @@ class JobMatchingMode(Model):
     :vartype kind: str or JobMatchingModeKind
     """
     _discriminator = 'kind'
-    kind = RestField('kind')
+    kind = RestField('kind', 'str')
 
 
 class LongestIdleMode(DistributionMode):
@@ -406,8 +406,8 @@ class ManualReclassifyExceptionAction(ExceptionAction):
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
     _discriminator_value = 'manualReclassify'
-    queue_id = RestField('queueId')
-    priority = RestField('priority')
+    queue_id = RestField('queueId', 'str')
+    priority = RestField('priority', 'int')
     worker_selectors = RestField('workerSelectors', 'list[RouterWorkerSelector]')
 
 
@@ -419,8 +419,8 @@ class OAuth2WebhookClientCredential(Model):
     :ivar client_secret: JSON property ``clientSecret``.
     :vartype client_secret: str
     """
-    client_id = RestField('clientId')
-    client_secret = RestField('clientSecret')
+    client_id = RestField('clientId', 'str')
+    client_secret = RestField('clientSecret', 'str')
 
 
 class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
@@ -432,8 +432,8 @@ class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype label_operator: str or LabelOperator
     """
     _discriminator_value = 'passThrough'
-    key = RestField('key')
-    label_operator = RestField('labelOperator')
+    key = RestField('key', 'str')
+    label_operator = RestField('labelOperator', 'str')
 
 
 class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
@@ -447,9 +447,9 @@ class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype expires_after_seconds: float
     """
     _discriminator_value = 'passThrough'
-    key = RestField('key')
-    label_operator = RestField('labelOperator')
-    expires_after_seconds = RestField('expiresAfterSeconds')
+    key = RestField('key', 'str')
+    label_operator = RestField('labelOperator', 'str')
+    expires_after_seconds = RestField('expiresAfterSeconds', 'float')
 
 
 class QueueAndMatchMode(JobMatchingMode):
@@ -465,7 +465,7 @@ class QueueLengthExceptionTrigger(ExceptionTrigger):
     :vartype threshold: int
     """
     _discriminator_value = 'queueLength'
-    threshold = RestField('threshold')
+    threshold = RestField('threshold', 'int')
 
 
 class QueueWeightedAllocation(Model):
@@ -476,7 +476,7 @@ class QueueWeightedAllocation(Model):
     :ivar queue_selectors: JSON property ``queueSelectors``.
     :vartype queue_selectors: list[RouterQueueSelector]
     """
-    weight = RestField('weight')
+    weight = RestField('weight', 'float')
     queue_selectors = RestField('queueSelectors', 'list[RouterQueueSelector]')
 
 
@@ -489,7 +489,7 @@ class ReclassifyExceptionAction(ExceptionAction):
     :vartype labels_to_upsert: dict[str, Any]
     """
     _discriminator_value = 'reclassify'
-    classification_policy_id = RestField('classificationPolicyId')
+    classification_policy_id = RestField('classificationPolicyId', 'str')
     labels_to_upsert = RestField('labelsToUpsert', 'dict[raw]')
 
 
@@ -509,9 +509,9 @@ class RouterChannel(Model):
     :ivar max_number_of_jobs: JSON property ``maxNumberOfJobs``.
     :vartype max_number_of_jobs: int
     """
-    channel_id = RestField('channelId')
-    capacity_cost_per_job = RestField('capacityCostPerJob')
-    max_number_of_jobs = RestField('maxNumberOfJobs')
+    channel_id = RestField('channelId', 'str')
+    capacity_cost_per_job = RestField('capacityCostPerJob', 'int')
+    max_number_of_jobs = RestField('maxNumberOfJobs', 'int')
 
 
 class RouterJob(Model):
@@ -554,16 +554,16 @@ class RouterJob(Model):
     :ivar matching_mode: JSON property ``matchingMode``.
     :vartype matching_mode: JobMatchingMode
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    channel_reference = RestField('channelReference')
-    status = RestField('status', read_only=True)
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    channel_reference = RestField('channelReference', 'str')
+    status = RestField('status', 'str', read_only=True)
     enqueued_at = RestField('enqueuedAt', 'datetime', read_only=True)
-    channel_id = RestField('channelId')
-    classification_policy_id = RestField('classificationPolicyId')
-    queue_id = RestField('queueId')
-    priority = RestField('priority')
-    disposition_code = RestField('dispositionCode')
+    channel_id = RestField('channelId', 'str')
+    classification_policy_id = RestField('classificationPolicyId', 'str')
+    queue_id = RestField('queueId', 'str')
+    priority = RestField('priority', 'int')
+    disposition_code = RestField('dispositionCode', 'str')
     requested_worker_selectors = RestField('requestedWorkerSelectors', 'list[RouterWorkerSelector]')
     attached_worker_selectors = RestField('attachedWorkerSelectors', 'list[RouterWorkerSelector]', read_only=True)
     labels = RestField('labels', 'dict[raw]')
@@ -588,8 +588,8 @@ class RouterJobAssignment(Model):
     :ivar closed_at: JSON property ``closedAt``.
     :vartype closed_at: datetime
     """
-    assignment_id = RestField('assignmentId', read_only=True)
-    worker_id = RestField('workerId')
+    assignment_id = RestField('assignmentId', 'str', read_only=True)
+    worker_id = RestField('workerId', 'str')
     assigned_at = RestField('assignedAt', 'datetime')
     completed_at = RestField('completedAt', 'datetime')
     closed_at = RestField('closedAt', 'datetime')
@@ -603,7 +603,7 @@ class RouterJobNote(Model):
     :ivar added_at: JSON property ``addedAt``.
     :vartype added_at: datetime
     """
-    message = RestField('message')
+    message = RestField('message', 'str')
     added_at = RestField('addedAt', 'datetime')
 
 
@@ -621,9 +621,9 @@ class RouterJobOffer(Model):
     :ivar expires_at: JSON property ``expiresAt``.
     :vartype expires_at: datetime
     """
-    offer_id = RestField('offerId', read_only=True)
-    job_id = RestField('jobId')
-    capacity_cost = RestField('capacityCost')
+    offer_id = RestField('offerId', 'str', read_only=True)
+    job_id = RestField('jobId', 'str')
+    capacity_cost = RestField('capacityCost', 'int')
     offered_at = RestField('offeredAt', 'datetime')
     expires_at = RestField('expiresAt', 'datetime')
 
@@ -642,11 +642,11 @@ class RouterJobPositionDetails(Model):
     :ivar estimated_wait_time_minutes: JSON property ``estimatedWaitTimeMinutes``.
     :vartype estimated_wait_time_minutes: float
     """
-    job_id = RestField('jobId')
-    position = RestField('position')
-    queue_id = RestField('queueId')
-    queue_length = RestField('queueLength')
-    estimated_wait_time_minutes = RestField('estimatedWaitTimeMinutes')
+    job_id = RestField('jobId', 'str')
+    position = RestField('position', 'int')
+    queue_id = RestField('queueId', 'str')
+    queue_length = RestField('queueLength', 'int')
+    estimated_wait_time_minutes = RestField('estimatedWaitTimeMinutes', 'float')
 
 
 class RouterQueue(Model):
@@ -665,12 +665,12 @@ class RouterQueue(Model):
     :ivar exception_policy_id: JSON property ``exceptionPolicyId``.
     :vartype exception_policy_id: str
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    name = RestField('name')
-    distribution_policy_id = RestField('distributionPolicyId')
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    name = RestField('name', 'str')
+    distribution_policy_id = RestField('distributionPolicyId', 'str')
     labels = RestField('labels', 'dict[raw]')
-    exception_policy_id = RestField('exceptionPolicyId')
+    exception_policy_id = RestField('exceptionPolicyId', 'str')
 
 
 class RouterQueueSelector(Model):
@@ -683,8 +683,8 @@ class RouterQueueSelector(Model):
     :ivar value: JSON property ``value``.
     :vartype value: Any
     """
-    key = RestField('key')
-    label_operator = RestField('labelOperator')
+    key = RestField('key', 'str')
+    label_operator = RestField('labelOperator', 'str')
     value = RestField('value')
 
 
@@ -700,10 +700,10 @@ class RouterQueueStatistics(Model):
     :ivar longest_job_wait_time_minutes: JSON property ``longestJobWaitTimeMinutes``.
     :vartype longest_job_wait_time_minutes: float
     """
-    queue_id = RestField('queueId')
-    length = RestField('length')
-    estimated_wait_time_minutes = RestField('estimatedWaitTimeMinutes', 'dict[raw]')
-    longest_job_wait_time_minutes = RestField('longestJobWaitTimeMinutes')
+    queue_id = RestField('queueId', 'str')
+    length = RestField('length', 'int')
+    estimated_wait_time_minutes = RestField('estimatedWaitTimeMinutes', 'dict[float]')
+    longest_job_wait_time_minutes = RestField('longestJobWaitTimeMinutes', 'float')
 
 
 class RouterWorker(Model):
@@ -734,18 +734,18 @@ class RouterWorker(Model):
     :ivar available_for_offers: JSON property ``availableForOffers``.
     :vartype available_for_offers: bool
     """
-    etag = RestField('etag', read_only=True)
-    id = RestField('id', read_only=True)
-    state = RestField('state', read_only=True)
-    queues = RestField('queues', 'list[raw]')
-    capacity = RestField('capacity')
+    etag = RestField('etag', 'str', read_only=True)
+    id = RestField('id', 'str', read_only=True)
+    state = RestField('state', 'str', read_only=True)
+    queues = RestField('queues', 'list[str]')
+    capacity = RestField('capacity', 'int')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     channels = RestField('channels', 'list[RouterChannel]')
     offers = RestField('offers', 'list[RouterJobOffer]', read_only=True)
     assigned_jobs = RestField('assignedJobs', 'list[RouterWorkerAssignment]', read_only=True)
-    load_ratio = RestField('loadRatio', read_only=True)
-    available_for_offers = RestField('availableForOffers')
+    load_ratio = RestField('loadRatio', 'float', read_only=True)
+    available_for_offers = RestField('availableForOffers', 'bool')
 
 
 class RouterWorkerAssignment(Model):
@@ -760,9 +760,9 @@ class RouterWorkerAssignment(Model):
     :ivar assigned_at: JSON property ``assignedAt``.
     :vartype assigned_at: datetime
     """
-    assignment_id = RestField('assignmentId')
-    job_id = RestField('jobId')
-    capacity_cost = RestField('capacityCost')
+    assignment_id = RestField('assignmentId', 'str')
+    job_id = RestField('jobId', 'str')
+    capacity_cost = RestField('capacityCost', 'int')
     assigned_at = RestField('assignedAt', 'datetime')
 
 
@@ -784,12 +784,12 @@ class RouterWorkerSelector(Model):
     :ivar expires_at: JSON property ``expiresAt``. Read-only.
     :vartype expires_at: datetime
     """
-    key = RestField('key')
-    label_operator = RestField('labelOperator')
+    key = RestField('key', 'str')
+    label_operator = RestField('labelOperator', 'str')
     value = RestField('value')
-    expires_after_seconds = RestField('expiresAfterSeconds')
-    expedite = RestField('expedite')
-    status = RestField('status', read_only=True)
+    expires_after_seconds = RestField('expiresAfterSeconds', 'float')
+    expedite = RestField('expedite', 'bool')
+    status = RestField('status', 'str', read_only=True)
     expires_at = RestField('expiresAt', 'datetime', read_only=True)
 
 
@@ -835,10 +835,10 @@ class ScoringRuleOptions(Model):
     :ivar descending_order: JSON property ``descendingOrder``.
     :vartype descending_order: bool
     """
-    batch_size = RestField('batchSize')
-    scoring_parameters = RestField('scoringParameters', 'list[raw]')
-    is_batch_scoring_enabled = RestField('isBatchScoringEnabled')
-    descending_order = RestField('descendingOrder')
+    batch_size = RestField('batchSize', 'int')
+    scoring_parameters = RestField('scoringParameters', 'list[str]')
+    is_batch_scoring_enabled = RestField('isBatchScoringEnabled', 'bool')
+    descending_order = RestField('descendingOrder', 'bool')
 
 
 class StaticQueueSelectorAttachment(QueueSelectorAttachment):
@@ -883,7 +883,7 @@ class UnassignJobOptions(Model):
     :ivar suspend_matching: JSON property ``suspendMatching``.
     :vartype suspend_matching: bool
     """
-    suspend_matching = RestField('suspendMatching')
+    suspend_matching = RestField('suspendMatching', 'bool')
 
 
 class UnassignJobResult(Model):
@@ -894,8 +894,8 @@ class UnassignJobResult(Model):
     :ivar unassignment_count: JSON property ``unassignmentCount``.
     :vartype unassignment_count: int
     """
-    job_id = RestField('jobId')
-    unassignment_count = RestField('unassignmentCount')
+    job_id = RestField('jobId', 'str')
+    unassignment_count = RestField('unassignmentCount', 'int')
 
 
 class WaitTimeExceptionTrigger(ExceptionTrigger):
@@ -905,7 +905,7 @@ class WaitTimeExceptionTrigger(ExceptionTrigger):
     :vartype threshold_seconds: float
     """
     _discriminator_value = 'waitTime'
-    threshold_seconds = RestField('thresholdSeconds')
+    threshold_seconds = RestField('thresholdSeconds', 'float')
 
 
 class WebhookRouterRule(RouterRule):
@@ -919,9 +919,9 @@ class WebhookRouterRule(RouterRule):
     :vartype webhook_uri: str
     """
     _discriminator_value = 'webhook'
-    authorization_server_uri = RestField('authorizationServerUri')
+    authorization_server_uri = RestField('authorizationServerUri', 'str')
     client_credential = RestField('clientCredential', 'OAuth2WebhookClientCredential')
-    webhook_uri = RestField('webhookUri')
+    webhook_uri = RestField('webhookUri', 'str')
 
 
 class WeightedAllocationQueueSelectorAttachment(QueueSelectorAttachment):
@@ -952,5 +952,5 @@ class WorkerWeightedAllocation(Model):
     :ivar worker_selectors: JSON property ``workerSelectors``.
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
-    weight = RestField('weight')
+    weight = RestField('weight', 'float')
     worker_selectors = RestField('workerSelectors', 'list[RouterWorkerSelector]')

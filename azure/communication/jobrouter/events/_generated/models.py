@@ -41,9 +41,9 @@ class ChannelConfiguration(Model):
     :ivar max_number_of_jobs: JSON property ``maxNumberOfJobs``.
     :vartype max_number_of_jobs: int
     """
-    channel_id = RestField('channelId')
-    capacity_cost_per_job = RestField('capacityCostPerJob')
-    max_number_of_jobs = RestField('maxNumberOfJobs')
+    channel_id = RestField('channelId', 'str')
+    capacity_cost_per_job = RestField('capacityCostPerJob', 'int')
+    max_number_of_jobs = RestField('maxNumberOfJobs', 'int')
 
 
 class CommunicationError(Model):
@@ -60,9 +60,9 @@ class CommunicationError(Model):
     :ivar details: JSON property ``details``.
     :vartype details: list[CommunicationError]
     """
-    code = RestField('code')
-    message = RestField('message')
-    target = RestField('target')
+    code = RestField('code', 'str')
+    message = RestField('message', 'str')
+    target = RestField('target', 'str')
     inner_error = RestField('innerError', 'CommunicationError')
     details = RestField('details', 'list[CommunicationError]')
 
@@ -77,8 +77,8 @@ class QueueDetails(Model):
     :ivar labels: JSON property ``labels``.
     :vartype labels: dict[str, Any]
     """
-    id = RestField('id')
-    name = RestField('name')
+    id = RestField('id', 'str')
+    name = RestField('name', 'str')
     labels = RestField('labels', 'dict[raw]')
 
 
@@ -102,14 +102,14 @@ class RouterJobCancelledData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    note = RestField('note')
-    disposition_code = RestField('dispositionCode')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
+    note = RestField('note', 'str')
+    disposition_code = RestField('dispositionCode', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
-    queue_id = RestField('queueId')
+    queue_id = RestField('queueId', 'str')
 
 
 class RouterJobClassificationFailedData(Model):
@@ -131,10 +131,10 @@ class RouterJobClassificationFailedData(Model):
     :vartype tags: dict[str, Any]
     """
     errors = RestField('errors', 'list[CommunicationError]')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    classification_policy_id = RestField('classificationPolicyId')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    classification_policy_id = RestField('classificationPolicyId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
 
@@ -164,12 +164,12 @@ class RouterJobClassifiedData(Model):
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
     queue_details = RestField('queueDetails', 'QueueDetails')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    classification_policy_id = RestField('classificationPolicyId')
-    queue_id = RestField('queueId')
-    priority = RestField('priority')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    classification_policy_id = RestField('classificationPolicyId', 'str')
+    queue_id = RestField('queueId', 'str')
+    priority = RestField('priority', 'int')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     attached_worker_selectors = RestField('attachedWorkerSelectors', 'list[WorkerSelector]')
@@ -197,15 +197,15 @@ class RouterJobClosedData(Model):
     :ivar assignment_id: JSON property ``assignmentId``.
     :vartype assignment_id: str
     """
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
-    disposition_code = RestField('dispositionCode')
-    worker_id = RestField('workerId')
-    assignment_id = RestField('assignmentId')
+    disposition_code = RestField('dispositionCode', 'str')
+    worker_id = RestField('workerId', 'str')
+    assignment_id = RestField('assignmentId', 'str')
 
 
 class RouterJobCompletedData(Model):
@@ -228,14 +228,14 @@ class RouterJobCompletedData(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
-    assignment_id = RestField('assignmentId')
-    worker_id = RestField('workerId')
+    assignment_id = RestField('assignmentId', 'str')
+    worker_id = RestField('workerId', 'str')
 
 
 class RouterJobDeletedData(Model):
@@ -244,7 +244,7 @@ class RouterJobDeletedData(Model):
     :ivar job_id: JSON property ``jobId``.
     :vartype job_id: str
     """
-    job_id = RestField('jobId')
+    job_id = RestField('jobId', 'str')
 
 
 class RouterJobExceptionTriggeredData(Model):
@@ -265,11 +265,11 @@ class RouterJobExceptionTriggeredData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    rule_key = RestField('ruleKey')
-    exception_rule_id = RestField('exceptionRuleId')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
+    rule_key = RestField('ruleKey', 'str')
+    exception_rule_id = RestField('exceptionRuleId', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
 
@@ -296,11 +296,11 @@ class RouterJobQueuedData(Model):
     :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
-    priority = RestField('priority')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
+    priority = RestField('priority', 'int')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     requested_worker_selectors = RestField('requestedWorkerSelectors', 'list[WorkerSelector]')
@@ -335,18 +335,18 @@ class RouterJobReceivedData(Model):
     :ivar unavailable_for_matching: Based on user input
     :vartype unavailable_for_matching: bool
     """
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    job_status = RestField('jobStatus')
-    channel_id = RestField('channelId')
-    classification_policy_id = RestField('classificationPolicyId')
-    queue_id = RestField('queueId')
-    priority = RestField('priority')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    job_status = RestField('jobStatus', 'str')
+    channel_id = RestField('channelId', 'str')
+    classification_policy_id = RestField('classificationPolicyId', 'str')
+    queue_id = RestField('queueId', 'str')
+    priority = RestField('priority', 'int')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     requested_worker_selectors = RestField('requestedWorkerSelectors', 'list[WorkerSelector]')
     scheduled_on = RestField('scheduledOn', 'datetime')
-    unavailable_for_matching = RestField('unavailableForMatching')
+    unavailable_for_matching = RestField('unavailableForMatching', 'bool')
 
 
 class RouterJobSchedulingFailedData(Model):
@@ -375,17 +375,17 @@ class RouterJobSchedulingFailedData(Model):
     :ivar priority: Based on user input while creating a job
     :vartype priority: int
     """
-    job_id = RestField('jobId')
-    channel_id = RestField('channelId')
-    channel_reference = RestField('channelReference')
-    queue_id = RestField('queueId')
+    job_id = RestField('jobId', 'str')
+    channel_id = RestField('channelId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    queue_id = RestField('queueId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     requested_worker_selectors_expired = RestField('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
     attached_worker_selectors_expired = RestField('attachedWorkerSelectorsExpired', 'list[WorkerSelector]')
     scheduled_on = RestField('scheduledOn', 'datetime')
-    failure_reason = RestField('failureReason')
-    priority = RestField('priority')
+    failure_reason = RestField('failureReason', 'str')
+    priority = RestField('priority', 'int')
 
 
 class RouterJobUnassignedData(Model):
@@ -408,12 +408,12 @@ class RouterJobUnassignedData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    job_id = RestField('jobId')
-    assignment_id = RestField('assignmentId')
-    worker_id = RestField('workerId')
-    channel_id = RestField('channelId')
-    channel_reference = RestField('channelReference')
-    queue_id = RestField('queueId')
+    job_id = RestField('jobId', 'str')
+    assignment_id = RestField('assignmentId', 'str')
+    worker_id = RestField('workerId', 'str')
+    channel_id = RestField('channelId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    queue_id = RestField('queueId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
 
@@ -444,17 +444,17 @@ class RouterJobWaitingForActivationData(Model):
     :ivar priority: Based on user input while creating a job
     :vartype priority: int
     """
-    job_id = RestField('jobId')
-    channel_id = RestField('channelId')
-    channel_reference = RestField('channelReference')
-    queue_id = RestField('queueId')
+    job_id = RestField('jobId', 'str')
+    channel_id = RestField('channelId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    queue_id = RestField('queueId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     requested_worker_selectors_expired = RestField('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
     attached_worker_selectors_expired = RestField('attachedWorkerSelectorsExpired', 'list[WorkerSelector]')
     scheduled_on = RestField('scheduledOn', 'datetime')
-    unavailable_for_matching = RestField('unavailableForMatching')
-    priority = RestField('priority')
+    unavailable_for_matching = RestField('unavailableForMatching', 'bool')
+    priority = RestField('priority', 'int')
 
 
 class RouterJobWorkerSelectorsExpiredData(Model):
@@ -477,10 +477,10 @@ class RouterJobWorkerSelectorsExpiredData(Model):
     :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors_expired: list[WorkerSelector]
     """
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    queue_id = RestField('queueId')
-    channel_id = RestField('channelId')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    queue_id = RestField('queueId', 'str')
+    channel_id = RestField('channelId', 'str')
     labels = RestField('labels', 'dict[raw]')
     tags = RestField('tags', 'dict[raw]')
     requested_worker_selectors_expired = RestField('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
@@ -503,8 +503,8 @@ class RouterWorkerDeletedData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    worker_id = RestField('workerId')
-    total_capacity = RestField('totalCapacity')
+    worker_id = RestField('workerId', 'str')
+    total_capacity = RestField('totalCapacity', 'int')
     queue_assignments = RestField('queueAssignments', 'list[QueueDetails]')
     labels = RestField('labels', 'dict[raw]')
     channel_configurations = RestField('channelConfigurations', 'list[ChannelConfiguration]')
@@ -517,7 +517,7 @@ class RouterWorkerDeregisteredData(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    worker_id = RestField('workerId')
+    worker_id = RestField('workerId', 'str')
 
 
 class RouterWorkerOfferAcceptedData(Model):
@@ -544,16 +544,16 @@ class RouterWorkerOfferAcceptedData(Model):
     :ivar assignment_id: JSON property ``assignmentId``.
     :vartype assignment_id: str
     """
-    worker_id = RestField('workerId')
-    job_id = RestField('jobId')
-    job_priority = RestField('jobPriority')
+    worker_id = RestField('workerId', 'str')
+    job_id = RestField('jobId', 'str')
+    job_priority = RestField('jobPriority', 'int')
     job_labels = RestField('jobLabels', 'dict[raw]')
     job_tags = RestField('jobTags', 'dict[raw]')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
-    offer_id = RestField('offerId')
-    assignment_id = RestField('assignmentId')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
+    offer_id = RestField('offerId', 'str')
+    assignment_id = RestField('assignmentId', 'str')
 
 
 class RouterWorkerOfferDeclinedData(Model):
@@ -572,12 +572,12 @@ class RouterWorkerOfferDeclinedData(Model):
     :ivar offer_id: JSON property ``offerId``.
     :vartype offer_id: str
     """
-    worker_id = RestField('workerId')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
-    offer_id = RestField('offerId')
+    worker_id = RestField('workerId', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
+    offer_id = RestField('offerId', 'str')
 
 
 class RouterWorkerOfferExpiredData(Model):
@@ -596,12 +596,12 @@ class RouterWorkerOfferExpiredData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    worker_id = RestField('workerId')
-    offer_id = RestField('offerId')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
+    worker_id = RestField('workerId', 'str')
+    offer_id = RestField('offerId', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
 
 
 class RouterWorkerOfferIssuedData(Model):
@@ -630,15 +630,15 @@ class RouterWorkerOfferIssuedData(Model):
     :ivar job_tags: Based on user input
     :vartype job_tags: dict[str, Any]
     """
-    worker_id = RestField('workerId')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
-    offer_id = RestField('offerId')
+    worker_id = RestField('workerId', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
+    offer_id = RestField('offerId', 'str')
     offered_on = RestField('offeredOn', 'datetime')
     expires_on = RestField('expiresOn', 'datetime')
-    job_priority = RestField('jobPriority')
+    job_priority = RestField('jobPriority', 'int')
     job_labels = RestField('jobLabels', 'dict[raw]')
     job_tags = RestField('jobTags', 'dict[raw]')
 
@@ -659,12 +659,12 @@ class RouterWorkerOfferRevokedData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    offer_id = RestField('offerId')
-    worker_id = RestField('workerId')
-    job_id = RestField('jobId')
-    channel_reference = RestField('channelReference')
-    channel_id = RestField('channelId')
-    queue_id = RestField('queueId')
+    offer_id = RestField('offerId', 'str')
+    worker_id = RestField('workerId', 'str')
+    job_id = RestField('jobId', 'str')
+    channel_reference = RestField('channelReference', 'str')
+    channel_id = RestField('channelId', 'str')
+    queue_id = RestField('queueId', 'str')
 
 
 class RouterWorkerRegisteredData(Model):
@@ -683,8 +683,8 @@ class RouterWorkerRegisteredData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    worker_id = RestField('workerId')
-    total_capacity = RestField('totalCapacity')
+    worker_id = RestField('workerId', 'str')
+    total_capacity = RestField('totalCapacity', 'int')
     queue_assignments = RestField('queueAssignments', 'list[QueueDetails]')
     labels = RestField('labels', 'dict[raw]')
     channel_configurations = RestField('channelConfigurations', 'list[ChannelConfiguration]')
@@ -711,11 +711,11 @@ class WorkerSelector(Model):
     :ivar expire_time: When the selector expires (the model definition's name).
     :vartype expire_time: datetime
     """
-    key = RestField('key')
-    label_operator = RestField('labelOperator')
+    key = RestField('key', 'str')
+    label_operator = RestField('labelOperator', 'str')
     value = RestField('value')
-    ttl_seconds = RestField('ttlSeconds')
+    ttl_seconds = RestField('ttlSeconds', 'float')
     ttl = RestField('ttl', 'duration')
-    state = RestField('state')
+    state = RestField('state', 'str')
     expiration_time = RestField('expirationTime', 'datetime')
     expire_time = RestField('expireTime', 'datetime')
