@@ -206,3 +206,11 @@ def test_values_json_would_accept_are_kept():
     assert m.RouterWorker(capacity=3.0).as_dict() == {"capacity": 3.0}
     assert m.DistributionPolicy(offer_expires_after_seconds=30).offer_expires_after_seconds == 30
     assert m.RouterJob(channel_id="voice", labels={"x": 1}).as_dict() == {"channelId": "voice", "labels": {"x": 1}}
+
+
+def test_as_dict_is_a_copy():
+    worker = m.RouterWorker(labels={"a": 1}, channels=[m.RouterChannel(channel_id="voice", capacity_cost_per_job=1)])
+    exported = worker.as_dict()
+    exported["labels"]["a"] = 2
+    exported["channels"][0]["channelId"] = "chat"
+    assert worker.labels == {"a": 1} and worker.channels[0].channel_id == "voice"

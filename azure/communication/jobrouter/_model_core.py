@@ -9,7 +9,6 @@ their REST names, as 1.0.0 models are.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
@@ -312,7 +311,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
             for field in self._fields.values():
                 if field.read_only:
                     result.pop(field.rest_name, None)
-        return copy.deepcopy(result)
+        return result  # serialize() built new containers all the way down: nothing is shared with the model
 
     # -- MutableMapping over REST names ---------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
