@@ -1,4 +1,5 @@
 """The README's Python examples run, in order, against the embedded emulator."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,18 @@ def test_readme_examples_run(jobrouter_emulator, capsys):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) >= 7
     # One Router event, as Event Grid would deliver it, for the events example.
-    body = json.dumps([{"id": "1", "eventType": "Microsoft.Communication.RouterJobQueued", "subject": "job/j/channel/voice",
-                        "eventTime": "2024-01-01T00:00:00Z", "dataVersion": "1.0",
-                        "data": {"jobId": "readme-job", "channelId": "voice", "queueId": "q", "priority": 1}}])
+    body = json.dumps(
+        [
+            {
+                "id": "1",
+                "eventType": "Microsoft.Communication.RouterJobQueued",
+                "subject": "job/j/channel/voice",
+                "eventTime": "2024-01-01T00:00:00Z",
+                "dataVersion": "1.0",
+                "data": {"jobId": "readme-job", "channelId": "voice", "queueId": "q", "priority": 1},
+            }
+        ]
+    )
     namespace = {
         "connection_string": jobrouter_emulator.connection_string,
         "endpoint": jobrouter_emulator.endpoint,
