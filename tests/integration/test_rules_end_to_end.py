@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
@@ -29,15 +27,7 @@ from azure.communication.jobrouter.models import (
 )
 from tests.emulator.rules._servers import LoopbackServer
 
-
-def _wait(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
+from ._polling import wait_for
 
 
 def _events_for(emulator, job_id: str):
@@ -84,9 +74,9 @@ def test_expression_classification_selectors_and_exception(jobrouter_emulator):
     client.upsert_job(
         "e2e-vip", RouterJob(channel_id="voice", classification_policy_id="e2e-cp", labels={"Hardware_VIP": True})
     )
-    job = _wait(lambda: (lambda j: j if j.status == "queued" else None)(client.get_job("e2e-vip")))
+    job = wait_for(lambda: (lambda j: j if j.status == "queued" else None)(client.get_job("e2e-vip")))
     assert (job.queue_id, job.priority) == ("e2e-hw", 10)
-    assert _wait(lambda: client.get_worker("e2e-expert").offers)[0].job_id == "e2e-vip"
+    assert wait_for(lambda: client.get_worker("e2e-expert").offers)[0].job_id == "e2e-vip"
     assert client.get_worker("e2e-novice").offers == []
     kinds = [type(e).__name__ for e in _events_for(jobrouter_emulator, "e2e-vip")]
     assert kinds[:3] == ["RouterJobReceived", "RouterJobClassified", "RouterJobQueued"]
@@ -105,7 +95,7 @@ def test_expression_classification_selectors_and_exception(jobrouter_emulator):
     )
     admin.upsert_queue("e2e-slow", distribution_policy_id="e2e-dp", exception_policy_id="e2e-ep")
     client.upsert_job("e2e-waiting", RouterJob(channel_id="voice", queue_id="e2e-slow"))
-    moved = _wait(lambda: (lambda j: j if j.queue_id == "e2e-escalations" else None)(client.get_job("e2e-waiting")))
+    moved = wait_for(lambda: (lambda j: j if j.queue_id == "e2e-escalations" else None)(client.get_job("e2e-waiting")))
     assert moved.priority == 50
     triggered = [
         e for e in _events_for(jobrouter_emulator, "e2e-waiting") if isinstance(e, ev.RouterJobExceptionTriggered)
@@ -152,7 +142,7 @@ def test_function_and_webhook_rules_pick_queue_and_priority(jobrouter_emulator):
             "e2e-fn-job",
             RouterJob(channel_id="voice", classification_policy_id="e2e-fn-cp", labels={"topic": "billing"}),
         )
-        job = _wait(lambda: (lambda j: j if j.status == "queued" else None)(client.get_job("e2e-fn-job")))
+        job = wait_for(lambda: (lambda j: j if j.status == "queued" else None)(client.get_job("e2e-fn-job")))
         assert (job.queue_id, job.priority) == ("e2e-fn-q", 7)
         assert [r["path"] for r in server.requests] == ["/route", "/token", "/priority"]
     finally:

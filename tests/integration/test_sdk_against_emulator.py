@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceModifiedError, ResourceNotFoundError
@@ -27,15 +25,7 @@ from azure.communication.jobrouter.models import (
 )
 from jobrouter_emulator import EmbeddedEmulator
 
-
-def _wait(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
+from ._polling import wait_for
 
 
 @pytest.fixture
@@ -112,7 +102,7 @@ def test_job_lifecycle_and_error_mapping(clients):
         ),
     )
     assert client.upsert_job(job_id, channel_id="voice", queue_id=f"{prefix}-q").status == RouterJobStatus.CREATED
-    offer = _wait(lambda: client.get_worker(worker_id).offers)[0]
+    offer = wait_for(lambda: client.get_worker(worker_id).offers)[0]
     accepted = client.accept_job_offer(worker_id, offer.offer_id)
     assert client.get_job(job_id).assignments[accepted.assignment_id].worker_id == worker_id
     with pytest.raises(ResourceNotFoundError) as missing:

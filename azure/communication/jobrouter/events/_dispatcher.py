@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple, Type, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, Union
 
 from ._envelope import RouterEvent
 from ._parse import parse_events
@@ -63,35 +63,41 @@ class RouterEventDispatcher:
             found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
         return found
 
+    def _calls(self, source: Any) -> Iterator[Tuple[RouterEvent, Handler]]:
+        for event in parse_events(source):
+            for handler in self._handlers_for(event):
+                yield event, handler
+
+    @staticmethod
+    def _failed(result: DispatchResult, event: RouterEvent, handler: Handler, exc: Exception) -> None:
+        logger.exception("Handler %r failed on %s", handler, event.event_type)
+        result.errors.append((event, exc))
+
     def dispatch(self, source: Any) -> DispatchResult:
         """Parse ``source`` and run the sync handlers; awaitable results are an error here (use ``dispatch_async``)."""
         result = DispatchResult()
-        for event in parse_events(source):
-            for handler in self._handlers_for(event):
-                try:
-                    outcome = handler(event)
-                    if inspect.isawaitable(outcome):
-                        close = getattr(outcome, "close", None)
-                        if close:
-                            close()
-                        raise TypeError(f"{handler!r} is async; call dispatch_async")
-                    result.handled += 1
-                except Exception as exc:  # noqa: BLE001 - one failing handler must not stop the others
-                    logger.exception("Handler %r failed on %s", handler, event.event_type)
-                    result.errors.append((event, exc))
+        for event, handler in self._calls(source):
+            try:
+                outcome = handler(event)
+                if inspect.isawaitable(outcome):
+                    close = getattr(outcome, "close", None)
+                    if close:
+                        close()
+                    raise TypeError(f"{handler!r} is async; call dispatch_async")
+                result.handled += 1
+            except Exception as exc:  # noqa: BLE001 - one failing handler must not stop the others
+                self._failed(result, event, handler, exc)
         return result
 
     async def dispatch_async(self, source: Any) -> DispatchResult:
         """Parse ``source`` and run every handler, awaiting async ones."""
         result = DispatchResult()
-        for event in parse_events(source):
-            for handler in self._handlers_for(event):
-                try:
-                    outcome = handler(event)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-                    result.handled += 1
-                except Exception as exc:  # noqa: BLE001
-                    logger.exception("Handler %r failed on %s", handler, event.event_type)
-                    result.errors.append((event, exc))
+        for event, handler in self._calls(source):
+            try:
+                outcome = handler(event)
+                if inspect.isawaitable(outcome):
+                    await outcome
+                result.handled += 1
+            except Exception as exc:  # noqa: BLE001
+                self._failed(result, event, handler, exc)
         return result
