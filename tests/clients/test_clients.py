@@ -261,3 +261,29 @@ async def test_async_client_same_methods_and_paging():
         job = await client.get_job("j")
     assert job.status == m.RouterJobStatus.QUEUED
     assert "Authorization" in transport.requests[2].headers
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "call"),
+    [
+        ("https://contoso.communication.azure.com", lambda c: c.upsert_worker("w", labels={"name": "Zoë 日本"})),
+        ("http://127.0.0.1:8089", lambda c: list(c.list_jobs(status="queued", queue_id="a b&c", results_per_page=5))),
+        ("https://contoso.communication.azure.com:8443/", lambda c: c.delete_job("job/1")),
+    ],
+    ids=["non-ascii body", "query string and port", "encoded path and port"],
+)
+def test_hmac_vectors(endpoint, call):
+    transport = FakeTransport((204 if "8443" in endpoint else 200, {"id": "w", "value": []}))
+    client = JobRouterClient(endpoint, AzureKeyCredential(KEY), transport=transport, retry_total=0)
+    call(client)
+    request = transport.requests[0]
+    url = urlsplit(request.url)
+    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode("utf-8")
+    body_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    path_and_query = url.path + (f"?{url.query}" if url.query else "")
+    signed = f"{request.method}\n{path_and_query}\n{request.headers['x-ms-date']};{url.netloc};{body_hash}"
+    signature = base64.b64encode(hmac.new(base64.b64decode(KEY), signed.encode(), hashlib.sha256).digest()).decode()
+    assert request.headers["x-ms-content-sha256"] == body_hash
+    assert request.headers["Authorization"].endswith(f"&Signature={signature}")
+    if request.method == "PATCH":
+        assert "Zoë 日本".encode() in body  # sent as UTF-8, and the signature covers those bytes

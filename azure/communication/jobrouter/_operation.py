@@ -188,7 +188,7 @@ def build_request(
     if isinstance(body, bytes):
         request_kwargs["content"] = body
     elif body is not None:
-        request_kwargs["content"] = json.dumps(body, separators=(",", ":"))
+        request_kwargs["content"] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return HttpRequest(operation.method, path, **request_kwargs)
 
 

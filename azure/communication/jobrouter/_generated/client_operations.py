@@ -122,13 +122,13 @@ class JobRouterClientOperations(OperationsMixinBase):
         """GET /routing/workers/{workerId}."""
         return self._invoke(OPERATIONS['get_worker'], {'worker_id': worker_id}, kwargs)
 
-    def list_jobs(self, *, results_per_page: Any = None, status: Any = 'all', queue_id: Any = None, channel_id: Any = None, classification_policy_id: Any = None, scheduled_before: Any = None, scheduled_after: Any = None, **kwargs: Any) -> Any:
+    def list_jobs(self, *, status: Any = 'all', channel_id: Any = None, queue_id: Any = None, classification_policy_id: Any = None, scheduled_before: Any = None, scheduled_after: Any = None, results_per_page: Any = None, **kwargs: Any) -> Any:
         """GET /routing/jobs; returns ItemPaged."""
-        return self._list(OPERATIONS['list_jobs'], {'results_per_page': results_per_page, 'status': status, 'queue_id': queue_id, 'channel_id': channel_id, 'classification_policy_id': classification_policy_id, 'scheduled_before': scheduled_before, 'scheduled_after': scheduled_after}, kwargs)
+        return self._list(OPERATIONS['list_jobs'], {'status': status, 'channel_id': channel_id, 'queue_id': queue_id, 'classification_policy_id': classification_policy_id, 'scheduled_before': scheduled_before, 'scheduled_after': scheduled_after, 'results_per_page': results_per_page}, kwargs)
 
-    def list_workers(self, *, results_per_page: Any = None, state: Any = 'all', channel_id: Any = None, queue_id: Any = None, has_capacity: Any = None, **kwargs: Any) -> Any:
+    def list_workers(self, *, state: Any = 'all', channel_id: Any = None, queue_id: Any = None, has_capacity: Any = None, results_per_page: Any = None, **kwargs: Any) -> Any:
         """GET /routing/workers; returns ItemPaged."""
-        return self._list(OPERATIONS['list_workers'], {'results_per_page': results_per_page, 'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity}, kwargs)
+        return self._list(OPERATIONS['list_workers'], {'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity, 'results_per_page': results_per_page}, kwargs)
 
     def reclassify_job(self, job_id: str, **kwargs: Any) -> Any:
         """POST /routing/jobs/{jobId}:reclassify."""
@@ -262,13 +262,13 @@ class AsyncJobRouterClientOperations(OperationsMixinBase):
         """GET /routing/workers/{workerId}."""
         return await self._invoke(OPERATIONS['get_worker'], {'worker_id': worker_id}, kwargs)
 
-    def list_jobs(self, *, results_per_page: Any = None, status: Any = 'all', queue_id: Any = None, channel_id: Any = None, classification_policy_id: Any = None, scheduled_before: Any = None, scheduled_after: Any = None, **kwargs: Any) -> Any:
+    def list_jobs(self, *, status: Any = 'all', channel_id: Any = None, queue_id: Any = None, classification_policy_id: Any = None, scheduled_before: Any = None, scheduled_after: Any = None, results_per_page: Any = None, **kwargs: Any) -> Any:
         """GET /routing/jobs; returns AsyncItemPaged."""
-        return self._list(OPERATIONS['list_jobs'], {'results_per_page': results_per_page, 'status': status, 'queue_id': queue_id, 'channel_id': channel_id, 'classification_policy_id': classification_policy_id, 'scheduled_before': scheduled_before, 'scheduled_after': scheduled_after}, kwargs)
+        return self._list(OPERATIONS['list_jobs'], {'status': status, 'channel_id': channel_id, 'queue_id': queue_id, 'classification_policy_id': classification_policy_id, 'scheduled_before': scheduled_before, 'scheduled_after': scheduled_after, 'results_per_page': results_per_page}, kwargs)
 
-    def list_workers(self, *, results_per_page: Any = None, state: Any = 'all', channel_id: Any = None, queue_id: Any = None, has_capacity: Any = None, **kwargs: Any) -> Any:
+    def list_workers(self, *, state: Any = 'all', channel_id: Any = None, queue_id: Any = None, has_capacity: Any = None, results_per_page: Any = None, **kwargs: Any) -> Any:
         """GET /routing/workers; returns AsyncItemPaged."""
-        return self._list(OPERATIONS['list_workers'], {'results_per_page': results_per_page, 'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity}, kwargs)
+        return self._list(OPERATIONS['list_workers'], {'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity, 'results_per_page': results_per_page}, kwargs)
 
     async def reclassify_job(self, job_id: str, **kwargs: Any) -> Any:
         """POST /routing/jobs/{jobId}:reclassify."""
