@@ -21,7 +21,6 @@ from flask import Flask, Response, jsonify, request
 from azure.communication.jobrouter.events import (
     RouterEventDispatcher,
     RouterEventHandler,
-    RouterEventParseError,
     RouterJobQueued,
     RouterWorkerOfferIssued,
     cloudevents_handshake_headers,
@@ -63,11 +62,10 @@ def events() -> Response:
     validation = subscription_validation_response(body)
     if validation is not None:  # Event Grid subscription validation
         return jsonify(validation)
-    try:
-        result = dispatcher.dispatch(body)
-    except RouterEventParseError as exc:
-        return Response(str(exc), status=400)
-    return jsonify({"handled": result.handled, "failed": len(result.errors)})
+    result = dispatcher.dispatch(body)
+    if result.rejected:  # the good events of the batch were handled; Event Grid dead-letters a 400, never retries it
+        return Response("\n".join(str(error) for error in result.rejected), status=400)
+    return jsonify({"handled": result.handled, "failed": len(result.errors), "unhandled": len(result.unhandled)})
 
 
 def self_test() -> int:
@@ -111,7 +109,7 @@ def self_test() -> int:
         },
     ]
     delivered = client.post("/api/events", json=batch)
-    assert delivered.get_json() == {"handled": 2, "failed": 0}, delivered.get_data()
+    assert delivered.get_json() == {"handled": 2, "failed": 0, "unhandled": 0}, delivered.get_data()
     assert client.post("/api/events", data=b"{oops").status_code == 400
     for line in log:
         print(line)

@@ -105,26 +105,137 @@ def test_a_batch_keeps_order_and_unknown_types_stay_generic():
     assert events[1].data == {"x": 1}
 
 
-@pytest.mark.parametrize(
-    ("source", "message"),
-    [
-        ("{not json", "not valid JSON"),
-        (b"\xff\xfe", "not valid JSON"),
-        (42, "is a int"),
-        ({"eventType": "Microsoft.Communication.RouterJobQueued"}, "has no id"),
-        ([SEED[0], {"id": "x"}], r"event \[1\] is not an Event Grid event: it has no eventType"),
-        ({"specversion": "1.0", "id": "1", "type": "t"}, "CloudEvents event: it has no source"),
-        ({"id": "1", "eventType": "Microsoft.Communication.RouterJobQueued", "data": [1]}, "data of type list"),
-        (
-            {"id": "1", "eventType": "Microsoft.Communication.RouterJobQueued", "eventTime": "soon", "data": {}},
-            "not an ISO 8601",
+@pytest.mark.parametrize("event_type", sorted(BY_TYPE))
+def test_a_typed_event_serializes_back_to_the_event_grid_json_it_came_from(event_type):
+    raw = BY_TYPE[event_type]
+    event = ev.parse_event(json.dumps(raw))
+    assert event.as_dict() == raw
+    # Through the CloudEvents schema and back keeps the event (Event Grid's metadataVersion is not in CloudEvents).
+    again = ev.parse_event(event.as_dict("cloudevents"))
+    assert type(again) is type(event) and again.as_dict() == raw
+
+
+def test_changed_fields_are_serialized_and_unknown_fields_kept():
+    raw = dict(BY_TYPE["Microsoft.Communication.RouterJobQueued"], extension="kept")
+    event = ev.parse_event(raw)
+    event.data.priority = 7
+    event.event_time = datetime(2030, 1, 2, tzinfo=timezone.utc)
+    out = event.as_dict()
+    assert out["data"]["priority"] == 7 and out["eventTime"] == "2030-01-02T00:00:00Z" and out["extension"] == "kept"
+    with pytest.raises(ValueError, match="schema must be"):
+        event.as_dict("xml")
+
+
+QUEUED = BY_TYPE["Microsoft.Communication.RouterJobQueued"]
+RECEIVED = BY_TYPE["Microsoft.Communication.RouterJobReceived"]
+
+
+def _with_data(base, **changes):
+    return dict(base, data=dict(base["data"], **changes))
+
+
+def _selector(**changes):
+    return _with_data(
+        RECEIVED, requestedWorkerSelectors=[dict(RECEIVED["data"]["requestedWorkerSelectors"][0], **changes)]
+    )
+
+
+# (input, what the message must say): each a different way real input goes wrong.
+BAD_INPUTS = {
+    "truncated JSON": (json.dumps([QUEUED])[:-20], "not valid JSON"),
+    "not UTF-8 bytes": (b"\xff\xfe", "not valid JSON"),
+    "empty text": ("", "not valid JSON"),
+    "deeply nested JSON": ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    "a number": (42, "is a int"),
+    "null": (None, "is a NoneType"),
+    "a JSON string": ('"just text"', "is a str"),
+    "batch of numbers": ([1, 2], r"event \[0\] is a int"),
+    "a set instead of a list": ({1, 2}, "is a set"),
+    "missing id": ({"eventType": QUEUED["eventType"]}, "has no id"),
+    "missing eventType in a batch": (
+        [QUEUED, {"id": "x"}],
+        r"event \[1\] is not an Event Grid event: it has no eventType",
+    ),
+    "CloudEvent without source": (
+        {"specversion": "1.0", "id": "1", "type": "t"},
+        "CloudEvents event: it has no source",
+    ),
+    "numeric id": (dict(QUEUED, id=5), "not a string"),
+    "data is a list": (dict(QUEUED, data=[1]), "data of type list"),
+    "data is a number": (dict(QUEUED, data=3), "data of type int"),
+    "bad eventTime": (dict(QUEUED, eventTime="soon"), "not an ISO 8601"),
+    "binary CloudEvent data": (
+        {"specversion": "1.0", "id": "1", "type": QUEUED["eventType"], "source": "s", "data_base64": "AA=="},
+        "data_base64",
+    ),
+    "priority as text": (_with_data(QUEUED, priority="high"), "data.priority: expected int, got str"),
+    "fractional priority": (_with_data(QUEUED, priority=1.5), "data.priority: expected int"),
+    "boolean for a number": (_with_data(QUEUED, priority=True), "data.priority: expected int, got bool"),
+    "jobId as a number": (_with_data(QUEUED, jobId=7), "data.jobId: expected str"),
+    "labels as a list": (_with_data(QUEUED, labels=["a"]), "data.labels: expected a JSON object"),
+    "selectors not a list": (
+        _with_data(RECEIVED, requestedWorkerSelectors={}),
+        "data.requestedWorkerSelectors: expected a JSON array",
+    ),
+    "selector not an object": (
+        _with_data(RECEIVED, requestedWorkerSelectors=["x"]),
+        r"requestedWorkerSelectors\[0\]: expected a JSON object",
+    ),
+    "nested wrong type": (_selector(ttlSeconds="50"), r"requestedWorkerSelectors\[0\].ttlSeconds: expected float"),
+    "nested bad date": (
+        _selector(expirationTime="tomorrow"),
+        r"requestedWorkerSelectors\[0\].expirationTime: 'tomorrow' is not",
+    ),
+    "bad .NET date": (_with_data(RECEIVED, scheduledOn="13/45/2007 7:13:50 PM +00:00"), "data.scheduledOn"),
+    "bad duration": (
+        _with_data(
+            BY_TYPE["Microsoft.Communication.RouterJobClassified"],
+            attachedWorkerSelectors=[{"key": "k", "labelOperator": "equal", "ttl": "3 days"}],
         ),
-    ],
-)
-def test_malformed_input_raises_one_clear_error(source, message):
+        r"attachedWorkerSelectors\[0\].ttl: '3 days' is not an ISO 8601 duration",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_raises_one_clear_error(case):
+    source, message = BAD_INPUTS[case]
     with pytest.raises(ev.RouterEventParseError, match=message):
         ev.parse_events(source)
     assert issubclass(ev.RouterEventParseError, ValueError)
+
+
+def test_errors_in_data_name_the_event_id():
+    with pytest.raises(ev.RouterEventParseError) as caught:
+        ev.parse_events([QUEUED, _with_data(QUEUED, priority="high")])
+    message = str(caught.value)
+    assert message.startswith(f"event [1] (id {QUEUED['id']!r}, {QUEUED['eventType']}) is malformed")
+
+
+def test_huge_payloads_are_refused_unread_unless_allowed():
+    batch = json.dumps([QUEUED] * 200)
+    with pytest.raises(ev.RouterEventParseError, match="more than max_bytes=1,000"):
+        ev.parse_events(batch, max_bytes=1000)
+    with pytest.raises(ev.RouterEventParseError, match="more than max_bytes"):
+        ev.parse_events(b" " * (ev.MAX_PAYLOAD_BYTES + 1))
+    assert len(ev.parse_events(batch.encode(), max_bytes=len(batch))) == 200
+
+
+def test_bad_events_do_not_stop_the_dispatcher_and_nothing_is_lost():
+    dispatcher = ev.RouterEventDispatcher()
+    seen = []
+    dispatcher.on(ev.RouterJobQueued)(seen.append)
+    unknown = {"id": "u", "eventType": "Contoso.Other", "data": {}}
+    result = dispatcher.dispatch([QUEUED, _with_data(QUEUED, priority="high"), unknown, RECEIVED])
+    assert [e.id for e in seen] == [QUEUED["id"]] and result.handled == 1
+    assert [str(e) for e in result.rejected] == [
+        f"event [1] (id {QUEUED['id']!r}, {QUEUED['eventType']}) is malformed: data.priority: expected int, "
+        "got str ('high')"
+    ]
+    assert [e.id for e in result.unhandled] == ["u", RECEIVED["id"]] and not result.ok
+    for case in sorted(BAD_INPUTS):
+        outcome = dispatcher.dispatch(BAD_INPUTS[case][0])
+        assert outcome.rejected and not outcome.ok, case
 
 
 def test_parse_event_wants_exactly_one():

@@ -17,7 +17,15 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tupl
 
 import isodate
 
-__all__ = ["Model", "RestField", "deserialize", "serialize", "parse_datetime", "format_datetime"]
+__all__ = [
+    "Model",
+    "RestField",
+    "check_document",
+    "deserialize",
+    "serialize",
+    "parse_datetime",
+    "format_datetime",
+]
 
 T = TypeVar("T", bound="Model")
 
@@ -403,6 +411,60 @@ def serialize(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [serialize(v) for v in value]
     return value
+
+
+def check_document(model_type: Type[Model], data: Any, path: str = "") -> None:
+    """Check that a JSON document can be read as ``model_type``: every known field has a value of a JSON type its
+    type can come from, and every date-time and duration parses. Unknown fields are kept, not checked.
+
+    Raises ``TypeError``/``ValueError`` whose message starts with the JSON path of the first wrong value
+    (``requestedWorkerSelectors[0].ttlSeconds``). Reading is still lazy; this only finds, up front, what a read
+    would fail on.
+    """
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{path or model_type.__name__}: expected a JSON object, got {type(data).__name__}")
+    if model_type._discriminator:
+        kind = data.get(model_type._discriminator)
+        if isinstance(kind, str):
+            model_type = model_type._subtypes.get(_kind_key(kind), model_type)
+    fields = model_type._rest_fields
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is not None and value is not None:
+            _check_json(field.type_code, value, f"{path}.{key}" if path else key)
+
+
+def _check_json(code: str, value: Any, path: str) -> None:
+    expected = _PRIMITIVES.get(code)
+    if expected is not None:
+        if not isinstance(value, expected) or (code != "bool" and isinstance(value, bool)):
+            raise TypeError(f"{path}: expected {code}, got {type(value).__name__} ({value!r:.40})")
+        if code == "int" and isinstance(value, float) and not value.is_integer():
+            raise TypeError(f"{path}: expected int, got {value!r}")
+    elif code in ("datetime", "duration"):
+        if not isinstance(value, str):
+            raise TypeError(f"{path}: expected an ISO 8601 {code} string, got {type(value).__name__}")
+        try:
+            parse_datetime(value) if code == "datetime" else _decode_duration(value)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    elif code.startswith("list["):
+        if not isinstance(value, list):
+            raise TypeError(f"{path}: expected a JSON array, got {type(value).__name__}")
+        inner = code[5:-1]
+        for index, item in enumerate(value):
+            if item is not None:
+                _check_json(inner, item, f"{path}[{index}]")
+    elif code.startswith("dict["):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{path}: expected a JSON object, got {type(value).__name__}")
+        inner = code[5:-1]
+        if inner != "raw":
+            for key, item in value.items():
+                if item is not None:
+                    _check_json(inner, item, f"{path}.{key}")
+    elif code in _REGISTRY:
+        check_document(_REGISTRY[code], value, path)
 
 
 def field_names(model_type: Type[Model]) -> List[str]:

@@ -15,11 +15,12 @@ from ._generated.events import *  # noqa: F401,F403
 from ._generated.events import __all__ as _event_names
 from ._generated.models import *  # noqa: F401,F403
 from ._generated.models import __all__ as _model_names
-from ._parse import RouterEventParseError, parse, parse_event, parse_events
+from ._parse import MAX_PAYLOAD_BYTES, RouterEventParseError, parse, parse_each, parse_event, parse_events
 from ._webhook import VALIDATION_EVENT_TYPE, cloudevents_handshake_headers, subscription_validation_response
 
 __all__ = [
     "DispatchResult",
+    "MAX_PAYLOAD_BYTES",
     "RouterEvent",
     "RouterEventDispatcher",
     "RouterEventHandler",
@@ -27,6 +28,7 @@ __all__ = [
     "VALIDATION_EVENT_TYPE",
     "cloudevents_handshake_headers",
     "parse",
+    "parse_each",
     "parse_event",
     "parse_events",
     "subscription_validation_response",

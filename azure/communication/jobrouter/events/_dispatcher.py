@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, Union
 
 from ._envelope import RouterEvent
-from ._parse import parse_events
+from ._parse import RouterEventParseError, parse_each
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,24 @@ class RouterEventHandler:
 
 @dataclass
 class DispatchResult:
+    """What one dispatch did.
+
+    :ivar int handled: Handler calls that returned normally.
+    :ivar errors: (event, exception) for each handler that raised; the other handlers still ran.
+    :ivar unhandled: Events no handler was registered for (kept, so nothing is dropped silently).
+    :ivar rejected: Input that could not be read as an event, one error per bad event of a batch; the good events
+        of the batch were still dispatched.
+    """
+
     handled: int = 0
     errors: List[Tuple[RouterEvent, BaseException]] = field(default_factory=list)
+    unhandled: List[RouterEvent] = field(default_factory=list)
+    rejected: List[RouterEventParseError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """True when every event was read and every handler succeeded (unhandled events are not failures)."""
+        return not self.errors and not self.rejected
 
 
 class RouterEventDispatcher:
@@ -63,9 +75,16 @@ class RouterEventDispatcher:
             found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
         return found
 
-    def _calls(self, source: Any) -> Iterator[Tuple[RouterEvent, Handler]]:
-        for event in parse_events(source):
-            for handler in self._handlers_for(event):
+    def _calls(self, source: Any, result: DispatchResult) -> Iterator[Tuple[RouterEvent, Handler]]:
+        for event in parse_each(source):
+            if isinstance(event, RouterEventParseError):
+                logger.warning("Rejected an event: %s", event)
+                result.rejected.append(event)
+                continue
+            handlers = self._handlers_for(event)
+            if not handlers:
+                result.unhandled.append(event)
+            for handler in handlers:
                 yield event, handler
 
     @staticmethod
@@ -76,7 +95,7 @@ class RouterEventDispatcher:
     def dispatch(self, source: Any) -> DispatchResult:
         """Parse ``source`` and run the sync handlers; awaitable results are an error here (use ``dispatch_async``)."""
         result = DispatchResult()
-        for event, handler in self._calls(source):
+        for event, handler in self._calls(source, result):
             try:
                 outcome = handler(event)
                 if inspect.isawaitable(outcome):
@@ -92,7 +111,7 @@ class RouterEventDispatcher:
     async def dispatch_async(self, source: Any) -> DispatchResult:
         """Parse ``source`` and run every handler, awaiting async ones."""
         result = DispatchResult()
-        for event, handler in self._calls(source):
+        for event, handler in self._calls(source, result):
             try:
                 outcome = handler(event)
                 if inspect.isawaitable(outcome):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Dict, Optional, Type
 
-from .._model_core import Model, deserialize, parse_datetime
+from .._model_core import Model, deserialize, format_datetime, parse_datetime, serialize
 
 
 class RouterEvent:
@@ -62,6 +62,55 @@ class RouterEvent:
             data=fields.get("data"),
             raw=raw,
         )
+
+    def as_dict(self, schema: str = "eventgrid") -> Dict[str, Any]:
+        """The event as JSON in the Event Grid schema (``schema="eventgrid"``) or the CloudEvents 1.0 schema
+        (``"cloudevents"``).
+
+        What the sender put in the event and this class does not model (``metadataVersion``, extension
+        attributes, unknown data fields) is kept; a date-time that was not changed keeps its original text, so an
+        event parsed from Event Grid JSON serializes back to the same JSON.
+        """
+        data = self.data.as_dict() if isinstance(self.data, Model) else serialize(self.data)
+        from_cloudevent = "specversion" in self.raw
+        time_key = "time" if from_cloudevent else "eventTime"
+        if schema == "eventgrid":
+            keep = {} if from_cloudevent else dict(self.raw)
+            keep.update(
+                id=self.id,
+                topic=self.topic,
+                subject=self.subject,
+                data=data,
+                eventType=self.event_type,
+                dataVersion=self.data_version if self.data_version is not None else "1.0",
+                eventTime=self._time_text(self.raw.get(time_key)),
+            )
+            keep.setdefault("metadataVersion", "1")
+            return {key: value for key, value in keep.items() if value is not None}
+        if schema == "cloudevents":
+            keep = dict(self.raw) if from_cloudevent else {}
+            keep.update(
+                specversion="1.0",
+                id=self.id,
+                source=self.topic,
+                type=self.event_type,
+                subject=self.subject,
+                time=self._time_text(self.raw.get(time_key)),
+                data=data,
+            )
+            return {key: value for key, value in keep.items() if value is not None}
+        raise ValueError(f"schema must be 'eventgrid' or 'cloudevents', not {schema!r}")
+
+    def _time_text(self, original: Any) -> Optional[str]:
+        if self.event_time is None:
+            return None
+        if isinstance(original, str):
+            try:
+                if parse_datetime(original) == self.event_time:
+                    return original
+            except ValueError:
+                pass
+        return format_datetime(self.event_time)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, subject={self.subject!r}, data={self.data!r})"

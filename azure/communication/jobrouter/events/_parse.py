@@ -7,10 +7,15 @@ CloudEvents schema, JSON text or bytes of either, and a list (a batch) of any of
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
+from .._model_core import check_document
 from ._envelope import RouterEvent
 from ._generated.events import EVENT_CLASSES
+
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+"""The largest JSON text parse_events reads by default. Event Grid caps one event at 1 MB and a delivered batch at
+a few MB; anything far above is not an Event Grid delivery."""
 
 
 class RouterEventParseError(ValueError):
@@ -22,6 +27,8 @@ def _load_json(source: Any) -> Any:
         return json.loads(source)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RouterEventParseError(f"The input is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise RouterEventParseError("The input is not valid JSON: it is nested too deeply") from None
 
 
 def _fields_of_object(item: Any) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
@@ -96,32 +103,68 @@ def _one(item: Any, where: str) -> RouterEvent:
         raise RouterEventParseError(
             f"{where} is a {type(item).__name__}; expected an event object, a dict, or JSON text"
         )
+    if not isinstance(fields["id"], str) or not isinstance(fields["event_type"], str):
+        raise RouterEventParseError(f"{where} has an id or event type that is not a string")
+    event_type = fields["event_type"]
+    where = f"{where} (id {fields['id']!r}, {event_type})"
     data = fields.get("data")
     if isinstance(data, (str, bytes)) and data[:1] in ("{", b"{"):
-        fields["data"] = _load_json(data)
-    if fields.get("data") is not None and not isinstance(fields["data"], dict):
-        raise RouterEventParseError(f"{where} has data of type {type(fields['data']).__name__}; expected a JSON object")
-    event_class = EVENT_CLASSES.get(fields["event_type"], RouterEvent)
+        data = fields["data"] = _load_json(data)
+    if data is not None and not isinstance(data, dict):
+        raise RouterEventParseError(f"{where} has data of type {type(data).__name__}; expected a JSON object")
+    event_class = EVENT_CLASSES.get(event_type, RouterEvent)
     try:
+        if event_class.data_type is not None and data is not None:
+            check_document(event_class.data_type, data, "data")
         return event_class._from_fields(fields, raw)
     except (TypeError, ValueError) as exc:
-        raise RouterEventParseError(f"{where} ({fields['event_type']}) is malformed: {exc}") from exc
+        raise RouterEventParseError(f"{where} is malformed: {exc}") from exc
 
 
-def parse_events(source: Any) -> List[RouterEvent]:
-    """All events in ``source`` (one event or a batch), typed by their event type."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = _load_json(bytes(source))
-    elif isinstance(source, str):
-        source = _load_json(source)
+def _items(source: Any, max_bytes: int) -> List[Tuple[str, Any]]:
+    """(label, item) for each event in ``source``: JSON is loaded, a single event becomes a batch of one."""
+    if isinstance(source, (str, bytes, bytearray, memoryview)):
+        size = len(source.encode()) if isinstance(source, str) and len(source) * 4 > max_bytes else len(source)
+        if size > max_bytes:
+            raise RouterEventParseError(
+                f"The input is {size:,} bytes, more than max_bytes={max_bytes:,}; Event Grid never delivers "
+                "that much at once (pass a larger max_bytes to read it anyway)"
+            )
+        source = _load_json(source if isinstance(source, str) else bytes(source))
     if isinstance(source, (list, tuple)):
-        return [_one(item, f"event [{index}]") for index, item in enumerate(source)]
-    return [_one(source, "the event")]
+        return [(f"event [{index}]", item) for index, item in enumerate(source)]
+    return [("the event", source)]
 
 
-def parse_event(source: Any) -> RouterEvent:
+def parse_events(source: Any, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> List[RouterEvent]:
+    """All events in ``source`` (one event or a batch), typed by their event type.
+
+    Every typed event's data is checked against its schema here, so a wrong value is reported now, with the event
+    id and the field's path, rather than when an attribute is first read. JSON text or bytes longer than
+    ``max_bytes`` is refused unread.
+    """
+    return [_one(item, label) for label, item in _items(source, max_bytes)]
+
+
+def parse_each(source: Any, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> List[Union[RouterEvent, RouterEventParseError]]:
+    """Like :func:`parse_events`, but a bad event of a batch comes back as its error, in its place, and the
+    others are still read. Input that is not events at all (not JSON, too large) gives one error."""
+    try:
+        items = _items(source, max_bytes)
+    except RouterEventParseError as exc:
+        return [exc]
+    out: List[Union[RouterEvent, RouterEventParseError]] = []
+    for label, item in items:
+        try:
+            out.append(_one(item, label))
+        except RouterEventParseError as exc:
+            out.append(exc)
+    return out
+
+
+def parse_event(source: Any, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> RouterEvent:
     """Exactly one event; a batch of several is an error."""
-    events = parse_events(source)
+    events = parse_events(source, max_bytes=max_bytes)
     if len(events) != 1:
         raise RouterEventParseError(f"Expected one event, got {len(events)}; use parse_events for batches")
     return events[0]
