@@ -17,12 +17,13 @@ from urllib.parse import parse_qsl, unquote, urlencode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..auth import DEFAULT_ACCESS_KEY, verify_request
 from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
 from ..engine.router import Entity, Router
+from .feed import EventFeed
 
 logger = logging.getLogger(__name__)
 
@@ -250,17 +251,28 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    feed = EventFeed(router)
+
     async def events(request: Request) -> Response:
+        """Events after the ``since`` cursor (a sequence number; ``after`` is accepted too): a JSON page, or with
+        ``Accept: text/event-stream`` a live stream that resumes from ``Last-Event-ID``."""
+        params = request.query_params
         try:
-            after = int(request.query_params.get("after", "0"))
-            limit = min(int(request.query_params.get("limit", "1000")), 1000)
+            since = int(request.headers.get("last-event-id") or params.get("since") or params.get("after") or "0")
+            limit = min(int(params.get("limit", "1000")), 1000)
         except ValueError:
-            return _error_response(BadRequest("after and limit must be whole numbers."), request.url.path)
-        stored = router.events_since(after, limit)
+            return _error_response(BadRequest("since, after and limit must be whole numbers."), request.url.path)
+        if "text/event-stream" in request.headers.get("accept", ""):
+            return StreamingResponse(
+                feed.stream(since),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        stored = router.events_since(since, limit)
         return JSONResponse(
             {
                 "value": [{"sequence": s.sequence, **s.event} for s in stored],
-                "last": stored[-1].sequence if stored else after,
+                "last": stored[-1].sequence if stored else since,
             }
         )
 

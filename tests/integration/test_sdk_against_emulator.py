@@ -171,3 +171,77 @@ def test_events_feed_shows_routing(jobrouter_emulator, clients):
         and e["data"]["workerId"] == f"{prefix}-feed-w"
         for e in feed["value"]
     )
+
+
+def _stream_events(endpoint: str, since: int, until, timeout: float = 15.0, resume: bool = False):
+    """Read the emulator's server-sent-event feed from ``since`` (the query cursor, or ``Last-Event-ID`` as a
+    reconnecting browser sends it) until ``until(events)`` is true; parse each event with the SDK's events module."""
+    import httpx
+
+    from azure.communication.jobrouter.events import parse_event
+
+    events, fields = [], {}
+    url, headers = endpoint + f"_emulator/events?since={since}", {"Accept": "text/event-stream"}
+    if resume:
+        url, headers = endpoint + "_emulator/events", {**headers, "Last-Event-ID": str(since)}
+    with httpx.stream("GET", url, headers=headers, timeout=timeout) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith(":"):
+                continue
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+                continue
+            if "data" in fields:
+                event = parse_event(fields["data"])
+                assert event.event_type == fields["event"] and int(fields["id"]) > since
+                events.append(event)
+                if until(events):
+                    return events
+            fields = {}
+    raise AssertionError("the stream ended early")
+
+
+def test_lifecycle_driven_by_the_event_stream(jobrouter_emulator, clients):
+    """Create policy, queue, worker and job; take the offer from the live event stream, not by polling the job;
+    accept, complete, close; every event of the job parses to its typed class."""
+    from azure.communication.jobrouter import events as ev
+
+    _, client, prefix = clients
+    stored = jobrouter_emulator.router.events_since(0, 10**9)
+    since = stored[-1].sequence if stored else 0
+    worker, job = f"{prefix}-sse-w", f"{prefix}-sse-j"
+    client.upsert_worker(
+        worker,
+        available_for_offers=True,
+        queues=[f"{prefix}-q"],
+        capacity=1,
+        channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
+    )
+    client.upsert_job(job, channel_id="voice", queue_id=f"{prefix}-q")
+    events = _stream_events(
+        jobrouter_emulator.endpoint,
+        since,
+        lambda seen: any(isinstance(e, ev.RouterWorkerOfferIssued) and e.data.job_id == job for e in seen),
+    )
+    offer = next(e for e in events if isinstance(e, ev.RouterWorkerOfferIssued) and e.data.job_id == job)
+    assert offer.data.worker_id == worker
+    accepted = client.accept_job_offer(worker, offer.data.offer_id)
+    client.complete_job(job, accepted.assignment_id)
+    client.close_job(job, accepted.assignment_id)
+    mine = _stream_events(
+        jobrouter_emulator.endpoint,
+        since,
+        lambda seen: any(isinstance(e, ev.RouterJobClosed) and e.data.job_id == job for e in seen),
+        resume=True,
+    )
+    kinds = [type(e).__name__ for e in mine if getattr(e.data, "job_id", None) == job]
+    assert kinds == [
+        "RouterJobReceived",
+        "RouterJobQueued",
+        "RouterWorkerOfferIssued",
+        "RouterWorkerOfferAccepted",
+        "RouterJobCompleted",
+        "RouterJobClosed",
+    ]

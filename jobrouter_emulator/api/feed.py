@@ -1,0 +1,68 @@
+"""The local event feed: ``GET /_emulator/events`` as JSON pages or as a live stream of server-sent events.
+
+Streams are woken by the router's commit listener, not by polling: each open stream waits on an ``asyncio.Event``
+that the listener sets (from whichever thread committed) through the stream's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import AsyncIterator, List, Set, Tuple
+
+from ..engine.router import Router
+from ..store.base import StoredEvent
+
+PAGE = 1000
+HEARTBEAT_SECONDS = 15.0
+
+
+def sse_message(stored: StoredEvent) -> str:
+    """One server-sent event: the sequence number is the SSE id (so ``Last-Event-ID`` resumes), the Router event
+    type is the SSE event name, the Event Grid event is the data."""
+    return f"id: {stored.sequence}\nevent: {stored.event['eventType']}\ndata: {json.dumps(stored.event)}\n\n"
+
+
+class EventFeed:
+    """Fans the router's committed events out to the open server-sent-event streams."""
+
+    def __init__(self, router: Router, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> None:
+        self._router = router
+        self._heartbeat = heartbeat_seconds
+        self._streams: Set[Tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._lock = threading.Lock()
+        router.add_event_listener(self._committed)
+
+    def _committed(self, stored: List[StoredEvent]) -> None:
+        with self._lock:
+            streams = list(self._streams)
+        for loop, wake in streams:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # that stream's loop has closed; its finally block removes it
+                pass
+
+    async def stream(self, since: int) -> AsyncIterator[str]:
+        """Every event after sequence ``since``, then each new one as it is committed; a comment line every
+        ``heartbeat_seconds`` keeps proxies from closing an idle stream."""
+        entry = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._streams.add(entry)
+        try:
+            yield ": connected\n\n"
+            while True:
+                entry[1].clear()
+                batch = self._router.events_since(since, PAGE)
+                for stored in batch:
+                    yield sse_message(stored)
+                    since = stored.sequence
+                if len(batch) == PAGE:
+                    continue
+                try:
+                    await asyncio.wait_for(entry[1].wait(), self._heartbeat)
+                except asyncio.TimeoutError:
+                    yield ": keep-alive\n\n"
+        finally:
+            with self._lock:
+                self._streams.discard(entry)
