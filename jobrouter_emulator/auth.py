@@ -38,11 +38,11 @@ def verify_request(
     prefix = "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature="
     if not authorization.startswith(prefix):
         raise Unauthorized("The request is not signed: an HMAC-SHA256 Authorization header is required.")
-    date = headers.get("x-ms-date", "")
+    date = headers.get("x-ms-date") or headers.get("date", "")  # the service takes either, x-ms-date first
     try:
         signed_at = parsedate_to_datetime(date)
     except (TypeError, ValueError):
-        raise Unauthorized("The x-ms-date header is missing or not an RFC 1123 date.") from None
+        raise Unauthorized("The x-ms-date (or Date) header is missing or not an RFC 1123 date.") from None
     current = now or datetime.now(timezone.utc)
     if signed_at.tzinfo is None:
         signed_at = signed_at.replace(tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ from typing import Any, List, Optional
 
 from .auth import DEFAULT_ACCESS_KEY
 from .engine.router import Router
-from .service import EmulatorServer, EmulatorSettings, free_port
+from .service import EmulatorServer, EmulatorSettings
 
 
 class EmbeddedEmulator:
@@ -33,7 +33,7 @@ class EmbeddedEmulator:
             self._temporary = tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")
             data_dir = Path(self._temporary.name)
         self._settings = EmulatorSettings(
-            port=port or free_port(),
+            port=port or 0,
             tls=tls,
             in_memory=in_memory,
             data_dir=Path(data_dir or "."),

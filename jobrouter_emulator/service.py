@@ -50,10 +50,18 @@ class EmulatorSettings:
     seed: Optional[int] = None
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 class EmulatorServer:
@@ -87,11 +95,16 @@ class EmulatorServer:
         )
         self._server = uvicorn.Server(config)
         self._thread: Optional[threading.Thread] = None
+        # Bind now, so the port is known (``--port 0``) and taken before the connection string is printed;
+        # connections that arrive before the server loop runs wait in the listen backlog.
+        self._socket = _listening_socket(settings.host, settings.port)
+        self.port = int(self._socket.getsockname()[1])
 
     @property
     def endpoint(self) -> str:
         scheme = "https" if self.settings.tls else "http"
-        return f"{scheme}://{self.settings.host}:{self.settings.port}/"
+        host = f"[{self.settings.host}]" if ":" in self.settings.host else self.settings.host
+        return f"{scheme}://{host}:{self.port}/"
 
     @property
     def connection_string(self) -> str:
@@ -105,7 +118,9 @@ class EmulatorServer:
         self.router.start(background=True)
         if self.delivery:
             self.delivery.start()
-        self._thread = threading.Thread(target=self._server.run, name="jobrouter-emulator-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="jobrouter-emulator-http", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -118,7 +133,7 @@ class EmulatorServer:
         if self.delivery:
             self.delivery.start()
         try:
-            self._server.run()
+            self._server.run(sockets=[self._socket])
         finally:
             self.close()
 
@@ -133,3 +148,4 @@ class EmulatorServer:
             self.delivery.stop()
         self.router.close()
         self.outbound.close()
+        self._socket.close()

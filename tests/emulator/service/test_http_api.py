@@ -136,6 +136,76 @@ def test_tampered_body_and_unsigned_requests_are_rejected(api):
     assert api.client.get(url).status_code == 401
 
 
+def _tampered(api, case: str):
+    """Send a request signed for one thing and altered in one way (the ``case``)."""
+    url = "/routing/workers/w?api-version=2023-11-01"
+    body = b'{"capacity": 1}'
+    headers = _signed("PATCH", url, body)
+    if case == "no Authorization header":
+        del headers["Authorization"]
+    elif case == "no date header":
+        del headers["x-ms-date"]
+    elif case == "no content hash":
+        del headers["x-ms-content-sha256"]
+    elif case == "malformed Authorization":
+        headers["Authorization"] = "SharedKey abc"
+    elif case == "signature of another key":
+        headers = _signed("PATCH", url, body, key=base64.b64encode(b"not the key").decode())
+    elif case == "tampered body":
+        body = b'{"capacity": 100}'
+    elif case == "tampered path":
+        url = "/routing/workers/x?api-version=2023-11-01"
+    elif case == "tampered query":
+        url = "/routing/workers/w?api-version=2023-11-01&extra=1"
+    elif case == "tampered method":
+        return api.client.request("PUT", url, content=body, headers=headers)
+    elif case == "tampered host":
+        headers["Host"] = "another.test"
+    elif case == "stale date":
+        headers = _signed("PATCH", url, body, date=datetime.now(timezone.utc) - timedelta(minutes=16))
+    elif case == "future date":
+        headers = _signed("PATCH", url, body, date=datetime.now(timezone.utc) + timedelta(minutes=16))
+    elif case == "garbage date":
+        headers["x-ms-date"] = "yesterday"
+    elif case == "empty signature":
+        headers["Authorization"] = headers["Authorization"].split("Signature=")[0] + "Signature="
+    return api.client.request("PATCH", url, content=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no Authorization header",
+        "no date header",
+        "no content hash",
+        "malformed Authorization",
+        "signature of another key",
+        "tampered body",
+        "tampered path",
+        "tampered query",
+        "tampered method",
+        "tampered host",
+        "stale date",
+        "future date",
+        "garbage date",
+        "empty signature",
+    ],
+)
+def test_hmac_negatives_are_401_with_the_service_error_body(api, case):
+    response = _tampered(api, case)
+    assert response.status_code == 401, response.text
+    error = response.json()["communicationError"]
+    assert error["code"] == "Unauthorized" and error["message"]
+    assert api.call("GET", "/routing/workers/w").status_code == 404  # nothing was written
+
+
+def test_the_date_header_signs_when_x_ms_date_is_absent(api):
+    url = "/routing/workers/w?api-version=2023-11-01"
+    headers = _signed("PATCH", url, b"{}")
+    headers["Date"] = headers.pop("x-ms-date")
+    assert api.client.patch(url, content=b"{}", headers=headers).status_code == 201
+
+
 def test_bearer_tokens_only_when_allowed():
     router = Router(MemoryStore())
     for allow, expected in ((False, 401), (True, 200)):
@@ -236,7 +306,7 @@ def test_cli_prints_the_connection_string(tmp_path):
         process.terminate()
         process.wait(timeout=10)
     assert first.startswith("Job Router emulator (api-version 2023-11-01) on http://127.0.0.1:")
-    assert second.startswith("endpoint=http://127.0.0.1:") and f"accesskey={DEFAULT_ACCESS_KEY}" in second
+    assert second.startswith("endpoint=http://127.0.0.1:") and ":0/" not in second and f"accesskey={DEFAULT_ACCESS_KEY}" in second
 
 
 def test_webhook_delivery_validates_then_delivers_in_order():
