@@ -6,6 +6,7 @@ For each size: register the workers (capacity 1 each), create the jobs spread ov
 offer per job while capacity lasts), then accept every offer. Times are wall-clock on the engine alone (memory
 store, fake clock, no HTTP); the HTTP column adds the ASGI layer with signed requests for 200 upserts.
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,16 @@ def run(workers: int, jobs: int, queues: int, store_factory=MemoryStore) -> dict
         router.upsert("queues", f"q{q}", {"distributionPolicyId": "dp"})
     start = time.perf_counter()
     for w in range(workers):
-        router.upsert("workers", f"w{w}", {"capacity": 1, "queues": [f"q{w % queues}"], "availableForOffers": True,
-                                           "channels": [{"channelId": "voice", "capacityCostPerJob": 1}]})
+        router.upsert(
+            "workers",
+            f"w{w}",
+            {
+                "capacity": 1,
+                "queues": [f"q{w % queues}"],
+                "availableForOffers": True,
+                "channels": [{"channelId": "voice", "capacityCostPerJob": 1}],
+            },
+        )
     registered = time.perf_counter()
     for j in range(jobs):
         router.upsert("jobs", f"j{j}", {"channelId": "voice", "queueId": f"q{j % queues}", "priority": j % 3})
@@ -38,16 +47,25 @@ def run(workers: int, jobs: int, queues: int, store_factory=MemoryStore) -> dict
         router.accept_job_offer(worker_id, offer_id)
     accepted = time.perf_counter()
     router.close()
-    return {"register": registered - start, "create": created - registered, "route": routed - created,
-            "offers": len(offers), "accept": accepted - routed}
+    return {
+        "register": registered - start,
+        "create": created - registered,
+        "route": routed - created,
+        "offers": len(offers),
+        "accept": accepted - routed,
+    }
 
 
 def main() -> int:
     print("| workers | jobs | queues | store | register/s | create/s | route (ms) | offers | accept/s |")
     print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
-    for workers, jobs, queues, store in [(100, 1000, 10, MemoryStore), (1000, 1000, 10, MemoryStore),
-                                         (1000, 10000, 10, MemoryStore), (1000, 1000, 100, MemoryStore),
-                                         (1000, 1000, 10, "sqlite")]:
+    for workers, jobs, queues, store in [
+        (100, 1000, 10, MemoryStore),
+        (1000, 1000, 10, MemoryStore),
+        (1000, 10000, 10, MemoryStore),
+        (1000, 1000, 100, MemoryStore),
+        (1000, 1000, 10, "sqlite"),
+    ]:
         if store == "sqlite":
             import tempfile
 
@@ -56,9 +74,11 @@ def main() -> int:
             result = run(workers, jobs, queues, lambda path=path: SQLiteStore(path))
         else:
             result = run(workers, jobs, queues, store)
-        print(f"| {workers} | {jobs} | {queues} | {'sqlite' if store == 'sqlite' else 'memory'} | "
-              f"{workers / result['register']:,.0f} | {jobs / result['create']:,.0f} | {result['route'] * 1000:,.0f} | "
-              f"{result['offers']} | {result['offers'] / result['accept']:,.0f} |")
+        print(
+            f"| {workers} | {jobs} | {queues} | {'sqlite' if store == 'sqlite' else 'memory'} | "
+            f"{workers / result['register']:,.0f} | {jobs / result['create']:,.0f} | {result['route'] * 1000:,.0f} | "
+            f"{result['offers']} | {result['offers'] / result['accept']:,.0f} |"
+        )
     return 0
 
 

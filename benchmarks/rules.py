@@ -1,7 +1,8 @@
 """Rule evaluation speed: PowerFx expressions (parsed once and cached, or parsed every time) and classification.
 
-    .venv/bin/python benchmarks/rules.py
+.venv/bin/python benchmarks/rules.py
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,8 +19,11 @@ POLICY = {
     "queueSelectorAttachments": [{"kind": "passThrough", "key": "language", "labelOperator": "equal"}],
     "prioritizationRule": {"kind": "expression", "expression": EXPRESSION},
     "workerSelectorAttachments": [
-        {"kind": "conditional", "condition": {"kind": "expression", "expression": f"job.Score > {i}"},
-         "workerSelectors": [{"key": f"skill{i}", "labelOperator": "greaterThan", "value": i}]}
+        {
+            "kind": "conditional",
+            "condition": {"kind": "expression", "expression": f"job.Score > {i}"},
+            "workerSelectors": [{"key": f"skill{i}", "labelOperator": "greaterThan", "value": i}],
+        }
         for i in range(9)
     ],
 }

@@ -10,6 +10,7 @@ Workloads: reading 2,000 recorded-shape job documents into models and touching e
 keywords; serializing; and client calls through the full azure-core pipeline with an in-memory transport
 (get_job x 500, list_jobs over 2,000 jobs in pages of 100, upsert_worker x 500).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,18 +23,39 @@ import time
 from pathlib import Path
 
 JOB = {
-    "id": "job-1", "channelReference": "ref", "status": "assigned", "enqueuedAt": "2023-11-03T21:26:56.3969679+00:00",
-    "channelId": "voice", "queueId": "q", "priority": 5, "dispositionCode": None,
-    "requestedWorkerSelectors": [{"key": "skill", "labelOperator": "greaterThan", "value": 5, "expedite": False,
-                                  "status": "active"}],
-    "attachedWorkerSelectors": [], "labels": {"language": "en", "tier": 2}, "tags": {"crm": "x"},
+    "id": "job-1",
+    "channelReference": "ref",
+    "status": "assigned",
+    "enqueuedAt": "2023-11-03T21:26:56.3969679+00:00",
+    "channelId": "voice",
+    "queueId": "q",
+    "priority": 5,
+    "dispositionCode": None,
+    "requestedWorkerSelectors": [
+        {"key": "skill", "labelOperator": "greaterThan", "value": 5, "expedite": False, "status": "active"}
+    ],
+    "attachedWorkerSelectors": [],
+    "labels": {"language": "en", "tier": 2},
+    "tags": {"crm": "x"},
     "assignments": {"a1": {"assignmentId": "a1", "workerId": "w1", "assignedAt": "2023-11-03T21:27:00.1234567+00:00"}},
     "notes": [{"message": "hello", "addedAt": "2023-11-03T21:27:00.1234567+00:00"}],
-    "matchingMode": {"kind": "queueAndMatch"}, "etag": "\"0x1\"",
+    "matchingMode": {"kind": "queueAndMatch"},
+    "etag": '"0x1"',
 }
-WORKER = {"id": "w1", "state": "active", "capacity": 10, "queues": ["q"], "labels": {"Id": "w1"}, "tags": {},
-          "channels": [{"channelId": "voice", "capacityCostPerJob": 1}], "offers": [], "assignedJobs": [],
-          "loadRatio": 0, "availableForOffers": True, "etag": "\"0x2\""}
+WORKER = {
+    "id": "w1",
+    "state": "active",
+    "capacity": 10,
+    "queues": ["q"],
+    "labels": {"Id": "w1"},
+    "tags": {},
+    "channels": [{"channelId": "voice", "capacityCostPerJob": 1}],
+    "offers": [],
+    "assignedJobs": [],
+    "loadRatio": 0,
+    "availableForOffers": True,
+    "etag": '"0x2"',
+}
 KEY = "a2V5LWZvci1iZW5jaG1hcmtzLW9ubHk="
 
 
@@ -71,9 +93,13 @@ def workload() -> dict:
 
     def build_and_serialize():
         for i in range(2000):
-            worker = RouterWorker(capacity=10, queues=["q"], labels={"n": i},
-                                  channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-                                  available_for_offers=True)
+            worker = RouterWorker(
+                capacity=10,
+                queues=["q"],
+                labels={"n": i},
+                channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
+                available_for_offers=True,
+            )
             worker.as_dict()
 
     class Internal:
@@ -100,9 +126,15 @@ def workload() -> dict:
 
         def send(self, request, **kwargs):
             body = self.router(request)
-            response = HttpResponseImpl(request=request, internal_response=Internal(body), status_code=200,
-                                        reason="OK", content_type="application/json",
-                                        headers={"Content-Type": "application/json"}, stream_download_generator=None)
+            response = HttpResponseImpl(
+                request=request,
+                internal_response=Internal(body),
+                status_code=200,
+                reason="OK",
+                content_type="application/json",
+                headers={"Content-Type": "application/json"},
+                stream_download_generator=None,
+            )
             response._content = body
             response._is_closed = True
             response._is_stream_consumed = True
@@ -126,7 +158,8 @@ def workload() -> dict:
         return job_body
 
     client = JobRouterClient.from_connection_string(
-        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}", transport=Transport(route))
+        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}", transport=Transport(route)
+    )
 
     def get_jobs():
         for _ in range(500):
@@ -175,11 +208,17 @@ def main() -> int:
         print(json.dumps(workload()))
         return 0
     here = Path(__file__).resolve()
-    ours = json.loads(subprocess.run([sys.executable, str(here), "--worker"], capture_output=True, text=True,
-                                     check=True, cwd=here.parent.parent).stdout)
+    ours = json.loads(
+        subprocess.run(
+            [sys.executable, str(here), "--worker"], capture_output=True, text=True, check=True, cwd=here.parent.parent
+        ).stdout
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    baseline = json.loads(subprocess.run([args.baseline_python, str(here), "--worker"], capture_output=True, text=True,
-                                         check=True, cwd="/", env=env).stdout)
+    baseline = json.loads(
+        subprocess.run(
+            [args.baseline_python, str(here), "--worker"], capture_output=True, text=True, check=True, cwd="/", env=env
+        ).stdout
+    )
     print("| workload | ours (ms) | 1.0.0 (ms) | 1.0.0 / ours |")
     print("| --- | ---: | ---: | ---: |")
     for name in ours:

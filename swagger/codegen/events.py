@@ -1,4 +1,5 @@
 """Renders the typed Router events from swagger/events.json: data models, enums and one event class per type."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -84,4 +84,3 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     finally:
         restarted.terminate()
         restarted.wait(timeout=10)
-

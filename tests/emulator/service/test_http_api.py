@@ -306,7 +306,11 @@ def test_cli_prints_the_connection_string(tmp_path):
         process.terminate()
         process.wait(timeout=10)
     assert first.startswith("Job Router emulator (api-version 2023-11-01) on http://127.0.0.1:")
-    assert second.startswith("endpoint=http://127.0.0.1:") and ":0/" not in second and f"accesskey={DEFAULT_ACCESS_KEY}" in second
+    assert (
+        second.startswith("endpoint=http://127.0.0.1:")
+        and ":0/" not in second
+        and f"accesskey={DEFAULT_ACCESS_KEY}" in second
+    )
 
 
 def test_webhook_delivery_validates_then_delivers_in_order():
