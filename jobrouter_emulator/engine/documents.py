@@ -10,8 +10,9 @@ import math
 import uuid
 from typing import Any, Dict, List, Optional
 
+from azure.communication.jobrouter import models
+from azure.communication.jobrouter._model_core import Model, check_document, parse_datetime
 from azure.communication.jobrouter._model_core import kind_key as model_kind_key
-from azure.communication.jobrouter._model_core import parse_datetime
 
 from .errors import BadRequest
 from .events import iso
@@ -322,6 +323,27 @@ VALIDATORS = {
     "workers": validate_worker,
     "jobs": validate_job,
 }
+
+
+# The SDK's models know every field's JSON type; the emulator checks documents against them (one source: the spec).
+MODELS: Dict[str, type] = {
+    "distributionPolicies": models.DistributionPolicy,
+    "queues": models.RouterQueue,
+    "classificationPolicies": models.ClassificationPolicy,
+    "exceptionPolicies": models.ExceptionPolicy,
+    "workers": models.RouterWorker,
+    "jobs": models.RouterJob,
+}
+
+
+def check_types(model: type, body: Dict[str, Any]) -> None:
+    """400 naming the first field whose value has the wrong JSON type (``channels[0].capacityCostPerJob``)."""
+    assert issubclass(model, Model)
+    try:
+        check_document(model, body)
+    except (TypeError, ValueError) as exc:
+        path = str(exc).split(":", 1)[0]
+        raise BadRequest(f"Invalid value for {exc}.", target=path) from None
 
 
 def strip_read_only(collection: str, patch: Dict[str, Any]) -> Dict[str, Any]:

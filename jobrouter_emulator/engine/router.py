@@ -343,6 +343,7 @@ class Router:
             self._check_conditions(existing, if_match, if_none_match, if_unmodified_since)
             before = copy.deepcopy(existing.body) if existing else {}
             merged = docs.merge_patch(before, docs.strip_read_only(collection, patch))
+            docs.check_types(docs.MODELS[collection], merged)
             docs.VALIDATORS[collection](merged)
             self._check_references(collection, merged)
             merged = docs.apply_defaults(collection, key, merged)

@@ -257,6 +257,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     _discriminator: ClassVar[Optional[str]] = None  # REST name of the discriminator, on a polymorphic base
     _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind
     _subtypes: ClassVar[Dict[str, Type[Model]]] = {}  # normalized kind -> subclass, on a polymorphic base
+    _required: ClassVar[Tuple[str, ...]] = ()  # REST names a client must send (the spec's non-read-only "required")
 
     __slots__ = ("_data", "_cache")
 
@@ -269,6 +270,10 @@ class Model(MutableMapping):  # type: ignore[type-arg]
                     fields[name] = attr
         cls._fields = fields
         cls._rest_fields = {f.rest_name: f for f in fields.values()}
+        required: Dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            required.update(dict.fromkeys(vars(klass).get("_required", ())))
+        cls._required = tuple(required)
         if "_subtypes" not in vars(cls) and cls._discriminator and "_discriminator" in vars(cls):
             cls._subtypes = {}
         if cls._discriminator_value is not None and "_discriminator_value" in vars(cls):
@@ -413,9 +418,10 @@ def serialize(value: Any) -> Any:
     return value
 
 
-def check_document(model_type: Type[Model], data: Any, path: str = "") -> None:
+def check_document(model_type: Type[Model], data: Any, path: str = "", *, required: bool = True) -> None:
     """Check that a JSON document can be read as ``model_type``: every known field has a value of a JSON type its
-    type can come from, and every date-time and duration parses. Unknown fields are kept, not checked.
+    type can come from, every date-time and duration parses, and (with ``required``) every property the spec
+    requires of a client is there. Unknown fields are kept, not checked.
 
     Raises ``TypeError``/``ValueError`` whose message starts with the JSON path of the first wrong value
     (``requestedWorkerSelectors[0].ttlSeconds``). Reading is still lazy; this only finds, up front, what a read
@@ -428,13 +434,17 @@ def check_document(model_type: Type[Model], data: Any, path: str = "") -> None:
         if isinstance(kind, str):
             model_type = model_type._subtypes.get(_kind_key(kind), model_type)
     fields = model_type._rest_fields
+    for key in model_type._required if required else ():
+        if data.get(key) is None:
+            where = f"{path}.{key}" if path else key
+            raise ValueError(f"{where}: is required and missing")
     for key, value in data.items():
         field = fields.get(key)
         if field is not None and value is not None:
-            _check_json(field.type_code, value, f"{path}.{key}" if path else key)
+            _check_json(field.type_code, value, f"{path}.{key}" if path else key, required)
 
 
-def _check_json(code: str, value: Any, path: str) -> None:
+def _check_json(code: str, value: Any, path: str, required: bool) -> None:
     expected = _PRIMITIVES.get(code)
     if expected is not None:
         if not isinstance(value, expected) or (code != "bool" and isinstance(value, bool)):
@@ -454,7 +464,7 @@ def _check_json(code: str, value: Any, path: str) -> None:
         inner = code[5:-1]
         for index, item in enumerate(value):
             if item is not None:
-                _check_json(inner, item, f"{path}[{index}]")
+                _check_json(inner, item, f"{path}[{index}]", required)
     elif code.startswith("dict["):
         if not isinstance(value, Mapping):
             raise TypeError(f"{path}: expected a JSON object, got {type(value).__name__}")
@@ -462,9 +472,9 @@ def _check_json(code: str, value: Any, path: str) -> None:
         if inner != "raw":
             for key, item in value.items():
                 if item is not None:
-                    _check_json(inner, item, f"{path}.{key}")
+                    _check_json(inner, item, f"{path}.{key}", required)
     elif code in _REGISTRY:
-        check_document(_REGISTRY[code], value, path)
+        check_document(_REGISTRY[code], value, path, required=required)
 
 
 def field_names(model_type: Type[Model]) -> List[str]:

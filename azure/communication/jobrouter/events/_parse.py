@@ -115,7 +115,7 @@ def _one(item: Any, where: str) -> RouterEvent:
     event_class = EVENT_CLASSES.get(event_type, RouterEvent)
     try:
         if event_class.data_type is not None and data is not None:
-            check_document(event_class.data_type, data, "data")
+            check_document(event_class.data_type, data, "data", required=False)  # senders omit some
         return event_class._from_fields(fields, raw)
     except (TypeError, ValueError) as exc:
         raise RouterEventParseError(f"{where} is malformed: {exc}") from exc
