@@ -76,7 +76,7 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
             out.append(f"    _discriminator_value = {definition['x-ms-discriminator-value']!r}")
         required = [r for r in definition.get("required", []) if not props.get(r, {}).get("readOnly")]
         if required:
-            out.append(f"    _required = {tuple(required)!r}")
+            out.append(f"    _required = {required!r}")
         for rest_name, schema in props.items():
             python_name = schema.get("x-python-name", rest_name)
             if keyword.iskeyword(python_name):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar
 
 import isodate
 
@@ -257,7 +257,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     _discriminator: ClassVar[Optional[str]] = None  # REST name of the discriminator, on a polymorphic base
     _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind
     _subtypes: ClassVar[Dict[str, Type[Model]]] = {}  # normalized kind -> subclass, on a polymorphic base
-    _required: ClassVar[Tuple[str, ...]] = ()  # REST names a client must send (the spec's non-read-only "required")
+    _required: ClassVar[Sequence[str]] = ()  # REST names a client must send (the spec's non-read-only "required")
 
     __slots__ = ("_data", "_cache")
 

@@ -77,7 +77,7 @@ class AcceptJobOfferResult(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    _required = ('assignmentId', 'jobId', 'workerId')
+    _required = ['assignmentId', 'jobId', 'workerId']
     assignment_id = RestField('assignmentId', 'str')
     job_id = RestField('jobId', 'str')
     worker_id = RestField('workerId', 'str')
@@ -96,7 +96,7 @@ class DistributionMode(Model):
     :vartype kind: str or DistributionModeKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     min_concurrent_offers = RestField('minConcurrentOffers', 'int')
     max_concurrent_offers = RestField('maxConcurrentOffers', 'int')
     bypass_selectors = RestField('bypassSelectors', 'bool')
@@ -125,7 +125,7 @@ class ExceptionAction(Model):
     :vartype kind: str or ExceptionActionKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     id = RestField('id', 'str')
     kind = RestField('kind', 'str')
 
@@ -213,7 +213,7 @@ class QueueSelectorAttachment(Model):
     :vartype kind: str or QueueSelectorAttachmentKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     kind = RestField('kind', 'str')
 
 
@@ -226,7 +226,7 @@ class ConditionalQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype queue_selectors: list[RouterQueueSelector]
     """
     _discriminator_value = 'conditional'
-    _required = ('condition', 'queueSelectors')
+    _required = ['condition', 'queueSelectors']
     condition = RestField('condition', 'RouterRule')
     queue_selectors = RestField('queueSelectors', 'list[RouterQueueSelector]')
 
@@ -238,7 +238,7 @@ class WorkerSelectorAttachment(Model):
     :vartype kind: str or WorkerSelectorAttachmentKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     kind = RestField('kind', 'str')
 
 
@@ -251,7 +251,7 @@ class ConditionalWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
     _discriminator_value = 'conditional'
-    _required = ('condition', 'workerSelectors')
+    _required = ['condition', 'workerSelectors']
     condition = RestField('condition', 'RouterRule')
     worker_selectors = RestField('workerSelectors', 'list[RouterWorkerSelector]')
 
@@ -272,7 +272,7 @@ class RouterRule(Model):
     :vartype kind: str or RouterRuleKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     kind = RestField('kind', 'str')
 
 
@@ -331,7 +331,7 @@ class ExceptionRule(Model):
     :ivar actions: JSON property ``actions``.
     :vartype actions: list[ExceptionAction]
     """
-    _required = ('id', 'trigger', 'actions')
+    _required = ['id', 'trigger', 'actions']
     id = RestField('id', 'str')
     trigger = RestField('trigger', 'ExceptionTrigger')
     actions = RestField('actions', 'list[ExceptionAction]')
@@ -344,7 +344,7 @@ class ExceptionTrigger(Model):
     :vartype kind: str or ExceptionTriggerKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     kind = RestField('kind', 'str')
 
 
@@ -357,7 +357,7 @@ class ExpressionRouterRule(RouterRule):
     :vartype expression: str
     """
     _discriminator_value = 'expression'
-    _required = ('expression',)
+    _required = ['expression']
     language = RestField('language', 'str')
     expression = RestField('expression', 'str')
 
@@ -371,7 +371,7 @@ class FunctionRouterRule(RouterRule):
     :vartype credential: FunctionRouterRuleCredential
     """
     _discriminator_value = 'function'
-    _required = ('functionUri',)
+    _required = ['functionUri']
     function_uri = RestField('functionUri', 'str')
     credential = RestField('credential', 'FunctionRouterRuleCredential')
 
@@ -398,7 +398,7 @@ class JobMatchingMode(Model):
     :vartype kind: str or JobMatchingModeKind
     """
     _discriminator = 'kind'
-    _required = ('kind',)
+    _required = ['kind']
     kind = RestField('kind', 'str')
 
 
@@ -445,7 +445,7 @@ class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype label_operator: str or LabelOperator
     """
     _discriminator_value = 'passThrough'
-    _required = ('key', 'labelOperator')
+    _required = ['key', 'labelOperator']
     key = RestField('key', 'str')
     label_operator = RestField('labelOperator', 'str')
 
@@ -461,7 +461,7 @@ class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype expires_after_seconds: float
     """
     _discriminator_value = 'passThrough'
-    _required = ('key', 'labelOperator')
+    _required = ['key', 'labelOperator']
     key = RestField('key', 'str')
     label_operator = RestField('labelOperator', 'str')
     expires_after_seconds = RestField('expiresAfterSeconds', 'float')
@@ -480,7 +480,7 @@ class QueueLengthExceptionTrigger(ExceptionTrigger):
     :vartype threshold: int
     """
     _discriminator_value = 'queueLength'
-    _required = ('threshold',)
+    _required = ['threshold']
     threshold = RestField('threshold', 'int')
 
 
@@ -492,7 +492,7 @@ class QueueWeightedAllocation(Model):
     :ivar queue_selectors: JSON property ``queueSelectors``.
     :vartype queue_selectors: list[RouterQueueSelector]
     """
-    _required = ('weight', 'queueSelectors')
+    _required = ['weight', 'queueSelectors']
     weight = RestField('weight', 'float')
     queue_selectors = RestField('queueSelectors', 'list[RouterQueueSelector]')
 
@@ -526,7 +526,7 @@ class RouterChannel(Model):
     :ivar max_number_of_jobs: JSON property ``maxNumberOfJobs``.
     :vartype max_number_of_jobs: int
     """
-    _required = ('channelId', 'capacityCostPerJob')
+    _required = ['channelId', 'capacityCostPerJob']
     channel_id = RestField('channelId', 'str')
     capacity_cost_per_job = RestField('capacityCostPerJob', 'int')
     max_number_of_jobs = RestField('maxNumberOfJobs', 'int')
@@ -606,7 +606,7 @@ class RouterJobAssignment(Model):
     :ivar closed_at: JSON property ``closedAt``.
     :vartype closed_at: datetime
     """
-    _required = ('assignedAt',)
+    _required = ['assignedAt']
     assignment_id = RestField('assignmentId', 'str', read_only=True)
     worker_id = RestField('workerId', 'str')
     assigned_at = RestField('assignedAt', 'datetime')
@@ -622,7 +622,7 @@ class RouterJobNote(Model):
     :ivar added_at: JSON property ``addedAt``.
     :vartype added_at: datetime
     """
-    _required = ('message',)
+    _required = ['message']
     message = RestField('message', 'str')
     added_at = RestField('addedAt', 'datetime')
 
@@ -641,7 +641,7 @@ class RouterJobOffer(Model):
     :ivar expires_at: JSON property ``expiresAt``.
     :vartype expires_at: datetime
     """
-    _required = ('jobId', 'capacityCost')
+    _required = ['jobId', 'capacityCost']
     offer_id = RestField('offerId', 'str', read_only=True)
     job_id = RestField('jobId', 'str')
     capacity_cost = RestField('capacityCost', 'int')
@@ -663,7 +663,7 @@ class RouterJobPositionDetails(Model):
     :ivar estimated_wait_time_minutes: JSON property ``estimatedWaitTimeMinutes``.
     :vartype estimated_wait_time_minutes: float
     """
-    _required = ('jobId', 'position', 'queueId', 'queueLength', 'estimatedWaitTimeMinutes')
+    _required = ['jobId', 'position', 'queueId', 'queueLength', 'estimatedWaitTimeMinutes']
     job_id = RestField('jobId', 'str')
     position = RestField('position', 'int')
     queue_id = RestField('queueId', 'str')
@@ -705,7 +705,7 @@ class RouterQueueSelector(Model):
     :ivar value: JSON property ``value``.
     :vartype value: Any
     """
-    _required = ('key', 'labelOperator')
+    _required = ['key', 'labelOperator']
     key = RestField('key', 'str')
     label_operator = RestField('labelOperator', 'str')
     value = RestField('value')
@@ -723,7 +723,7 @@ class RouterQueueStatistics(Model):
     :ivar longest_job_wait_time_minutes: JSON property ``longestJobWaitTimeMinutes``.
     :vartype longest_job_wait_time_minutes: float
     """
-    _required = ('queueId', 'length')
+    _required = ['queueId', 'length']
     queue_id = RestField('queueId', 'str')
     length = RestField('length', 'int')
     estimated_wait_time_minutes = RestField('estimatedWaitTimeMinutes', 'dict[float]')
@@ -784,7 +784,7 @@ class RouterWorkerAssignment(Model):
     :ivar assigned_at: JSON property ``assignedAt``.
     :vartype assigned_at: datetime
     """
-    _required = ('assignmentId', 'jobId', 'capacityCost', 'assignedAt')
+    _required = ['assignmentId', 'jobId', 'capacityCost', 'assignedAt']
     assignment_id = RestField('assignmentId', 'str')
     job_id = RestField('jobId', 'str')
     capacity_cost = RestField('capacityCost', 'int')
@@ -809,7 +809,7 @@ class RouterWorkerSelector(Model):
     :ivar expires_at: JSON property ``expiresAt``. Read-only.
     :vartype expires_at: datetime
     """
-    _required = ('key', 'labelOperator')
+    _required = ['key', 'labelOperator']
     key = RestField('key', 'str')
     label_operator = RestField('labelOperator', 'str')
     value = RestField('value')
@@ -826,7 +826,7 @@ class RuleEngineQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype rule: RouterRule
     """
     _discriminator_value = 'ruleEngine'
-    _required = ('rule',)
+    _required = ['rule']
     rule = RestField('rule', 'RouterRule')
 
 
@@ -837,7 +837,7 @@ class RuleEngineWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype rule: RouterRule
     """
     _discriminator_value = 'ruleEngine'
-    _required = ('rule',)
+    _required = ['rule']
     rule = RestField('rule', 'RouterRule')
 
 
@@ -848,7 +848,7 @@ class ScheduleAndSuspendMode(JobMatchingMode):
     :vartype schedule_at: datetime
     """
     _discriminator_value = 'scheduleAndSuspend'
-    _required = ('scheduleAt',)
+    _required = ['scheduleAt']
     schedule_at = RestField('scheduleAt', 'datetime')
 
 
@@ -877,7 +877,7 @@ class StaticQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype queue_selector: RouterQueueSelector
     """
     _discriminator_value = 'static'
-    _required = ('queueSelector',)
+    _required = ['queueSelector']
     queue_selector = RestField('queueSelector', 'RouterQueueSelector')
 
 
@@ -898,7 +898,7 @@ class StaticWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype worker_selector: RouterWorkerSelector
     """
     _discriminator_value = 'static'
-    _required = ('workerSelector',)
+    _required = ['workerSelector']
     worker_selector = RestField('workerSelector', 'RouterWorkerSelector')
 
 
@@ -925,7 +925,7 @@ class UnassignJobResult(Model):
     :ivar unassignment_count: JSON property ``unassignmentCount``.
     :vartype unassignment_count: int
     """
-    _required = ('jobId', 'unassignmentCount')
+    _required = ['jobId', 'unassignmentCount']
     job_id = RestField('jobId', 'str')
     unassignment_count = RestField('unassignmentCount', 'int')
 
@@ -937,7 +937,7 @@ class WaitTimeExceptionTrigger(ExceptionTrigger):
     :vartype threshold_seconds: float
     """
     _discriminator_value = 'waitTime'
-    _required = ('thresholdSeconds',)
+    _required = ['thresholdSeconds']
     threshold_seconds = RestField('thresholdSeconds', 'float')
 
 
@@ -964,7 +964,7 @@ class WeightedAllocationQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype allocations: list[QueueWeightedAllocation]
     """
     _discriminator_value = 'weightedAllocation'
-    _required = ('allocations',)
+    _required = ['allocations']
     allocations = RestField('allocations', 'list[QueueWeightedAllocation]')
 
 
@@ -975,7 +975,7 @@ class WeightedAllocationWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype allocations: list[WorkerWeightedAllocation]
     """
     _discriminator_value = 'weightedAllocation'
-    _required = ('allocations',)
+    _required = ['allocations']
     allocations = RestField('allocations', 'list[WorkerWeightedAllocation]')
 
 
@@ -987,6 +987,6 @@ class WorkerWeightedAllocation(Model):
     :ivar worker_selectors: JSON property ``workerSelectors``.
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
-    _required = ('weight', 'workerSelectors')
+    _required = ['weight', 'workerSelectors']
     weight = RestField('weight', 'float')
     worker_selectors = RestField('workerSelectors', 'list[RouterWorkerSelector]')

@@ -102,7 +102,7 @@ class RouterJobCancelledData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    _required = ('dispositionCode', 'jobId', 'channelReference', 'channelId')
+    _required = ['dispositionCode', 'jobId', 'channelReference', 'channelId']
     note = RestField('note', 'str')
     disposition_code = RestField('dispositionCode', 'str')
     job_id = RestField('jobId', 'str')
@@ -131,7 +131,7 @@ class RouterJobClassificationFailedData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    _required = ('errors', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId')
+    _required = ['errors', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId']
     errors = RestField('errors', 'list[CommunicationError]')
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -165,7 +165,7 @@ class RouterJobClassifiedData(Model):
     :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
-    _required = ('queueDetails', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId')
+    _required = ['queueDetails', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId']
     queue_details = RestField('queueDetails', 'QueueDetails')
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -200,7 +200,7 @@ class RouterJobClosedData(Model):
     :ivar assignment_id: JSON property ``assignmentId``.
     :vartype assignment_id: str
     """
-    _required = ('jobId', 'channelReference', 'channelId', 'queueId', 'workerId', 'assignmentId')
+    _required = ['jobId', 'channelReference', 'channelId', 'queueId', 'workerId', 'assignmentId']
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
     channel_id = RestField('channelId', 'str')
@@ -232,7 +232,7 @@ class RouterJobCompletedData(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    _required = ('jobId', 'channelReference', 'channelId', 'queueId', 'assignmentId', 'workerId')
+    _required = ['jobId', 'channelReference', 'channelId', 'queueId', 'assignmentId', 'workerId']
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
     channel_id = RestField('channelId', 'str')
@@ -249,7 +249,7 @@ class RouterJobDeletedData(Model):
     :ivar job_id: JSON property ``jobId``.
     :vartype job_id: str
     """
-    _required = ('jobId',)
+    _required = ['jobId']
     job_id = RestField('jobId', 'str')
 
 
@@ -271,7 +271,7 @@ class RouterJobExceptionTriggeredData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    _required = ('ruleKey', 'exceptionRuleId', 'jobId', 'channelReference', 'channelId')
+    _required = ['ruleKey', 'exceptionRuleId', 'jobId', 'channelReference', 'channelId']
     rule_key = RestField('ruleKey', 'str')
     exception_rule_id = RestField('exceptionRuleId', 'str')
     job_id = RestField('jobId', 'str')
@@ -303,7 +303,7 @@ class RouterJobQueuedData(Model):
     :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
-    _required = ('jobId', 'channelId', 'queueId', 'priority')
+    _required = ['jobId', 'channelId', 'queueId', 'priority']
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
     channel_id = RestField('channelId', 'str')
@@ -343,7 +343,7 @@ class RouterJobReceivedData(Model):
     :ivar unavailable_for_matching: Based on user input
     :vartype unavailable_for_matching: bool
     """
-    _required = ('jobId', 'channelReference', 'jobStatus', 'channelId')
+    _required = ['jobId', 'channelReference', 'jobStatus', 'channelId']
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
     job_status = RestField('jobStatus', 'str')
@@ -384,7 +384,7 @@ class RouterJobSchedulingFailedData(Model):
     :ivar priority: Based on user input while creating a job
     :vartype priority: int
     """
-    _required = ('jobId', 'channelId', 'channelReference', 'priority')
+    _required = ['jobId', 'channelId', 'channelReference', 'priority']
     job_id = RestField('jobId', 'str')
     channel_id = RestField('channelId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -418,7 +418,7 @@ class RouterJobUnassignedData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    _required = ('jobId', 'assignmentId', 'workerId', 'channelId', 'channelReference')
+    _required = ['jobId', 'assignmentId', 'workerId', 'channelId', 'channelReference']
     job_id = RestField('jobId', 'str')
     assignment_id = RestField('assignmentId', 'str')
     worker_id = RestField('workerId', 'str')
@@ -455,7 +455,7 @@ class RouterJobWaitingForActivationData(Model):
     :ivar priority: Based on user input while creating a job
     :vartype priority: int
     """
-    _required = ('jobId', 'channelId', 'channelReference', 'priority')
+    _required = ['jobId', 'channelId', 'channelReference', 'priority']
     job_id = RestField('jobId', 'str')
     channel_id = RestField('channelId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -489,7 +489,7 @@ class RouterJobWorkerSelectorsExpiredData(Model):
     :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors_expired: list[WorkerSelector]
     """
-    _required = ('jobId', 'queueId', 'channelId')
+    _required = ['jobId', 'queueId', 'channelId']
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
     queue_id = RestField('queueId', 'str')
@@ -516,7 +516,7 @@ class RouterWorkerDeletedData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    _required = ('workerId', 'totalCapacity', 'queueAssignments', 'channelConfigurations')
+    _required = ['workerId', 'totalCapacity', 'queueAssignments', 'channelConfigurations']
     worker_id = RestField('workerId', 'str')
     total_capacity = RestField('totalCapacity', 'int')
     queue_assignments = RestField('queueAssignments', 'list[QueueDetails]')
@@ -531,7 +531,7 @@ class RouterWorkerDeregisteredData(Model):
     :ivar worker_id: JSON property ``workerId``.
     :vartype worker_id: str
     """
-    _required = ('workerId',)
+    _required = ['workerId']
     worker_id = RestField('workerId', 'str')
 
 
@@ -559,7 +559,7 @@ class RouterWorkerOfferAcceptedData(Model):
     :ivar assignment_id: JSON property ``assignmentId``.
     :vartype assignment_id: str
     """
-    _required = ('workerId', 'jobId', 'jobPriority', 'channelReference', 'channelId', 'queueId', 'offerId', 'assignmentId')
+    _required = ['workerId', 'jobId', 'jobPriority', 'channelReference', 'channelId', 'queueId', 'offerId', 'assignmentId']
     worker_id = RestField('workerId', 'str')
     job_id = RestField('jobId', 'str')
     job_priority = RestField('jobPriority', 'int')
@@ -588,7 +588,7 @@ class RouterWorkerOfferDeclinedData(Model):
     :ivar offer_id: JSON property ``offerId``.
     :vartype offer_id: str
     """
-    _required = ('workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId')
+    _required = ['workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId']
     worker_id = RestField('workerId', 'str')
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -613,7 +613,7 @@ class RouterWorkerOfferExpiredData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    _required = ('workerId', 'offerId', 'jobId', 'channelReference', 'channelId', 'queueId')
+    _required = ['workerId', 'offerId', 'jobId', 'channelReference', 'channelId', 'queueId']
     worker_id = RestField('workerId', 'str')
     offer_id = RestField('offerId', 'str')
     job_id = RestField('jobId', 'str')
@@ -648,7 +648,7 @@ class RouterWorkerOfferIssuedData(Model):
     :ivar job_tags: Based on user input
     :vartype job_tags: dict[str, Any]
     """
-    _required = ('workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId', 'offeredOn', 'expiresOn', 'jobPriority')
+    _required = ['workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId', 'offeredOn', 'expiresOn', 'jobPriority']
     worker_id = RestField('workerId', 'str')
     job_id = RestField('jobId', 'str')
     channel_reference = RestField('channelReference', 'str')
@@ -678,7 +678,7 @@ class RouterWorkerOfferRevokedData(Model):
     :ivar queue_id: JSON property ``queueId``.
     :vartype queue_id: str
     """
-    _required = ('offerId', 'workerId', 'jobId', 'channelReference', 'channelId', 'queueId')
+    _required = ['offerId', 'workerId', 'jobId', 'channelReference', 'channelId', 'queueId']
     offer_id = RestField('offerId', 'str')
     worker_id = RestField('workerId', 'str')
     job_id = RestField('jobId', 'str')
@@ -703,7 +703,7 @@ class RouterWorkerRegisteredData(Model):
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
-    _required = ('workerId', 'totalCapacity', 'queueAssignments', 'channelConfigurations')
+    _required = ['workerId', 'totalCapacity', 'queueAssignments', 'channelConfigurations']
     worker_id = RestField('workerId', 'str')
     total_capacity = RestField('totalCapacity', 'int')
     queue_assignments = RestField('queueAssignments', 'list[QueueDetails]')
