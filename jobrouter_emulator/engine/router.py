@@ -32,7 +32,7 @@ from .errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from .events import iso, job_event, offer_event, worker_event
 from .rules import Outbound
 from .scoring import rank_best_workers
-from .selectors import satisfies
+from .selectors import label_index_key, satisfies
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +120,11 @@ class Router:
         *,
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
-        processing_delay: float = 0.05,
+        processing_delay: float = 0.001,
     ) -> None:
-        # Routing work (classifying, queueing, offering) starts this long after the request that caused it, so a
-        # response never shows its own routing results, as with the live service (offers came 0.3-0.8 s later).
+        # Routing work (classifying, queueing, offering) runs on the timer thread this long after the request that
+        # caused it, never inside it: a response never shows its own routing results, as with the live service
+        # (where offers came 0.3-0.8 s later). A millisecond keeps a burst of writes to one queue to one match.
         self._processing_delay = timedelta(seconds=processing_delay)
         self._store = store
         self._clock = clock or SystemClock()
@@ -143,6 +144,8 @@ class Router:
         # Indexes for matching.
         self._queued: Dict[str, Set[str]] = {}  # queue id -> ids of queued jobs
         self._workers_by_queue: Dict[str, Set[str]] = {}  # queue id -> ids of workers listening on it
+        self._workers_by_channel: Dict[Tuple[str, str], Set[str]] = {}  # (queue id, channel id) -> worker ids
+        self._workers_by_label: Dict[Tuple[str, Any], Set[str]] = {}  # (label key, label_index_key(value)) -> ids
         self._round_robin: Dict[str, int] = {}
         self._match_pending: Set[str] = set()  # queues with a "match" timer already scheduled
         self._load()
@@ -484,13 +487,53 @@ class Router:
     def _queue_bodies(self) -> Dict[str, Dict[str, Any]]:
         return {k: r.body for k, r in self._records["queues"].items()}
 
+    @staticmethod
+    def _index_keys(body: Dict[str, Any]) -> Tuple[List[str], List[Tuple[str, str]], List[Tuple[str, Any]]]:
+        queues = list(body.get("queues") or [])
+        channels = [c.get("channelId") for c in body.get("channels") or [] if isinstance(c, dict)]
+        labels = [(k, label_index_key(v)) for k, v in (body.get("labels") or {}).items()]
+        return (
+            queues,
+            [(q, c) for q in queues for c in channels if isinstance(c, str)],
+            [label for label in labels if label[1] is not None],
+        )
+
     def _index_worker(self, key: str, body: Dict[str, Any]) -> None:
-        for queue_id in body.get("queues") or []:
+        queues, channels, labels = self._index_keys(body)
+        for queue_id in queues:
             self._workers_by_queue.setdefault(queue_id, set()).add(key)
+        for pair in channels:
+            self._workers_by_channel.setdefault(pair, set()).add(key)
+        for label in labels:
+            self._workers_by_label.setdefault(label, set()).add(key)
 
     def _unindex_worker(self, key: str, body: Dict[str, Any]) -> None:
-        for queue_id in body.get("queues") or []:
+        queues, channels, labels = self._index_keys(body)
+        for queue_id in queues:
             self._workers_by_queue.get(queue_id, set()).discard(key)
+        for pair in channels:
+            self._workers_by_channel.get(pair, set()).discard(key)
+        for label in labels:
+            self._workers_by_label.get(label, set()).discard(key)
+
+    def _workers_to_consider(self, queue_id: str, job_record: _Record, bypass: bool) -> Set[str]:
+        """A superset of the workers that can take the job, from the indexes: the workers of its queue and channel,
+        narrowed by the most selective ``equal`` selector the job has. ``_eligible`` then checks each one fully,
+        so matching costs what the plausible workers cost, not what the whole queue costs."""
+        job = job_record.body
+        smallest = self._workers_by_channel.get((queue_id, str(job.get("channelId"))), set())
+        if bypass:
+            return smallest
+        for selector in (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or []):
+            if selector.get("status", "active") != "active" or kind_key(selector.get("labelOperator")) != "equal":
+                continue
+            value_key = label_index_key(selector.get("value"))
+            if value_key is None:
+                continue
+            matching = self._workers_by_label.get((selector.get("key"), value_key), set())
+            if len(matching) < len(smallest):
+                smallest = matching
+        return smallest
 
     def _after_upsert_workers(self, key: str, before: Dict[str, Any], created: bool) -> None:
         record = self._records["workers"][key]
@@ -856,25 +899,28 @@ class Router:
             return (0 if expedite else 1, -int(job.get("priority", 1)), record.internal.get("enqueueSeq", 0))
 
         # Workers that could take any job at all right now; matching stops as soon as none is left.
-        candidates = [
+        candidates = {
             w
             for w in self._workers_by_queue.get(queue_id, ())
             if w in self._records["workers"] and self._could_take_work(self._records["workers"][w].body)
-        ]
+        }
         for record in sorted(job_records, key=order):
             if not candidates:
                 break
             current = len(record.internal.get("offers", {}))
             if current >= max_offers:
                 continue
-            eligible = [w for w in candidates if self._eligible(w, record, bypass)]
+            plausible = self._workers_to_consider(queue_id, record, bypass)
+            if len(plausible) > len(candidates):
+                plausible = candidates
+            eligible = sorted(w for w in plausible if w in candidates and self._eligible(w, record, bypass))
             if current + len(eligible) < min_offers:
                 continue
             chosen = self._rank(queue_id, mode, record.body, eligible)[: max_offers - current]
             for worker_id in chosen:
                 self._issue_offer(worker_id, record, policy)
                 if not self._could_take_work(self._records["workers"][worker_id].body):
-                    candidates.remove(worker_id)
+                    candidates.discard(worker_id)
 
     def _could_take_work(self, worker: Dict[str, Any]) -> bool:
         if worker.get("state") != "active" or not worker.get("availableForOffers"):

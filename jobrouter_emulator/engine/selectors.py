@@ -14,6 +14,18 @@ def _comparable(a: Any, b: Any) -> bool:
     return (isinstance(a, numeric) and isinstance(b, numeric)) or (isinstance(a, str) and isinstance(b, str))
 
 
+def label_index_key(value: Any) -> Any:
+    """The key under which a label value is indexed, such that ``equal`` matches exactly the values with the same
+    key (1 and 1.0 share one; True and 1 do not); None for values ``equal`` never matches by index."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", float(value))
+    if isinstance(value, str):
+        return ("str", value)
+    return None
+
+
 def label_matches(labels: Dict[str, Any], key: str, operator: str, value: Any) -> bool:
     """A missing label matches nothing; values of different types do not compare."""
     if key not in labels:
