@@ -93,7 +93,15 @@ class EmulatorServer:
             lifespan="off",
             **ssl_options,
         )
-        self._server = uvicorn.Server(config)
+        feed = app.state.event_feed
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: Any) -> None:  # SIGINT/SIGTERM: end event streams first
+                feed.close()
+                super().handle_exit(sig, frame)
+
+        self._feed = feed
+        self._server = Server(config)
         self._thread: Optional[threading.Thread] = None
         # Bind now, so the port is known (``--port 0``) and taken before the connection string is printed;
         # connections that arrive before the server loop runs wait in the listen backlog.
@@ -138,6 +146,7 @@ class EmulatorServer:
             self.close()
 
     def stop(self) -> None:
+        self._feed.close()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -32,7 +32,13 @@ class EventFeed:
         self._heartbeat = heartbeat_seconds
         self._streams: Set[Tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._lock = threading.Lock()
+        self._closed = False
         router.add_event_listener(self._committed)
+
+    def close(self) -> None:
+        """End every open stream (cleanly, so a server shutting down need not cut them off)."""
+        self._closed = True
+        self._committed([])
 
     def _committed(self, stored: List[StoredEvent]) -> None:
         with self._lock:
@@ -51,7 +57,7 @@ class EventFeed:
             self._streams.add(entry)
         try:
             yield ": connected\n\n"
-            while True:
+            while not self._closed:
                 entry[1].clear()
                 batch = self._router.events_since(since, PAGE)
                 for stored in batch:
@@ -63,6 +69,7 @@ class EventFeed:
                     await asyncio.wait_for(entry[1].wait(), self._heartbeat)
                 except asyncio.TimeoutError:
                     yield ": keep-alive\n\n"
+            yield ": the emulator is shutting down\n\n"
         finally:
             with self._lock:
                 self._streams.discard(entry)

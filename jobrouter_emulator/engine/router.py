@@ -124,7 +124,8 @@ class Router:
     ) -> None:
         # Routing work (classifying, queueing, offering) runs on the timer thread this long after the request that
         # caused it, never inside it: a response never shows its own routing results, as with the live service
-        # (where offers came 0.3-0.8 s later). A millisecond keeps a burst of writes to one queue to one match.
+        # (where offers came 0.3-0.8 s later). One millisecond lets the response leave before routing competes with
+        # it for the GIL (with 0 the create's response waited for the match in a first, noisy, measurement).
         self._processing_delay = timedelta(seconds=processing_delay)
         self._store = store
         self._clock = clock or SystemClock()
@@ -143,9 +144,14 @@ class Router:
         self._closed = False
         # Indexes for matching.
         self._queued: Dict[str, Set[str]] = {}  # queue id -> ids of queued jobs
-        self._workers_by_queue: Dict[str, Set[str]] = {}  # queue id -> ids of workers listening on it
-        self._workers_by_channel: Dict[Tuple[str, str], Set[str]] = {}  # (queue id, channel id) -> worker ids
-        self._workers_by_label: Dict[Tuple[str, Any], Set[str]] = {}  # (label key, label_index_key(value)) -> ids
+        # Matching indexes. "Free" sets hold the workers that can take one more job right now (active, available,
+        # capacity left for the channel's cost); they change with every offer, assignment and release.
+        self._free: Dict[Tuple[str, str], Set[str]] = {}  # (queue id, channel id) -> worker ids
+        self._free_in_queue: Dict[str, Set[str]] = {}  # queue id -> worker ids free for any of their channels
+        # (queue id, channel id, label key, label_index_key(value)) -> free worker ids with that label value
+        self._free_by_label: Dict[Tuple[str, str, str, Any], Set[str]] = {}
+        # worker id -> its keys in _free and in _free_by_label
+        self._free_memberships: Dict[str, Tuple[List[Tuple[str, str]], List[Tuple[str, str, str, Any]]]] = {}
         self._round_robin: Dict[str, int] = {}
         self._match_pending: Set[str] = set()  # queues with a "match" timer already scheduled
         self._load()
@@ -161,8 +167,8 @@ class Router:
                 self._records[collection][key] = record
                 self._created_counter = max(self._created_counter, record.created)
                 self._enqueue_counter = max(self._enqueue_counter, record.internal.get("enqueueSeq", 0))
-        for key, record in self._records["workers"].items():
-            self._index_worker(key, record.body)
+        for key in self._records["workers"]:
+            self._refresh_free(key)
         now = self._clock.now()
         for key, record in self._records["jobs"].items():
             job = record.body
@@ -189,6 +195,14 @@ class Router:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._store.close()
+
+    def try_lock(self) -> bool:
+        """Take the router's lock if no other thread holds it (then call ``unlock``); every command takes it too,
+        re-entrantly, so a caller holding it runs commands without waiting."""
+        return self._lock.acquire(blocking=False)
+
+    def unlock(self) -> None:
+        self._lock.release()
 
     def add_event_listener(self, callback: Callable[[List[StoredEvent]], None]) -> None:
         self._listeners.append(callback)
@@ -283,6 +297,8 @@ class Router:
         record.body["etag"] = f'"{uuid.uuid4()}"'
         assert self._tx is not None
         self._tx.dirty.add((collection, key))
+        if collection == "workers":
+            self._refresh_free(key)  # offers, assignments, capacity or state may have changed
 
     def _emit(self, event: Dict[str, Any]) -> None:
         assert self._tx is not None
@@ -411,12 +427,13 @@ class Router:
                 if record.body.get("assignedJobs"):
                     raise Conflict("Validation failed: \r\n -- : Worker has assigned jobs", target=target)
                 self._revoke_worker_offers(key)
-                self._unindex_worker(key, record.body)
                 self._emit(worker_event("RouterWorkerDeleted", record.body, self._clock.now(), self._queue_bodies()))
             if collection == "jobs":
                 self._dequeue(key, record.body)
                 self._emit(job_event("RouterJobDeleted", record.body, self._clock.now()))
             del self._records[collection][key]
+            if collection == "workers":
+                self._refresh_free(key)  # leaves every free set
             assert self._tx is not None
             self._tx.deleted.add((collection, key))
             self._tx.dirty.discard((collection, key))
@@ -487,60 +504,65 @@ class Router:
     def _queue_bodies(self) -> Dict[str, Dict[str, Any]]:
         return {k: r.body for k, r in self._records["queues"].items()}
 
-    @staticmethod
-    def _index_keys(body: Dict[str, Any]) -> Tuple[List[str], List[Tuple[str, str]], List[Tuple[str, Any]]]:
-        queues = list(body.get("queues") or [])
-        channels = [c.get("channelId") for c in body.get("channels") or [] if isinstance(c, dict)]
-        labels = [(k, label_index_key(v)) for k, v in (body.get("labels") or {}).items()]
-        return (
-            queues,
-            [(q, c) for q in queues for c in channels if isinstance(c, str)],
-            [label for label in labels if label[1] is not None],
-        )
+    def _refresh_free(self, worker_id: str) -> None:
+        """Put the worker in the free sets of the (queue, channel) pairs it can take a job of now (and under each of
+        its label values there), and in no other."""
+        pairs, label_keys = self._free_memberships.pop(worker_id, ([], []))
+        for pair in pairs:
+            self._free.get(pair, set()).discard(worker_id)
+            self._free_in_queue.get(pair[0], set()).discard(worker_id)
+        for label_key in label_keys:
+            self._free_by_label.get(label_key, set()).discard(worker_id)
+        record = self._records["workers"].get(worker_id)
+        if record is None:
+            return
+        worker = record.body
+        if worker.get("state") != "active" or not worker.get("availableForOffers"):
+            return
+        free = self._free_capacity(worker)
+        channels = [
+            c["channelId"]
+            for c in worker.get("channels") or []
+            if isinstance(c, dict)
+            and isinstance(c.get("channelId"), str)
+            and int(c.get("capacityCostPerJob", 0)) <= free
+        ]
+        labels = [(k, label_index_key(v)) for k, v in (worker.get("labels") or {}).items()]
+        labels = [(k, v) for k, v in labels if v is not None]
+        pairs = [(queue_id, channel_id) for queue_id in worker.get("queues") or [] for channel_id in channels]
+        label_keys = [(q, c, label, value) for q, c in pairs for label, value in labels]
+        for pair in pairs:
+            self._free.setdefault(pair, set()).add(worker_id)
+            self._free_in_queue.setdefault(pair[0], set()).add(worker_id)
+        for label_key in label_keys:
+            self._free_by_label.setdefault(label_key, set()).add(worker_id)
+        if pairs:
+            self._free_memberships[worker_id] = (pairs, label_keys)
 
-    def _index_worker(self, key: str, body: Dict[str, Any]) -> None:
-        queues, channels, labels = self._index_keys(body)
-        for queue_id in queues:
-            self._workers_by_queue.setdefault(queue_id, set()).add(key)
-        for pair in channels:
-            self._workers_by_channel.setdefault(pair, set()).add(key)
-        for label in labels:
-            self._workers_by_label.setdefault(label, set()).add(key)
-
-    def _unindex_worker(self, key: str, body: Dict[str, Any]) -> None:
-        queues, channels, labels = self._index_keys(body)
-        for queue_id in queues:
-            self._workers_by_queue.get(queue_id, set()).discard(key)
-        for pair in channels:
-            self._workers_by_channel.get(pair, set()).discard(key)
-        for label in labels:
-            self._workers_by_label.get(label, set()).discard(key)
-
-    def _workers_to_consider(self, queue_id: str, job_record: _Record, bypass: bool) -> Set[str]:
-        """A superset of the workers that can take the job, from the indexes: the workers of its queue and channel,
-        narrowed by the most selective ``equal`` selector the job has. ``_eligible`` then checks each one fully,
-        so matching costs what the plausible workers cost, not what the whole queue costs."""
+    def _workers_to_consider(self, queue_id: str, job_record: _Record, bypass: bool) -> List[str]:
+        """A superset of the workers that can take the job, from the indexes: the free workers of its queue and
+        channel, narrowed by the most selective ``equal`` selector the job has. ``_eligible`` then checks each one
+        fully, so matching costs what the plausible workers cost, not what the whole queue costs."""
         job = job_record.body
-        smallest = self._workers_by_channel.get((queue_id, str(job.get("channelId"))), set())
+        channel_id = str(job.get("channelId"))
+        smallest = self._free.get((queue_id, channel_id), set())
         if bypass:
-            return smallest
+            return list(smallest)
         for selector in (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or []):
             if selector.get("status", "active") != "active" or kind_key(selector.get("labelOperator")) != "equal":
                 continue
             value_key = label_index_key(selector.get("value"))
             if value_key is None:
                 continue
-            matching = self._workers_by_label.get((selector.get("key"), value_key), set())
+            matching = self._free_by_label.get((queue_id, channel_id, str(selector.get("key")), value_key), set())
             if len(matching) < len(smallest):
                 smallest = matching
-        return smallest
+        return list(smallest)
 
     def _after_upsert_workers(self, key: str, before: Dict[str, Any], created: bool) -> None:
         record = self._records["workers"][key]
         worker = record.body
         now = self._clock.now()
-        self._unindex_worker(key, before)
-        self._index_worker(key, worker)
         was_available = bool(before.get("availableForOffers"))
         if worker.get("availableForOffers"):
             worker["state"] = "active"
@@ -555,6 +577,7 @@ class Router:
                 self._revoke_worker_offers(key)
                 self._emit(worker_event("RouterWorkerDeregistered", worker, now, brief=True))
         self._update_load(worker)
+        self._refresh_free(key)
         for queue_id in set(worker.get("queues") or []) | set(before.get("queues") or []):
             self._match_later(queue_id)
 
@@ -898,35 +921,21 @@ class Router:
             )
             return (0 if expedite else 1, -int(job.get("priority", 1)), record.internal.get("enqueueSeq", 0))
 
-        # Workers that could take any job at all right now; matching stops as soon as none is left.
-        candidates = {
-            w
-            for w in self._workers_by_queue.get(queue_id, ())
-            if w in self._records["workers"] and self._could_take_work(self._records["workers"][w].body)
-        }
+        # Matching stops as soon as no worker of the queue can take any job (the free set is kept current).
+        free_in_queue = self._free_in_queue.setdefault(queue_id, set())
         for record in sorted(job_records, key=order):
-            if not candidates:
+            if not free_in_queue:
                 break
             current = len(record.internal.get("offers", {}))
             if current >= max_offers:
                 continue
             plausible = self._workers_to_consider(queue_id, record, bypass)
-            if len(plausible) > len(candidates):
-                plausible = candidates
-            eligible = sorted(w for w in plausible if w in candidates and self._eligible(w, record, bypass))
+            eligible = sorted(w for w in plausible if self._eligible(w, record, bypass))
             if current + len(eligible) < min_offers:
                 continue
             chosen = self._rank(queue_id, mode, record.body, eligible)[: max_offers - current]
             for worker_id in chosen:
-                self._issue_offer(worker_id, record, policy)
-                if not self._could_take_work(self._records["workers"][worker_id].body):
-                    candidates.discard(worker_id)
-
-    def _could_take_work(self, worker: Dict[str, Any]) -> bool:
-        if worker.get("state") != "active" or not worker.get("availableForOffers"):
-            return False
-        free = self._free_capacity(worker)
-        return any(int(c.get("capacityCostPerJob", 0)) <= free for c in worker.get("channels") or [])
+                self._issue_offer(worker_id, record, policy)  # updates the free sets through _touch
 
     def _eligible(self, worker_id: str, job_record: _Record, bypass: bool) -> bool:
         worker_record = self._records["workers"].get(worker_id)
