@@ -1,4 +1,5 @@
-"""Where the samples connect: Azure when AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING is set, else a local emulator.
+"""Where the samples connect: Azure when AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING is set, else a local emulator
+(over HTTPS with its self-signed certificate when JOBROUTER_EMULATOR_TLS=1).
 
 with router_connection() as connection_string:
     client = JobRouterClient.from_connection_string(connection_string)
@@ -26,6 +27,21 @@ def router_connection() -> Iterator[str]:
         raise SystemExit(
             f"Set {ENVIRONMENT_VARIABLE} to use Azure, or install the emulator: pip install -e '.[emulator]'"
         ) from exc
-    with EmbeddedEmulator() as emulator:
+    tls = os.environ.get("JOBROUTER_EMULATOR_TLS") == "1"
+    with EmbeddedEmulator(tls=tls) as emulator:
         print(f"Using a local Job Router emulator at {emulator.endpoint}")
-        yield emulator.connection_string
+        if not tls:
+            yield emulator.connection_string
+            return
+        # Trust the emulator's certificate for this run: requests (sync clients) reads REQUESTS_CA_BUNDLE, aiohttp
+        # (async clients) OpenSSL's SSL_CERT_FILE. An application would pass connection_verify=<path> instead.
+        saved = {name: os.environ.get(name) for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
+        os.environ.update(dict.fromkeys(saved, str(emulator.cert_path)))
+        try:
+            yield emulator.connection_string
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

@@ -53,10 +53,8 @@ class _AsyncClientBase:
         """Send a raw request through the client's pipeline (authentication, retries, logging)."""
         if not request.url.startswith(("http://", "https://")):
             request.url = self._client.format_url(request.url)
-        response = await self._client.send_request(request, stream=stream, **kwargs)
-        if not stream:
-            await response.read()
-        return response
+        # Unless streaming, the transport has read the body already (an empty 204 body cannot be read twice).
+        return await self._client.send_request(request, stream=stream, **kwargs)
 
     async def close(self) -> None:
         await self._client.close()
