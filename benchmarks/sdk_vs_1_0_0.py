@@ -8,7 +8,8 @@ with 1.0.0 installed. Each prints its timings as JSON; this script prints them s
 
 Workloads: reading 2,000 recorded-shape job documents into models and touching every field; building them from
 keywords; serializing; and client calls through the full azure-core pipeline with an in-memory transport
-(get_job x 500, list_jobs over 2,000 jobs in pages of 100, upsert_worker x 500).
+(get_job x 500, list_jobs over 2,000 jobs in pages of 100, upsert_worker x 500, upsert_job x 500). This is the
+benchmark of the models issue (read, build + serialize, memory) and of the clients issue (per-call overhead).
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ def workload() -> dict:
         for i in range(500):
             client.upsert_worker(f"w{i}", RouterWorker(capacity=10, available_for_offers=True))
 
+    def upsert_jobs():
+        for i in range(500):
+            client.upsert_job(f"job-{i}", RouterJob(channel_id="voice", queue_id="q", priority=1, labels={"n": i}))
+
     def memory_per_job() -> float:
         import gc
         import tracemalloc
@@ -196,6 +201,7 @@ def workload() -> dict:
         "get_job x 500 (full pipeline)": _best(get_jobs, 3),
         "list_jobs 2,000 items, pages of 100": _best(list_jobs, 3),
         "upsert_worker x 500 (full pipeline)": _best(upsert_workers, 3),
+        "upsert_job x 500 (full pipeline)": _best(upsert_jobs, 3),
     }
 
 

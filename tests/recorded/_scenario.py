@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Generator, Tuple
+from typing import Any, Awaitable, Callable, Dict, Generator, Tuple
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
@@ -61,55 +61,61 @@ def wait_for_offer(worker_id: str, poll_interval: float, job_id: str) -> Generat
     raise AssertionError(f"no offer of {job_id} reached {worker_id}")
 
 
+def delete_policies_and_queue(classification: str, queue: str, distribution: str) -> Generator[Any, Any, None]:
+    """The usual clean-up, in the order the service allows (a queue before its distribution policy)."""
+    yield ADMIN.delete_classification_policy(classification)
+    yield ADMIN.delete_queue(queue)
+    yield ADMIN.delete_distribution_policy(distribution)
+
+
+async def _drive(scenario: Scenario, poll_interval: float, perform: Callable[[Call], Awaitable[Any]]) -> None:
+    steps = scenario(poll_interval)
+    result: Any = None
+    while True:
+        try:
+            call = steps.send(result)
+        except StopIteration:
+            return
+        result = await perform(call)
+
+
 def run_sync(scenario: Scenario, connection_string: str, poll_interval: float) -> None:
     clients = {
         "admin": JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0),
         "router": JobRouterClient.from_connection_string(connection_string, retry_total=0),
     }
-    steps = scenario(poll_interval)
-    result: Any = None
+
+    async def perform(call: Call) -> Any:  # blocking calls: the loop only drives the scenario
+        if call.client == "sleep":
+            return time.sleep(call.args[0])
+        result = getattr(clients[call.client], call.method)(*call.args, **call.kwargs)
+        if call.by_page:
+            return [list(page) for page in result.by_page()]
+        return list(result) if call.method.startswith("list_") else result
+
     with clients["admin"], clients["router"]:
-        while True:
-            try:
-                call = steps.send(result)
-            except StopIteration:
-                return
-            if call.client == "sleep":
-                time.sleep(call.args[0])
-                result = None
-                continue
-            result = getattr(clients[call.client], call.method)(*call.args, **call.kwargs)
-            if call.by_page:
-                result = [list(page) for page in result.by_page()]
-            elif call.method.startswith("list_"):
-                result = list(result)
+        asyncio.run(_drive(scenario, poll_interval, perform))
 
 
 def run_async(scenario: Scenario, connection_string: str, poll_interval: float) -> None:
+    clients = {
+        "admin": jr_aio.JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0),
+        "router": jr_aio.JobRouterClient.from_connection_string(connection_string, retry_total=0),
+    }
+
+    async def perform(call: Call) -> Any:
+        if call.client == "sleep":
+            return await asyncio.sleep(call.args[0])
+        result = getattr(clients[call.client], call.method)(*call.args, **call.kwargs)
+        if call.by_page:
+            return [[item async for item in page] async for page in result.by_page()]
+        if call.method.startswith("list_"):
+            return [item async for item in result]
+        return await result
+
     async def main() -> None:
-        clients = {
-            "admin": jr_aio.JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0),
-            "router": jr_aio.JobRouterClient.from_connection_string(connection_string, retry_total=0),
-        }
-        steps = scenario(poll_interval)
-        result: Any = None
         async with clients["admin"], clients["router"]:
-            while True:
-                try:
-                    call = steps.send(result)
-                except StopIteration:
-                    return
-                if call.client == "sleep":
-                    await asyncio.sleep(call.args[0])
-                    result = None
-                    continue
-                outcome = getattr(clients[call.client], call.method)(*call.args, **call.kwargs)
-                if call.by_page:
-                    result = [[item async for item in page] async for page in outcome.by_page()]
-                elif call.method.startswith("list_"):
-                    result = [item async for item in outcome]
-                else:
-                    result = await outcome
+            await _drive(scenario, poll_interval, perform)
 
     asyncio.run(main())
 

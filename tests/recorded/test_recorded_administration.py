@@ -17,7 +17,7 @@ from azure.communication.jobrouter.models import (
     StaticRouterRule,
 )
 
-from ._scenario import ADMIN, RUNNERS
+from ._scenario import ADMIN, RUNNERS, delete_policies_and_queue
 
 
 def administration(mode: str):
@@ -67,9 +67,7 @@ def administration(mode: str):
         assert ep in [p.id for p in (yield ADMIN.list_exception_policies())]
 
         yield ADMIN.delete_exception_policy(ep)
-        yield ADMIN.delete_classification_policy(cp)
-        yield ADMIN.delete_queue(q)
-        yield ADMIN.delete_distribution_policy(dp)
+        yield from delete_policies_and_queue(cp, q, dp)
 
     return scenario
 

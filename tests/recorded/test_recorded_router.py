@@ -14,7 +14,7 @@ from azure.communication.jobrouter.models import (
     StaticRouterRule,
 )
 
-from ._scenario import ADMIN, ROUTER, RUNNERS, SLEEP, wait_for_offer
+from ._scenario import ADMIN, ROUTER, RUNNERS, SLEEP, delete_policies_and_queue, wait_for_offer
 
 
 def routing(mode: str):
@@ -84,9 +84,7 @@ def routing(mode: str):
             yield ROUTER.delete_job(job_id)
         yield ROUTER.delete_worker(first)
         yield ROUTER.delete_worker(second)
-        yield ADMIN.delete_classification_policy(cp)
-        yield ADMIN.delete_queue(q)
-        yield ADMIN.delete_distribution_policy(dp)
+        yield from delete_policies_and_queue(cp, q, dp)
 
     return scenario
 
