@@ -205,7 +205,11 @@ def workload() -> dict:
     }
 
 
-def main() -> int:
+CLIENT_ROWS = ("full pipeline", "list_jobs")  # the per-call client overhead rows; the others are about models
+
+
+def main(only: str = "all") -> int:
+    """Print the table; ``only="models"`` or ``"client"`` keeps that part (benchmarks/models.py, client.py)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-python", default="/tmp/venv-jr100/bin/python")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -227,11 +231,12 @@ def main() -> int:
     )
     print("| workload | ours (ms) | 1.0.0 (ms) | 1.0.0 / ours |")
     print("| --- | ---: | ---: | ---: |")
-    for name in ours:
+    names = [n for n in ours if only == "all" or (only == "client") == any(marker in n for marker in CLIENT_ROWS)]
+    for name in names:
         ratio = baseline[name] / ours[name]
         scale = 1 if name.startswith("memory") else 1000
         print(f"| {name} | {ours[name] * scale:,.1f} | {baseline[name] * scale:,.1f} | {ratio:.2f}x |")
-    speed = [baseline[n] / ours[n] for n in ours if not n.startswith("memory")]
+    speed = [baseline[n] / ours[n] for n in names if not n.startswith("memory")]
     print(f"\n(geometric mean of the speed ratios: {statistics.geometric_mean(speed):.2f}x)")
     return 0
 
