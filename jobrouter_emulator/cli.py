@@ -74,6 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     print("state: in memory" if settings.in_memory else f"state: {settings.data_dir / 'state.sqlite3'}", flush=True)
     server.serve_forever()
+    print("Job Router emulator stopped.", flush=True)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -137,6 +138,18 @@ class EmulatorServer:
             time.sleep(0.02)
 
     def serve_forever(self) -> None:
+        """Serve until SIGINT or SIGTERM, then shut down gracefully (ending event streams, closing the store)."""
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn handles both signals while it serves, then raises them again once it has stopped, to reach the
+            # handlers it found. Ours only ask the server to stop (which also covers a signal that comes before
+            # uvicorn listens for them), so the process closes its store and returns normally (exit 0) instead of
+            # dying from SIGTERM or printing a KeyboardInterrupt traceback for Ctrl-C.
+            def request_stop(*_: Any) -> None:
+                self._feed.close()
+                self._server.should_exit = True
+
+            for handled in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(handled, request_stop)
         self.router.start(background=True)
         if self.delivery:
             self.delivery.start()

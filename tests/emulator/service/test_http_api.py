@@ -303,8 +303,9 @@ def test_cli_prints_the_connection_string(tmp_path):
         first = process.stdout.readline()
         second = process.stdout.readline()
     finally:
-        process.terminate()
+        process.terminate()  # right after start-up: a stop request must work then too
         process.wait(timeout=10)
+    assert process.returncode == 0
     assert first.startswith("Job Router emulator (api-version 2023-11-01) on http://127.0.0.1:")
     assert (
         second.startswith("endpoint=http://127.0.0.1:")
@@ -350,3 +351,37 @@ def test_webhook_delivery_validates_then_delivers_in_order():
         server.shutdown()
     assert [e["data"]["workerId"] for e in received] == ["w0", "w1", "w2"]
     assert {e["eventType"] for e in received} == {"Microsoft.Communication.RouterWorkerRegistered"}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_cli_shuts_down_cleanly_with_an_open_event_stream(tmp_path, signal_name):
+    import signal
+
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobrouter_emulator", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        process.stdout.readline()
+        endpoint = process.stdout.readline().split(";")[0].split("=", 1)[1]
+        with httpx.stream(
+            "GET", endpoint + "_emulator/events", headers={"Accept": "text/event-stream"}, timeout=10
+        ) as stream:
+            lines = stream.iter_lines()
+            assert next(lines) == ": connected"
+            process.send_signal(getattr(signal, signal_name))
+            rest = list(lines)  # the server ends the stream itself
+        assert ": the emulator is shutting down" in rest
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    errors = process.stderr.read()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors and "ERROR" not in errors, errors
