@@ -214,3 +214,15 @@ def test_as_dict_is_a_copy():
     exported["labels"]["a"] = 2
     exported["channels"][0]["channelId"] = "chat"
     assert worker.labels == {"a": 1} and worker.channels[0].channel_id == "voice"
+
+
+def test_check_document_names_the_path_and_accepts_whole_floats():
+    from azure.communication.jobrouter._model_core import check_document
+    from azure.communication.jobrouter.models import RouterWorker
+
+    check_document(RouterWorker, {"capacity": 3.0, "channels": [{"channelId": "voice", "capacityCostPerJob": 1}]})
+    with pytest.raises(TypeError, match=r"^channels\[0\]\.capacityCostPerJob: expected int, got 1.5$"):
+        check_document(RouterWorker, {"channels": [{"channelId": "voice", "capacityCostPerJob": 1.5}]})
+    with pytest.raises(ValueError, match=r"^channels\[0\]\.channelId: is required and missing$"):
+        check_document(RouterWorker, {"channels": [{"capacityCostPerJob": 1}]})
+    check_document(RouterWorker, {"channels": [{"capacityCostPerJob": 1}]}, required=False)

@@ -447,10 +447,11 @@ def check_document(model_type: Type[Model], data: Any, path: str = "", *, requir
 def _check_json(code: str, value: Any, path: str, required: bool) -> None:
     expected = _PRIMITIVES.get(code)
     if expected is not None:
-        if not isinstance(value, expected) or (code != "bool" and isinstance(value, bool)):
+        if code == "int" and isinstance(value, float):
+            if not value.is_integer():  # 3.0 is a whole number, as JSON sees it; 1.5 is not
+                raise TypeError(f"{path}: expected int, got {value!r}")
+        elif not isinstance(value, expected) or (code != "bool" and isinstance(value, bool)):
             raise TypeError(f"{path}: expected {code}, got {type(value).__name__} ({value!r:.40})")
-        if code == "int" and isinstance(value, float) and not value.is_integer():
-            raise TypeError(f"{path}: expected int, got {value!r}")
     elif code in ("datetime", "duration"):
         if not isinstance(value, str):
             raise TypeError(f"{path}: expected an ISO 8601 {code} string, got {type(value).__name__}")
