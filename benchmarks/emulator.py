@@ -18,6 +18,7 @@ cannot take the job, full lifecycles per second, and job -> offer latency over l
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -186,8 +187,6 @@ class OfferWatcher:
         self._thread.start()
 
     def _read(self, endpoint: str, since: int) -> None:
-        import json
-
         headers = {"Accept": "text/event-stream"}
         url = f"{endpoint}_emulator/events?since={since}"
         with httpx.stream("GET", url, headers=headers, timeout=None) as response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import math
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Type
 
 from azure.communication.jobrouter import models
 from azure.communication.jobrouter._model_core import Model, check_document, parse_datetime
@@ -326,7 +326,7 @@ VALIDATORS = {
 
 
 # The SDK's models know every field's JSON type; the emulator checks documents against them (one source: the spec).
-MODELS: Dict[str, type] = {
+MODELS: Dict[str, Type[Model]] = {
     "distributionPolicies": models.DistributionPolicy,
     "queues": models.RouterQueue,
     "classificationPolicies": models.ClassificationPolicy,
@@ -336,9 +336,8 @@ MODELS: Dict[str, type] = {
 }
 
 
-def check_types(model: type, body: Dict[str, Any]) -> None:
+def check_types(model: Type[Model], body: Dict[str, Any]) -> None:
     """400 naming the first field whose value has the wrong JSON type (``channels[0].capacityCostPerJob``)."""
-    assert issubclass(model, Model)
     try:
         check_document(model, body)
     except (TypeError, ValueError) as exc:

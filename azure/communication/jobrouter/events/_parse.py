@@ -124,7 +124,7 @@ def _one(item: Any, where: str) -> RouterEvent:
 def _items(source: Any, max_bytes: int) -> List[Tuple[str, Any]]:
     """(label, item) for each event in ``source``: JSON is loaded, a single event becomes a batch of one."""
     if isinstance(source, (str, bytes, bytearray, memoryview)):
-        size = len(source.encode()) if isinstance(source, str) and len(source) * 4 > max_bytes else len(source)
+        size = len(source.encode()) if isinstance(source, str) else len(source)
         if size > max_bytes:
             raise RouterEventParseError(
                 f"The input is {size:,} bytes, more than max_bytes={max_bytes:,}; Event Grid never delivers "
