@@ -8,7 +8,6 @@ import hmac
 import io
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,12 +25,12 @@ from azure.communication.jobrouter import JobRouterAdministrationClient, JobRout
 from azure.communication.jobrouter import aio as jr_aio
 from azure.communication.jobrouter import models as m
 from azure.communication.jobrouter._generated.operations import OPERATIONS
+from tests.reference_data import OPERATIONS as OPERATIONS_REFERENCE
 
 from ._transport import AsyncFakeTransport, FakeTransport
 
 KEY = base64.b64encode(b"a development key of 32 bytes!!!").decode()
 CONN = f"endpoint=https://contoso.communication.azure.com/;accesskey={KEY}"
-OPERATIONS_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "operations-2023-11-01.json"
 
 
 def _client(cls, *responses):
@@ -193,7 +192,7 @@ def test_list_follows_next_link_and_sends_filters():
     ],
 )
 def test_errors_map_to_azure_core_with_the_service_code(status, error_type):
-    # Body shape from ../shared/reference/service-recordings (decline of an accepted offer).
+    # Body shape from tests/data/service-recordings (decline of an accepted offer).
     body = {
         "communicationError": {
             "code": "NotFound",
@@ -238,7 +237,6 @@ def test_bad_credential_and_endpoint():
         JobRouterClient("contoso", AzureKeyCredential(KEY))
 
 
-@pytest.mark.skipif(not OPERATIONS_REFERENCE.is_file(), reason="operations reference is not beside the repository")
 def test_operation_table_matches_what_1_0_0_sends():
     reference = json.loads(OPERATIONS_REFERENCE.read_text())["operations"]
     assert {op["operation"] for op in reference} == set(OPERATIONS)

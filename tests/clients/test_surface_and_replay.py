@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -14,12 +13,11 @@ from azure.core.exceptions import HttpResponseError
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
 from azure.communication.jobrouter._generated.operations import OPERATIONS
+from tests.reference_data import API_SURFACE as SURFACE
+from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
 from ._transport import FakeTransport
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-SURFACE = REFERENCE / "python-api-surface.json"
-RECORDINGS = REFERENCE / "service-recordings"
 CLIENTS = {
     "JobRouterClient": JobRouterClient,
     "JobRouterAdministrationClient": JobRouterAdministrationClient,
@@ -34,7 +32,6 @@ KIND_NAMES = {
 }
 
 
-@pytest.mark.skipif(not SURFACE.is_file(), reason="python-api-surface.json is not beside the repository")
 @pytest.mark.parametrize("client_name", list(CLIENTS))
 def test_every_client_method_matches_1_0_0(client_name):
     surface = json.loads(SURFACE.read_text())["clients"][client_name]
@@ -74,8 +71,6 @@ ROUTES = _routes()
 
 
 def _sessions():
-    if not RECORDINGS.is_dir():
-        return []
     return [pytest.param(p, id=p.stem.split("test_", 2)[-1]) for p in sorted(RECORDINGS.glob("*.json"))]
 
 
@@ -118,10 +113,9 @@ def _call(entry, admin, client):
     raise AssertionError(f"no operation for {entry['RequestMethod']} {path}")
 
 
-@pytest.mark.skipif(not RECORDINGS.is_dir(), reason="service recordings are not beside the repository")
 @pytest.mark.parametrize("session", _sessions())
 def test_recorded_session_through_the_public_api(session):
-    """Source: ../shared/reference/service-recordings. Each recorded call is made through the clients; the request
+    """Source: tests/data/service-recordings. Each recorded call is made through the clients; the request
     must match the recording and the response must come back as the right model with the recorded values."""
     entries = json.loads(session.read_text())["Entries"]
     for entry in entries:

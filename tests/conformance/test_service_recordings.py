@@ -1,6 +1,6 @@
 """The emulator against the live service's recorded sessions.
 
-Source: ../shared/reference/service-recordings/*.json, HTTP sessions recorded against Azure Job Router
+Source: tests/data/service-recordings/*.json, HTTP sessions recorded against Azure Job Router
 (api-version 2023-11-01, a pre-release client). Each session's requests are replayed, in order, against the
 emulator on a fake clock set to the recorded times; status codes must match and every property the service
 returned must be there with the same value, except ids the service made up, times and etags.
@@ -23,8 +23,8 @@ from jobrouter_emulator.api import create_app
 from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store.memory import MemoryStore
+from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
-RECORDINGS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "service-recordings"
 VOLATILE = {
     "etag",
     "enqueuedAt",
@@ -55,8 +55,6 @@ KNOWN_DIFFERENCES = {
 
 
 def _sessions() -> List[Any]:
-    if not RECORDINGS.is_dir():
-        return []
     return [pytest.param(path, id=path.stem.split("test_", 2)[-1]) for path in sorted(RECORDINGS.glob("*.json"))]
 
 
@@ -123,7 +121,6 @@ def _compare(recorded: Any, ours: Any, path: str, problems: List[str], ids: _IdM
         problems.append(f"{path}: recorded {recorded!r}, emulator {ours!r}")
 
 
-@pytest.mark.skipif(not RECORDINGS.is_dir(), reason="service recordings are not beside the repository")
 @pytest.mark.parametrize("session", _sessions())
 def test_emulator_reproduces_recorded_session(session: Path):
     entries = json.loads(session.read_text())["Entries"]

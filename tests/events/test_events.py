@@ -15,7 +15,7 @@ from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store.memory import MemoryStore
 
-# Source: ../shared/seeds/003_*.txt, the Event Grid catalog of Router events (see the file's "source" key).
+# Source: seed 003, the Event Grid catalog of Router events, copied here (see the file's "source" key).
 SEED = json.loads((Path(__file__).parent / "data" / "seed_003_events.json").read_text())["events"]
 BY_TYPE = {event["eventType"]: event for event in SEED}
 

@@ -6,15 +6,12 @@ import copy
 import json
 import pickle
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from azure.communication.jobrouter import models as m
 from azure.communication.jobrouter._model_core import deserialize, parse_datetime, serialize
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-RECORDINGS = REFERENCE / "service-recordings"
+from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
 
 def test_keyword_construction_writes_rest_names():
@@ -147,8 +144,6 @@ def test_enums_are_strings_and_case_insensitive_by_name():
 
 
 def _recorded_bodies():
-    if not RECORDINGS.is_dir():
-        return []
     found = []
     for path in sorted(RECORDINGS.glob("*.json")):
         for index, entry in enumerate(json.loads(path.read_text())["Entries"]):
@@ -168,10 +163,9 @@ _MODEL_BY_COLLECTION = {
 }
 
 
-@pytest.mark.skipif(not RECORDINGS.is_dir(), reason="service recordings are not beside the repository")
 @pytest.mark.parametrize(("uri", "body"), _recorded_bodies())
 def test_every_recorded_response_round_trips(uri, body):
-    """Source: ../shared/reference/service-recordings (the live service, api-version 2023-11-01)."""
+    """Source: tests/data/service-recordings (the live service, api-version 2023-11-01)."""
     path = uri.split("?", 1)[0].split("/routing/", 1)[1]
     collection = path.split("/", 1)[0]
     model_type = _MODEL_BY_COLLECTION.get(collection)
