@@ -10,9 +10,8 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Mapping, Optional
 
-from azure.communication.jobrouter._auth import compute_signature, content_hash, string_to_sign
-
 from .engine.errors import Unauthorized
+from .sdk import compute_signature, content_hash, string_to_sign
 
 # The well-known development key (like Azurite's): base64 of a fixed, public phrase. Never use it for anything real.
 DEFAULT_ACCESS_KEY = "am9icm91dGVyLWVtdWxhdG9yLWRldmVsb3BtZW50LWtleS1ub3Qtc2VjcmV0IQ=="

@@ -137,8 +137,9 @@ class EmulatorServer:
                 raise RuntimeError(f"The emulator did not start on {self.endpoint}")
             time.sleep(0.02)
 
-    def serve_forever(self) -> None:
-        """Serve until SIGINT or SIGTERM, then shut down gracefully (ending event streams, closing the store)."""
+    def handle_signals(self) -> None:
+        """From now on SIGINT and SIGTERM stop the server gracefully (in the main thread only; the CLI calls this
+        before it prints the connection string, so a stop requested as soon as that is read is handled too)."""
         if threading.current_thread() is threading.main_thread():
             # uvicorn handles both signals while it serves, then raises them again once it has stopped, to reach the
             # handlers it found. Ours only ask the server to stop (which also covers a signal that comes before
@@ -150,6 +151,10 @@ class EmulatorServer:
 
             for handled in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(handled, request_stop)
+
+    def serve_forever(self) -> None:
+        """Serve until SIGINT or SIGTERM, then shut down gracefully (ending event streams, closing the store)."""
+        self.handle_signals()
         self.router.start(background=True)
         if self.delivery:
             self.delivery.start()

@@ -1,7 +1,8 @@
 """The ASGI application: routes the REST API onto the router, with HMAC checks, conditional requests and paging.
 
 Operations use ``:action`` suffixes on path segments (``/routing/jobs/{id}:cancel``), so requests are matched
-with the regular expressions of :data:`ROUTES` rather than the framework's path converters.
+with regular expressions rather than the framework's path converters. The resource routes (get, upsert, delete,
+list) and the list filters come from the resource declarations (:data:`~jobrouter_emulator.engine.resources.RESOURCES`).
 """
 
 from __future__ import annotations
@@ -22,25 +23,16 @@ from starlette.routing import Route
 
 from ..auth import DEFAULT_ACCESS_KEY, verify_request
 from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
-from ..engine.router import Entity, Router
+from ..engine.resources import RESOURCES
+from ..engine.router import Router
+from ..engine.state import Entity
 from .feed import EventFeed
 
 logger = logging.getLogger(__name__)
 
 API_VERSIONS = {"2023-11-01"}
 MAX_BODY_BYTES = 2 * 1024 * 1024
-COLLECTIONS = r"(distributionPolicies|queues|classificationPolicies|exceptionPolicies|workers|jobs)"
-LIST_FILTERS = {
-    "jobs": {
-        "status": str,
-        "queueId": str,
-        "channelId": str,
-        "classificationPolicyId": str,
-        "scheduledBefore": "datetime",
-        "scheduledAfter": "datetime",
-    },
-    "workers": {"state": str, "channelId": str, "queueId": str, "hasCapacity": "bool"},
-}
+COLLECTIONS = "(" + "|".join(re.escape(collection) for collection in RESOURCES) + ")"
 
 Handler = Callable[..., Tuple[int, Any, Dict[str, str]]]
 
@@ -57,14 +49,6 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date-time.", target=name) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -135,19 +119,9 @@ class _Api:
         return 204, None, {}
 
     def list(self, collection: str, *, query: Dict[str, str], **_: Any):
-        filters: Dict[str, Any] = {}
-        for name, kind in LIST_FILTERS.get(collection, {}).items():
-            if name not in query:
-                continue
-            raw = query[name]
-            if kind == "datetime":
-                filters[name] = _iso(raw, name)
-            elif kind == "bool":
-                if raw.lower() not in ("true", "false"):
-                    raise BadRequest(f"{name} must be true or false.", target=name)
-                filters[name] = raw.lower() == "true"
-            else:
-                filters[name] = raw
+        filters = {
+            f.name: f.parse(f.name, query[f.name]) for f in RESOURCES[collection].list_filters if f.name in query
+        }
         page_size = None
         if "maxpagesize" in query:
             try:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from .documents import kind_key
+from ..sdk import kind_key
 from .rules import Outbound, RuleEvaluationError, evaluate_rule
 from .selectors import satisfies
 

@@ -58,6 +58,13 @@ class UnsupportedMediaType(RouterError):
     code = "UnsupportedMediaType"
 
 
+class StoreFailed(RouterError):
+    """The store refused to commit a command; nothing of the command was kept."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+
 class NotImplementedByEmulator(RouterError):
     status = 501
     code = "NotImplemented"

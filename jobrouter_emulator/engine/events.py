@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, Optional
 
+from .times import format_time
+
 TOPIC = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/emulator/providers/Microsoft.Communication/communicationServices/jobrouter-emulator"  # noqa: E501
-
-
-def iso(moment: datetime) -> str:
-    """Times as the service writes them: UTC offset "+00:00", fraction without trailing zeros
-    ("2023-11-03T21:26:56.396967+00:00"), per the service recordings."""
-    moment = moment.astimezone(timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}".rstrip("0")
-    return text + "+00:00"
 
 
 def make_event(event_name: str, subject: str, data: Dict[str, Any], at: datetime) -> Dict[str, Any]:
@@ -28,7 +20,7 @@ def make_event(event_name: str, subject: str, data: Dict[str, Any], at: datetime
         "eventType": f"Microsoft.Communication.{event_name}",
         "dataVersion": "1.0",
         "metadataVersion": "1",
-        "eventTime": iso(at),
+        "eventTime": format_time(at),
     }
 
 

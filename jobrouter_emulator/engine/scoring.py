@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from azure.communication.jobrouter._model_core import kind_key
-
+from ..sdk import kind_key
 from .rules import Outbound, RuleEvaluationError, evaluate_rule
 
 logger = logging.getLogger(__name__)

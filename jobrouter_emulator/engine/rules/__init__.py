@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from azure.communication.jobrouter._model_core import kind_key
-
+from ...sdk import kind_key
 from .errors import RuleEvaluationError
 from .outbound import HttpOutbound, Outbound
 from .powerfx import PowerFxSyntaxError, evaluate_expression, parse_expression

@@ -1,37 +1,87 @@
-"""Matching uses indexes (queue, channel, label value for ``equal`` selectors): results are those of a full scan,
-and the number of workers checked does not grow with the workers that cannot take the job."""
+"""The matching index through its own API: free workers by (queue, channel) and by label value, queued jobs by
+queue; and through the router, that indexed matching offers what a full comparison of labels would."""
 
 from __future__ import annotations
 
 import pytest
 
-from jobrouter_emulator.engine.router import Router
+from jobrouter_emulator.engine.matching import MatchingIndex
+
+EN = [{"key": "language", "labelOperator": "equal", "value": "en", "status": "active"}]
 
 
-def _count_checks(monkeypatch) -> list:
-    checked: list = []
-    original = Router._eligible
-
-    def counting(self, worker_id, job_record, bypass):
-        checked.append(worker_id)
-        return original(self, worker_id, job_record, bypass)
-
-    monkeypatch.setattr(Router, "_eligible", counting)
-    return checked
+def _worker(worker_id, *, queues=("q",), channel="voice", cost=1, labels=None, state="active", available=True):
+    return {
+        "id": worker_id,
+        "state": state,
+        "availableForOffers": available,
+        "queues": list(queues),
+        "labels": labels or {},
+        "channels": [{"channelId": channel, "capacityCostPerJob": cost}],
+    }
 
 
 @pytest.mark.parametrize("idle_others", [10, 1000])
-def test_workers_that_cannot_take_the_job_are_not_checked(harness, monkeypatch, idle_others):
-    for index in range(idle_others // 2):
-        harness.worker(f"other-channel-{index}", channel="chat")
-        harness.worker(f"other-label-{index}", labels={"language": "fr"})
-    harness.worker("match", labels={"language": "en"})
-    harness.settle()
-    checked = _count_checks(monkeypatch)
-    harness.job("j", requestedWorkerSelectors=[{"key": "language", "labelOperator": "equal", "value": "en"}])
-    harness.settle()
-    assert [o["jobId"] for o in harness.offers("match")] == ["j"]
-    assert checked == ["match"]  # the same with 10 or 1,000 idle workers that cannot take it
+def test_candidates_are_only_the_workers_that_may_take_the_job(idle_others):
+    index = MatchingIndex()
+    for n in range(idle_others // 2):
+        index.update_worker(
+            f"other-channel-{n}", _worker(f"other-channel-{n}", channel="chat", labels={"language": "en"}), 1
+        )
+        index.update_worker(f"other-label-{n}", _worker(f"other-label-{n}", labels={"language": "fr"}), 1)
+    index.update_worker("match", _worker("match", labels={"language": "en"}), 1)
+    # The same single candidate with 10 or 1,000 idle workers that cannot take the job.
+    assert index.candidates("q", "voice", EN, bypass_selectors=False) == ["match"]
+    assert len(index.candidates("q", "voice", EN, bypass_selectors=True)) == idle_others // 2 + 1
+
+
+def test_other_operators_and_expired_selectors_do_not_narrow():
+    index = MatchingIndex()
+    index.update_worker("senior", _worker("senior", labels={"level": 5}), 1)
+    index.update_worker("junior", _worker("junior", labels={"level": 1}), 1)
+    greater = [{"key": "level", "labelOperator": "greaterThan", "value": 3, "status": "active"}]
+    expired = [{"key": "level", "labelOperator": "equal", "value": 5, "status": "expired"}]
+    assert index.candidates("q", "voice", greater, bypass_selectors=False) == ["junior", "senior"]
+    assert index.candidates("q", "voice", expired, bypass_selectors=False) == ["junior", "senior"]
+    assert index.candidates("q", "voice", [{**expired[0], "status": "active"}], bypass_selectors=False) == ["senior"]
+
+
+@pytest.mark.parametrize(
+    ("change", "free"),
+    [
+        ({"state": "inactive"}, False),
+        ({"availableForOffers": False}, False),
+        ({"queues": ["other"]}, False),
+        ({"channels": [{"channelId": "voice", "capacityCostPerJob": 3}]}, False),  # costs more than the 2 left
+        ({"channels": [{"channelId": "voice", "capacityCostPerJob": 2}]}, True),
+    ],
+)
+def test_a_worker_is_free_only_while_it_can_take_one_more_job(change, free):
+    index = MatchingIndex()
+    index.update_worker("w", {**_worker("w"), **change}, 2)
+    assert index.has_free_worker("q") is free
+    assert index.candidates("q", "voice", [], bypass_selectors=False) == (["w"] if free else [])
+
+
+def test_updates_replace_every_entry_and_none_removes_the_worker():
+    index = MatchingIndex()
+    index.update_worker("w", _worker("w", labels={"language": "fr"}), 1)
+    index.update_worker("w", _worker("w", queues=("q2",), labels={"language": "en"}), 1)
+    assert index.candidates("q", "voice", [], bypass_selectors=False) == []
+    assert index.candidates("q2", "voice", EN, bypass_selectors=False) == ["w"]
+    assert index.candidates("q2", "voice", [{**EN[0], "value": "fr"}], bypass_selectors=False) == []
+    index.update_worker("w", None, 0)
+    assert not index.has_free_worker("q2") and index.candidates("q2", "voice", EN, bypass_selectors=False) == []
+
+
+def test_queued_jobs_move_between_queues_and_leave():
+    index = MatchingIndex()
+    index.set_job_queue("a", "q1")
+    index.set_job_queue("b", "q1")
+    index.set_job_queue("a", "q2")
+    assert index.queued_jobs("q1") == ["b"] and index.queued_jobs("q2") == ["a"]
+    index.set_job_queue("b", None)
+    assert index.queue_length("q1") == 0 and index.queue_length("q2") == 1
 
 
 @pytest.mark.parametrize(
@@ -45,7 +95,7 @@ def test_indexed_equal_matches_what_the_label_comparison_matches(harness, label,
     assert bool(harness.offers("w")) is offered
 
 
-def test_the_indexes_follow_worker_updates(harness):
+def test_the_router_keeps_the_index_in_step_with_worker_updates(harness):
     harness.worker("w", labels={"language": "fr"}, channel="chat")
     harness.job("j", requestedWorkerSelectors=[{"key": "language", "labelOperator": "equal", "value": "en"}])
     harness.settle()
@@ -56,13 +106,3 @@ def test_the_indexes_follow_worker_updates(harness):
     harness.worker("w", labels={"language": "en"}, channel="voice")
     harness.settle()
     assert [o["jobId"] for o in harness.offers("w")] == ["j"]
-
-
-def test_other_operators_check_every_worker_of_the_queue_and_channel(harness, monkeypatch):
-    harness.worker("senior", labels={"level": 5})
-    harness.worker("junior", labels={"level": 1})
-    harness.settle()
-    checked = _count_checks(monkeypatch)
-    harness.job("j", requestedWorkerSelectors=[{"key": "level", "labelOperator": "greaterThan", "value": 3}])
-    harness.settle()
-    assert sorted(checked) == ["junior", "senior"] and [o["jobId"] for o in harness.offers("senior")] == ["j"]

@@ -1,0 +1,133 @@
+"""The end of a job's assignment: completed, closed (now or at ``closeAt``), or unassigned (queued again)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from .clock import Clock
+from .errors import BadRequest, NotFound
+from .events import job_event
+from .jobs import JobLifecycle
+from .state import Record, State
+from .timers import TimerKind, Timers
+from .times import format_time, parse_time
+
+
+class Assignments:
+    def __init__(self, state: State, jobs: JobLifecycle, timers: Timers, clock: Clock) -> None:
+        self._state = state
+        self._jobs = jobs
+        self._timers = timers
+        self._clock = clock
+
+    def _assignment(self, record: Record, assignment_id: str, target: str) -> Dict[str, Any]:
+        assignment = (record.body.get("assignments") or {}).get(assignment_id)
+        if assignment is None:
+            raise NotFound(f"Assignment {assignment_id} not found for job {record.body['id']}.", target=target)
+        return assignment
+
+    def complete(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        """The worker finished the job: ``assigned`` -> ``completed`` (its capacity stays held until close)."""
+        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:complete"
+        record = self._state.require("jobs", job_id, target)
+        assignment = self._assignment(record, assignment_id, target)
+        if record.body.get("status") != "assigned" or assignment.get("completedAt"):
+            raise BadRequest(
+                f"Job {job_id} is {record.body.get('status')}; only an assigned job can be completed.", target=target
+            )
+        job = self._state.write("jobs", job_id).body
+        job["assignments"][assignment_id]["completedAt"] = format_time(self._clock.now())
+        self._jobs.add_note(job, body.get("note"))
+        job["status"] = "completed"
+        self._state.emit(
+            job_event(
+                "RouterJobCompleted",
+                job,
+                self._clock.now(),
+                f"/assignment/{assignment_id}",
+                assignmentId=assignment_id,
+                workerId=assignment["workerId"],
+            )
+        )
+        return {}
+
+    def close(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        """Close the job now, or at ``closeAt``; closing frees the worker's capacity."""
+        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:close"
+        record = self._state.require("jobs", job_id, target)
+        assignment = self._assignment(record, assignment_id, target)
+        if record.body.get("status") not in ("assigned", "completed") or assignment.get("closedAt"):
+            raise BadRequest(f"Job {job_id} is {record.body.get('status')}; it cannot be closed.", target=target)
+        close_at = None
+        if body.get("closeAt"):
+            try:
+                close_at = parse_time(body["closeAt"])
+            except ValueError:
+                raise BadRequest("closeAt must be an ISO 8601 date-time.", target="closeAt") from None
+        job = self._state.write("jobs", job_id).body
+        self._jobs.add_note(job, body.get("note"))
+        if body.get("dispositionCode") is not None:
+            job["dispositionCode"] = body["dispositionCode"]
+        if close_at is not None and close_at > self._clock.now():
+            self._timers.schedule(close_at, TimerKind.CLOSE_ASSIGNMENT, job_id, assignment_id)
+        else:
+            self.close_due(job_id, assignment_id)
+        return {}
+
+    def close_due(self, job_id: str, assignment_id: str) -> None:
+        """Close the assignment now (also the timer of a close with a future ``closeAt``)."""
+        record = self._state.get("jobs", job_id)
+        assignment = (record.body.get("assignments") or {}).get(assignment_id) if record else None
+        if assignment is None or assignment.get("closedAt"):
+            return
+        job = self._state.write("jobs", job_id).body
+        now = format_time(self._clock.now())
+        assignment.setdefault("completedAt", now)
+        assignment["closedAt"] = now
+        # The live service records "Closed" when the caller gives no disposition code (service recordings).
+        job.setdefault("dispositionCode", "Closed")
+        job["status"] = "closed"
+        self._jobs.release(assignment["workerId"], assignment_id)
+        self._state.emit(
+            job_event(
+                "RouterJobClosed",
+                job,
+                self._clock.now(),
+                f"/assignment/{assignment_id}",
+                assignmentId=assignment_id,
+                workerId=assignment["workerId"],
+                dispositionCode=job.get("dispositionCode"),
+            )
+        )
+
+    def unassign(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        """End the assignment; the job is queued again, or waits for activation with ``suspendMatching``."""
+        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:unassign"
+        record = self._state.require("jobs", job_id, target)
+        assignment = self._assignment(record, assignment_id, target)
+        if record.body.get("status") != "assigned":
+            raise BadRequest(
+                f"Job {job_id} is {record.body.get('status')}; only an assigned job can be unassigned.", target=target
+            )
+        record = self._state.write("jobs", job_id)
+        job = record.body
+        del job["assignments"][assignment_id]
+        record.internal["unassignments"] = record.internal.get("unassignments", 0) + 1
+        self._jobs.release(assignment["workerId"], assignment_id)
+        self._state.emit(
+            job_event(
+                "RouterJobUnassigned",
+                job,
+                self._clock.now(),
+                f"/assignment/{assignment_id}",
+                assignmentId=assignment_id,
+                workerId=assignment["workerId"],
+            )
+        )
+        if body.get("suspendMatching"):
+            job["matchingMode"] = {"kind": "suspend"}
+            job["status"] = "waitingForActivation"
+            self._state.emit(self._jobs.waiting_event(job))
+        else:
+            self._jobs.queue(job_id)
+        return {"jobId": job_id, "unassignmentCount": record.internal["unassignments"]}

@@ -1,0 +1,112 @@
+"""Distribution: one matching pass over a queue, offering its jobs (in the queue's order) to eligible free workers
+as the queue's distribution policy says (how many offers, longest idle / round robin / best worker)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from ..sdk import kind_key
+from .capacity import free_capacity
+from .match_requests import MatchRequests
+from .matching import MatchingIndex
+from .offers import Offers
+from .queue_order import ordered_jobs
+from .rules import Outbound
+from .scoring import rank_best_workers
+from .selectors import satisfies
+from .state import Record, State
+
+
+class Distributor:
+    def __init__(
+        self,
+        state: State,
+        index: MatchingIndex,
+        offers: Offers,
+        match_requests: MatchRequests,
+        outbound: Optional[Outbound],
+    ) -> None:
+        self._state = state
+        self._index = index
+        self._offers = offers
+        self._match_requests = match_requests
+        self._outbound = outbound
+        self._round_robin: Dict[str, int] = {}  # queue id -> where the next rotation starts
+
+    def match(self, queue_id: str) -> None:
+        """Timer: offer the queue's jobs to its free workers, first job first, until no worker is free."""
+        self._match_requests.started(queue_id)
+        queue = self._state.get("queues", queue_id)
+        policy_record = (
+            self._state.get("distributionPolicies", queue.body.get("distributionPolicyId", "")) if queue else None
+        )
+        if policy_record is None:
+            return
+        policy = policy_record.body
+        mode = policy.get("mode") or {}
+        max_offers = int(mode.get("maxConcurrentOffers", 1))
+        min_offers = int(mode.get("minConcurrentOffers", 1))
+        bypass = bool(mode.get("bypassSelectors"))
+        for record in ordered_jobs(self._state, self._index, queue_id):
+            if not self._index.has_free_worker(queue_id):
+                break
+            current = len(record.internal.get("offers", {}))
+            if current >= max_offers:
+                continue
+            job = record.body
+            selectors = (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or [])
+            candidates = self._index.candidates(queue_id, str(job.get("channelId")), selectors, bypass_selectors=bypass)
+            eligible = [w for w in candidates if self._eligible(w, record, selectors, bypass)]
+            if current + len(eligible) < min_offers:
+                continue
+            for worker_id in self._rank(queue_id, mode, job, eligible)[: max_offers - current]:
+                self._offers.issue(worker_id, job["id"], policy)
+
+    def _eligible(self, worker_id: str, job_record: Record, selectors: List[Dict[str, Any]], bypass: bool) -> bool:
+        """Whether the worker can be offered the job now (the index only said it might)."""
+        worker_record = self._state.get("workers", worker_id)
+        if worker_record is None:
+            return False
+        worker, job = worker_record.body, job_record.body
+        if worker.get("state") != "active" or not worker.get("availableForOffers"):
+            return False
+        if any(o["workerId"] == worker_id for o in job_record.internal.get("offers", {}).values()):
+            return False
+        if self._offers.has_declined(job_record, worker_record):
+            return False
+        channel = next((c for c in worker.get("channels") or [] if c.get("channelId") == job.get("channelId")), None)
+        if channel is None or int(channel.get("capacityCostPerJob", 0)) > free_capacity(worker):
+            return False
+        if channel.get("maxNumberOfJobs") is not None:
+            held = [o["jobId"] for o in worker.get("offers") or []] + [
+                a["jobId"] for a in worker.get("assignedJobs") or []
+            ]
+            in_channel = sum(1 for j in held if self._channel_of(j) == job.get("channelId"))
+            if in_channel >= int(channel["maxNumberOfJobs"]):
+                return False
+        return bypass or satisfies(worker.get("labels") or {}, selectors)
+
+    def _channel_of(self, job_id: str) -> Optional[str]:
+        record = self._state.get("jobs", job_id)
+        return record.body.get("channelId") if record else None
+
+    def _rank(self, queue_id: str, mode: Dict[str, Any], job: Dict[str, Any], eligible: List[str]) -> List[str]:
+        """The eligible workers, best first, as the distribution mode ranks them."""
+        kind = kind_key(mode.get("kind"))
+        if kind == "roundrobin":
+            if not eligible:
+                return []
+            previous = self._round_robin.get(queue_id, 0)
+            self._state.on_rollback(lambda: self._round_robin.__setitem__(queue_id, previous))
+            start = previous % len(eligible)
+            self._round_robin[queue_id] = start + 1
+            return eligible[start:] + eligible[:start]
+
+        def idle_since(worker_id: str) -> str:
+            return self._state.get("workers", worker_id).internal.get("idleSince", "")  # type: ignore[union-attr]
+
+        by_idle = sorted(eligible, key=lambda w: (idle_since(w), w))
+        if kind == "bestworker":
+            workers = [self._state.get("workers", w).body for w in by_idle]  # type: ignore[union-attr]
+            return [w["id"] for w in rank_best_workers(mode, job, workers, outbound=self._outbound)]
+        return by_idle

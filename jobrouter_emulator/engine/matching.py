@@ -1,0 +1,99 @@
+"""The matching index: which workers are free for which queue and channel, and which jobs wait in which queue.
+
+A worker is *free* for (queue, channel) when it is active, available for offers, listens on the queue, and has
+capacity left for the channel's cost. Free workers are also indexed by each label value, so a job with an
+``equal`` selector looks only at the workers carrying that value. The index is derived from worker and job
+documents: whoever changes one tells the index (``update_worker``, ``set_job_queue``), and reading a document
+again after a rollback rebuilds its entries exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from ..sdk import kind_key
+from .selectors import label_index_key
+
+Pair = Tuple[str, str]  # (queue id, channel id)
+LabelKey = Tuple[str, str, str, Any]  # (queue id, channel id, label key, label_index_key(value))
+
+
+class MatchingIndex:
+    def __init__(self) -> None:
+        self._free: Dict[Pair, Set[str]] = {}
+        self._free_in_queue: Dict[str, Set[str]] = {}
+        self._free_by_label: Dict[LabelKey, Set[str]] = {}
+        self._memberships: Dict[str, Tuple[List[Pair], List[LabelKey]]] = {}  # worker id -> its keys above
+        self._queued: Dict[str, Set[str]] = {}  # queue id -> ids of its queued jobs
+        self._queue_of_job: Dict[str, str] = {}
+
+    # -- workers --------------------------------------------------------------------------------------------------
+    def update_worker(self, worker_id: str, worker: Optional[Dict[str, Any]], free_capacity: int) -> None:
+        """Put the worker in the free sets it belongs in now (none when ``worker`` is None: it was deleted)."""
+        pairs, label_keys = self._memberships.pop(worker_id, ([], []))
+        for pair in pairs:
+            self._free.get(pair, set()).discard(worker_id)
+            self._free_in_queue.get(pair[0], set()).discard(worker_id)
+        for label_key in label_keys:
+            self._free_by_label.get(label_key, set()).discard(worker_id)
+        if worker is None or worker.get("state") != "active" or not worker.get("availableForOffers"):
+            return
+        channels = [
+            c["channelId"]
+            for c in worker.get("channels") or []
+            if isinstance(c, dict)
+            and isinstance(c.get("channelId"), str)
+            and int(c.get("capacityCostPerJob", 0)) <= free_capacity
+        ]
+        labels = [(k, label_index_key(v)) for k, v in (worker.get("labels") or {}).items()]
+        labels = [(k, v) for k, v in labels if v is not None]
+        pairs = [(queue_id, channel_id) for queue_id in worker.get("queues") or [] for channel_id in channels]
+        label_keys = [(q, c, label, value) for q, c in pairs for label, value in labels]
+        for pair in pairs:
+            self._free.setdefault(pair, set()).add(worker_id)
+            self._free_in_queue.setdefault(pair[0], set()).add(worker_id)
+        for label_key in label_keys:
+            self._free_by_label.setdefault(label_key, set()).add(worker_id)
+        if pairs:
+            self._memberships[worker_id] = (pairs, label_keys)
+
+    def has_free_worker(self, queue_id: str) -> bool:
+        """Whether any worker of the queue can take one more job of some channel."""
+        return bool(self._free_in_queue.get(queue_id))
+
+    def candidates(
+        self, queue_id: str, channel_id: str, selectors: Iterable[Dict[str, Any]], *, bypass_selectors: bool
+    ) -> List[str]:
+        """A superset of the free workers that can take a job of ``channel_id`` in ``queue_id``: the free workers of
+        the queue and channel, narrowed by the most selective active ``equal`` selector. Matching checks each one
+        fully, so it costs what the plausible workers cost, not what the whole queue costs."""
+        smallest = self._free.get((queue_id, channel_id), set())
+        if not bypass_selectors:
+            for selector in selectors:
+                if selector.get("status", "active") != "active" or kind_key(selector.get("labelOperator")) != "equal":
+                    continue
+                value_key = label_index_key(selector.get("value"))
+                if value_key is None:
+                    continue
+                matching = self._free_by_label.get((queue_id, channel_id, str(selector.get("key")), value_key), set())
+                if len(matching) < len(smallest):
+                    smallest = matching
+        return sorted(smallest)
+
+    # -- jobs -----------------------------------------------------------------------------------------------------
+    def set_job_queue(self, job_id: str, queue_id: Optional[str]) -> None:
+        """The job now waits in ``queue_id`` (None: in no queue)."""
+        old = self._queue_of_job.pop(job_id, None)
+        if old is not None:
+            self._queued.get(old, set()).discard(job_id)
+        if queue_id is not None:
+            self._queued.setdefault(queue_id, set()).add(job_id)
+            self._queue_of_job[job_id] = queue_id
+
+    def queued_jobs(self, queue_id: str) -> List[str]:
+        """Ids of the jobs waiting in the queue, in no particular order."""
+        return list(self._queued.get(queue_id, ()))
+
+    def queue_length(self, queue_id: str) -> int:
+        """How many jobs wait in the queue."""
+        return len(self._queued.get(queue_id, ()))

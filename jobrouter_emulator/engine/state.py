@@ -1,0 +1,309 @@
+"""The engine's state: every stored document in memory, changed only inside a transaction.
+
+A command (a request, or a timer firing) runs in one transaction. The first :meth:`State.write` of a record in it
+keeps a copy of the record as it was; events, and work that must wait for the commit (timers, match requests), are
+collected. At the end the changed documents and the events are committed to the store as one batch. If the command
+fails half-way, or the store refuses the batch, every record is put back as it was, counters too, and the parts
+derived from records (the matching index) are told to re-read what was put back: memory is exactly as it was
+before the command.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import marshal
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from ..store.base import Batch, Store, StoredEvent
+from .clock import Clock
+from .errors import NotFound, StoreFailed
+from .times import format_time, parse_time_or_none
+
+logger = logging.getLogger(__name__)
+
+Key = Tuple[str, str]  # (collection, id)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A document as a client sees it, with the headers that go with it."""
+
+    body: Dict[str, Any]
+    etag: str
+    last_modified: datetime
+
+
+class Record:
+    """A stored document: the REST body plus what the engine keeps beside it (``internal``, never shown)."""
+
+    __slots__ = ("body", "last_modified", "created", "internal")
+
+    def __init__(
+        self, body: Dict[str, Any], last_modified: datetime, created: int, internal: Optional[Dict[str, Any]] = None
+    ) -> None:
+        self.body = body
+        self.last_modified = last_modified
+        self.created = created  # creation order: lists are newest first
+        self.internal = internal if internal is not None else {}
+
+    def to_document(self) -> Dict[str, Any]:
+        """The JSON form the store keeps."""
+        return {
+            "body": self.body,
+            "lastModified": format_time(self.last_modified),
+            "created": self.created,
+            "internal": self.internal,
+        }
+
+    @classmethod
+    def from_document(cls, document: Dict[str, Any], fallback_time: datetime) -> Record:
+        """A record from its stored JSON form."""
+        modified = parse_time_or_none(document.get("lastModified")) or fallback_time
+        return cls(document["body"], modified, int(document.get("created", 0)), document.get("internal") or {})
+
+    def saved(self) -> SavedRecord:
+        """The record as it is now, kept aside in case the command rolls back."""
+        # marshal writes JSON-like data about 15x faster than copy.deepcopy copies it, and the copy is only read
+        # back on a rollback: a worker holding 200 offers costs 30 us per command instead of 500.
+        return SavedRecord(marshal.dumps((self.body, self.internal)), self.last_modified, self.created)
+
+    def restore(self, saved: SavedRecord) -> None:
+        """Become what ``saved`` kept (rollback keeps the record object, which others may hold)."""
+        self.body, self.internal = marshal.loads(saved.data)
+        self.last_modified = saved.last_modified
+
+    def entity(self) -> Entity:
+        """What a client gets: a copy of the body, its etag and last-modified time."""
+        return Entity(copy.deepcopy(self.body), self.body["etag"], self.last_modified)
+
+
+@dataclass(frozen=True)
+class SavedRecord:
+    """A record's content as it was before the command changed it."""
+
+    data: bytes  # marshal of (body, internal)
+    last_modified: datetime
+    created: int
+
+    def record(self) -> Record:
+        """A record holding this content again."""
+        body, internal = marshal.loads(self.data)
+        return Record(body, self.last_modified, self.created, internal)
+
+
+@dataclass
+class Transaction:
+    """What one command has changed so far."""
+
+    saved: Dict[Key, Optional[SavedRecord]] = field(default_factory=dict)  # as they were (None: did not exist)
+    deleted: Dict[Key, None] = field(default_factory=dict)
+    events: List[Dict[str, Any]] = field(default_factory=list)
+    after_commit: List[Callable[[], None]] = field(default_factory=list)
+    on_rollback: List[Callable[[], None]] = field(default_factory=list)
+    counters: Dict[str, int] = field(default_factory=dict)
+
+
+RestoredListener = Callable[[str, str, Optional[Record]], None]
+
+
+class State:
+    """Records by collection, the counters the engine numbers things with, and the transaction around a command."""
+
+    def __init__(self, store: Store, clock: Clock, collections: List[str]) -> None:
+        self._store = store
+        self._clock = clock
+        self._records: Dict[str, Dict[str, Record]] = {c: {} for c in collections}
+        self._counters: Dict[str, int] = {"created": 0}
+        self._tx: Optional[Transaction] = None
+        self._event_listeners: List[Callable[[List[StoredEvent]], None]] = []
+        self._restored_listeners: List[RestoredListener] = []
+
+    # -- reading --------------------------------------------------------------------------------------------------
+    def has_collection(self, collection: str) -> bool:
+        """Whether ``collection`` is one the engine keeps."""
+        return collection in self._records
+
+    def get(self, collection: str, key: str) -> Optional[Record]:
+        """The record, to read; change it only after :meth:`write`."""
+        return self._records[collection].get(key)
+
+    def exists(self, collection: str, key: Any) -> bool:
+        """Whether a document with id ``key`` is in ``collection``."""
+        return isinstance(key, str) and key in self._records[collection]
+
+    def require(self, collection: str, key: str, target: str) -> Record:
+        """The record, or a 404 naming ``target``."""
+        record = self._records[collection].get(key)
+        if record is None:
+            raise NotFound("The item was not found.", target=target)
+        return record
+
+    def records(self, collection: str) -> List[Record]:
+        """Every record of ``collection`` (a list: safe to iterate while changing state)."""
+        return list(self._records[collection].values())
+
+    # -- loading --------------------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Read every document the store holds (on start)."""
+        snapshot = self._store.load()
+        now = self._clock.now()
+        for collection, items in snapshot.documents.items():
+            if collection not in self._records:
+                continue
+            for key, document in items.items():
+                record = Record.from_document(document, now)
+                self._records[collection][key] = record
+                self._counters["created"] = max(self._counters["created"], record.created)
+
+    # -- changing -------------------------------------------------------------------------------------------------
+    def _transaction(self) -> Transaction:
+        if self._tx is None:
+            raise RuntimeError("state changes happen inside State.transaction()")
+        return self._tx
+
+    def write(self, collection: str, key: str) -> Record:
+        """The record, to change: kept as it was for a rollback, stored at commit, with a new etag and time."""
+        tx = self._transaction()
+        record = self._records[collection][key]
+        if (collection, key) not in tx.saved:
+            tx.saved[(collection, key)] = record.saved()
+            record.body["etag"] = f'"{uuid.uuid4()}"'
+            record.last_modified = self._clock.now()
+        return record
+
+    def create(self, collection: str, key: str, body: Dict[str, Any]) -> Record:
+        """A new record holding ``body``."""
+        tx = self._transaction()
+        tx.saved.setdefault((collection, key), None)
+        tx.deleted.pop((collection, key), None)
+        self._counters["created"] += 1
+        body["etag"] = f'"{uuid.uuid4()}"'
+        record = Record(body, self._clock.now(), self._counters["created"])
+        self._records[collection][key] = record
+        return record
+
+    def put(self, collection: str, key: str, body: Dict[str, Any]) -> Record:
+        """Store ``body`` as the document ``key``: a new record, or the existing one holding ``body`` from now on
+        (the body it held before is left as it was)."""
+        if key not in self._records[collection]:
+            return self.create(collection, key, body)
+        record = self.write(collection, key)
+        body["etag"] = record.body["etag"]
+        record.body = body
+        return record
+
+    def delete(self, collection: str, key: str) -> None:
+        """Remove the record (from the store too, at commit)."""
+        tx = self._transaction()
+        record = self._records[collection].pop(key)
+        if (collection, key) not in tx.saved:
+            tx.saved[(collection, key)] = record.saved()
+        tx.deleted[(collection, key)] = None
+
+    def next_number(self, counter: str) -> int:
+        """1, 2, 3, ... per counter name, in the order things happen (restored by a rollback, like records)."""
+        self._transaction()
+        self._counters[counter] = self._counters.get(counter, 0) + 1
+        return self._counters[counter]
+
+    def raise_counter(self, counter: str, at_least: int) -> None:
+        """Make the next :meth:`next_number` larger than ``at_least`` (when loading numbered records)."""
+        self._counters[counter] = max(self._counters.get(counter, 0), at_least)
+
+    def emit(self, event: Dict[str, Any]) -> None:
+        """Raise an event; it is stored with the command's changes, or dropped with them."""
+        self._transaction().events.append(event)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the command has committed (at once when no command runs)."""
+        if self._tx is None:
+            action()
+        else:
+            self._tx.after_commit.append(action)
+
+    def on_rollback(self, action: Callable[[], None]) -> None:
+        """Run ``action`` if the command fails: to undo a change outside the records."""
+        self._transaction().on_rollback.append(action)
+
+    # -- the store ------------------------------------------------------------------------------------------------
+    def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
+        """Committed events after ``sequence``, oldest first."""
+        return self._store.events_since(sequence, limit)
+
+    def close(self) -> None:
+        """Close the store."""
+        self._store.close()
+
+    # -- transactions ---------------------------------------------------------------------------------------------
+    def add_event_listener(self, callback: Callable[[List[StoredEvent]], None]) -> None:
+        """Call ``callback`` with each committed batch of events."""
+        self._event_listeners.append(callback)
+
+    def add_restored_listener(self, callback: RestoredListener) -> None:
+        """Call ``callback(collection, key, record or None)`` for each record a rollback puts back."""
+        self._restored_listeners.append(callback)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One command: committed to the store when the block ends, rolled back if it raises (or the store does)."""
+        if self._tx is not None:  # a command running inside another is part of it
+            yield self._tx
+            return
+        tx = self._tx = Transaction(counters=dict(self._counters))
+        try:
+            yield tx
+            stored = self._commit(tx)
+        except BaseException:
+            self._tx = None
+            self._rollback(tx)
+            raise
+        self._tx = None
+        for action in tx.after_commit:
+            action()
+        if stored:
+            for listener in self._event_listeners:
+                try:
+                    listener(stored)
+                except Exception:  # noqa: BLE001 - a failing listener must not undo a committed command
+                    logger.exception("An event listener failed")
+
+    def _commit(self, tx: Transaction) -> List[StoredEvent]:
+        batch = Batch()
+        for (collection, key), _ in tx.saved.items():
+            record = self._records[collection].get(key)
+            if record is not None:
+                batch.put(collection, key, record.to_document())
+        for collection, key in tx.deleted:
+            if key not in self._records[collection]:
+                batch.delete(collection, key)
+        for event in tx.events:
+            batch.emit(event)
+        if not batch:
+            return []
+        try:
+            return self._store.commit(batch)
+        except Exception as exc:  # the store's own error types differ (sqlite3, OSError, ...)
+            logger.error("The store refused a commit (%s); the command is rolled back", exc)
+            raise StoreFailed(f"The emulator could not save the change: {exc}") from exc
+
+    def _rollback(self, tx: Transaction) -> None:
+        self._counters = tx.counters
+        for (collection, key), saved in tx.saved.items():
+            records = self._records[collection]
+            if saved is None:
+                records.pop(key, None)
+            elif key in records:
+                records[key].restore(saved)
+            else:
+                records[key] = saved.record()
+        for action in reversed(tx.on_rollback):
+            action()
+        for (collection, key), _ in tx.saved.items():
+            restored = self._records[collection].get(key)
+            for listener in self._restored_listeners:
+                listener(collection, key, restored)
