@@ -7,6 +7,7 @@ list) and the list filters come from the resource declarations (:data:`~jobroute
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -50,6 +51,22 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
     except (TypeError, ValueError):
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _continuation(page: str, query: Dict[str, str]) -> str:
+    """The continuation token of a next link: the router's page token and the query that chose the items."""
+    return base64.urlsafe_b64encode(json.dumps({"page": page, "query": query}).encode()).decode()
+
+
+def _read_continuation(token: str) -> Tuple[str, Dict[str, str]]:
+    try:
+        carried = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+        page, query = carried["page"], carried["query"]
+        if not isinstance(page, str) or not isinstance(query, dict):
+            raise ValueError("unexpected shape")
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest("The continuationToken is not valid.", target="continuationToken") from None
+    return page, {str(k): str(v) for k, v in query.items()}
 
 
 class _Api:
@@ -119,6 +136,13 @@ class _Api:
         return 204, None, {}
 
     def list(self, collection: str, *, query: Dict[str, str], **_: Any):
+        # As the service does, the next link carries only a continuation token, with the query inside it; query
+        # parameters sent beside a token win over the ones it carries.
+        page_token: Optional[str] = None
+        carried: Dict[str, str] = {}
+        if "continuationToken" in query:
+            page_token, carried = _read_continuation(query["continuationToken"])
+        query = {**carried, **{k: v for k, v in query.items() if k not in ("continuationToken", "api-version")}}
         filters = {
             f.name: f.parse(f.name, query[f.name]) for f in RESOURCES[collection].list_filters if f.name in query
         }
@@ -128,13 +152,12 @@ class _Api:
                 page_size = int(query["maxpagesize"])
             except ValueError:
                 raise BadRequest("maxpagesize must be a whole number.", target="maxpagesize") from None
-        items, token = self.router.list(
-            collection, filters=filters, page_size=page_size, continuation=query.get("continuationToken")
-        )
+        items, token = self.router.list(collection, filters=filters, page_size=page_size, continuation=page_token)
         result: Dict[str, Any] = {"value": items}
         if token:
-            carried = {k: v for k, v in query.items() if k not in ("continuationToken", "api-version")}
-            result["nextLink"] = f"/routing/{collection}?" + urlencode({"continuationToken": token, **carried})
+            result["nextLink"] = f"/routing/{collection}?" + urlencode(
+                {"continuationToken": _continuation(token, query)}
+            )
         return 200, result, {}
 
     def job_action(self, job_id: str, action: str, *, body: Any, **_: Any):

@@ -30,7 +30,8 @@ def load_ratio(worker: Dict[str, Any]) -> float:
     """Held capacity over total capacity, offers included: the live service shows a worker of capacity 1 with one
     open offer at ``loadRatio`` 1 (recording ``test_assignment_scenario``)."""
     capacity = worker.get("capacity") or 0
-    return round(used_capacity(worker) / capacity, 4) if capacity else 0
+    ratio = used_capacity(worker) / capacity if capacity else 0.0
+    return int(ratio) if ratio.is_integer() else round(ratio, 4)  # 1, not 1.0, as the service writes it
 
 
 def worker_state(worker: Dict[str, Any]) -> str:
