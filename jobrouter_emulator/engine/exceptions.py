@@ -90,6 +90,6 @@ class ExceptionRules:
                 self._clock.now(),
                 f"/exceptionrule/{rule['id']}",
                 ruleKey=rule["id"],
-                exceptionTriggerId=rule["id"],
+                exceptionRuleId=rule["id"],
             )
         )

@@ -180,19 +180,9 @@ class JobLifecycle:
             return
         job = record.body
         if job.get("status") == "pendingSchedule":
+            # scheduleAt was checked at the door (a 400 otherwise), so scheduling cannot fail here.
             job = self._state.write("jobs", job_id).body
-            at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt"))
-            if at is None:
-                job["status"] = "scheduleFailed"
-                self._state.emit(
-                    job_event(
-                        "RouterJobSchedulingFailed",
-                        job,
-                        self._clock.now(),
-                        failureReason="scheduleAt is not a valid date-time",
-                    )
-                )
-                return
+            at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt")) or self._clock.now()
             job["status"] = "scheduled"
             self._timers.schedule(at, TimerKind.ACTIVATE_SCHEDULED_JOB, job_id)
             return

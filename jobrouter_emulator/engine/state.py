@@ -75,7 +75,7 @@ class Record:
     def restore(self, saved: SavedRecord) -> None:
         """Become what ``saved`` kept (rollback keeps the record object, which others may hold)."""
         self.body, self.internal = marshal.loads(saved.data)
-        self.last_modified = saved.last_modified
+        self.last_modified, self.created = saved.last_modified, saved.created
 
     def entity(self) -> Entity:
         """What a client gets: a copy of the body, its etag and last-modified time."""

@@ -1,0 +1,119 @@
+"""Commands of the router that fail half-way, or whose commit the store refuses, leave no trace: documents, the
+matching index (seen through what matching does next), timers and events are as they were."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jobrouter_emulator.engine.clock import FakeClock
+from jobrouter_emulator.engine.errors import StoreFailed
+from jobrouter_emulator.engine.resources import RESOURCES
+from jobrouter_emulator.engine.router import STORE_RETRY, Router
+from jobrouter_emulator.store.memory import MemoryStore
+
+
+class RefusingStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse = False
+
+    def commit(self, batch):
+        if self.refuse:
+            raise OSError("disk full")
+        return super().commit(batch)
+
+
+class FlakyScorer:
+    """Function-rule calls: scores 1, except the ``fail_on``-th call, which fails unexpectedly."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail_on = 0
+
+    def call_function(self, rule, payload):
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise RuntimeError("the scoring call broke")
+        return 1
+
+    def call_webhook(self, rule, payload):
+        return self.call_function(rule, payload)
+
+
+def _observable(router: Router):
+    """Everything a client or the engine's next step can see."""
+    documents = {c: router.list(c, page_size=10**6)[0] for c in RESOURCES}
+    queued = {q["id"]: router.queued_job_ids(q["id"]) for q in documents["queues"]}
+    return json.dumps(documents, sort_keys=True), queued, router.next_timer_due(), len(router.events_since(0))
+
+
+def _setup(router: Router, mode: dict) -> None:
+    router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": mode})
+    router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+    for worker in ("a", "b"):
+        router.upsert(
+            "workers",
+            worker,
+            {
+                "capacity": 2,
+                "queues": ["q"],
+                "availableForOffers": True,
+                "channels": [{"channelId": "voice", "capacityCostPerJob": 1}],
+            },
+        )
+
+
+def test_a_refused_commit_of_an_accept_changes_nothing():
+    store, clock = RefusingStore(), FakeClock()
+    router = Router(store, clock, seed=1, processing_delay=0)
+    _setup(router, {"kind": "longestIdle", "maxConcurrentOffers": 2})
+    router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
+    router.run_pending()
+    offer = router.get("workers", "a").body["offers"][0]
+    before = _observable(router)
+    store.refuse = True
+    with pytest.raises(StoreFailed):
+        router.accept_job_offer("a", offer["offerId"])
+    assert _observable(router) == before
+    store.refuse = False
+    accepted = router.accept_job_offer("a", offer["offerId"])  # the same offer is still there, and works
+    assert router.get("jobs", "j").body["assignments"][accepted["assignmentId"]]["workerId"] == "a"
+    assert router.get("workers", "b").body["offers"] == [] and router.get("workers", "a").body["loadRatio"] == 0.5
+
+
+def test_a_match_that_fails_half_way_issues_no_offer_at_all():
+    scorer = FlakyScorer()
+    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0, outbound=scorer)
+    _setup(router, {"kind": "bestWorker", "scoringRule": {"kind": "function", "functionUri": "https://score.test"}})
+    router.upsert("jobs", "first", {"channelId": "voice", "queueId": "q", "priority": 2})
+    router.upsert("jobs", "second", {"channelId": "voice", "queueId": "q", "priority": 1})
+    scorer.fail_on = 3  # the first job's two workers are scored, then scoring the second job breaks
+    with pytest.raises(RuntimeError, match="scoring call broke"):
+        router.run_pending()
+    assert [router.get("workers", w).body["offers"] for w in ("a", "b")] == [[], []]
+    assert [router.get("workers", w).body["loadRatio"] for w in ("a", "b")] == [0, 0]
+    assert router.queued_job_ids("q") == ["first", "second"]
+    assert "RouterWorkerOfferIssued" not in [e.event["eventType"].rsplit(".", 1)[-1] for e in router.events_since(0)]
+    router.upsert("workers", "a", {"labels": {"retry": True}})  # any change of a worker matches its queues again
+    router.run_pending()
+    offered = sorted(o["jobId"] for w in ("a", "b") for o in router.get("workers", w).body["offers"])
+    assert offered == ["first", "second"]
+
+
+def test_a_timer_whose_commit_is_refused_runs_again_later():
+    store, clock = RefusingStore(), FakeClock()
+    router = Router(store, clock, seed=1, processing_delay=0)
+    _setup(router, {"kind": "longestIdle"})
+    router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
+    store.refuse = True
+    with pytest.raises(StoreFailed):
+        router.run_pending()
+    assert router.get("jobs", "j").body["status"] == "created"
+    assert router.next_timer_due() == clock.now() + STORE_RETRY
+    store.refuse = False
+    clock.advance(STORE_RETRY.total_seconds())
+    router.run_pending()
+    assert router.get("jobs", "j").body["status"] == "queued"
+    assert [o["jobId"] for w in ("a", "b") for o in router.get("workers", w).body["offers"]] == ["j"]

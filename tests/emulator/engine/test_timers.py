@@ -1,0 +1,59 @@
+"""Timers through their own API: due order, deferral to the commit, and a complete table of handlers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from jobrouter_emulator.engine.clock import FakeClock
+from jobrouter_emulator.engine.router import Router
+from jobrouter_emulator.engine.timers import TimerKind, Timers
+from jobrouter_emulator.store.memory import MemoryStore
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def _timers(deferred=None):
+    defer = deferred.append if deferred is not None else (lambda action: action())
+    return Timers(threading.RLock(), defer)
+
+
+def test_timers_fire_in_due_order_then_in_the_order_they_were_scheduled():
+    timers, fired = _timers(), []
+    timers.set_handlers({kind: (lambda *args, kind=kind: fired.append((kind, args))) for kind in TimerKind})
+    timers.schedule(T0 + timedelta(seconds=2), TimerKind.EXPIRE_OFFER, "j", "o")
+    timers.schedule(T0, TimerKind.PROCESS_JOB, "first")
+    timers.schedule(T0, TimerKind.PROCESS_JOB, "second")
+    assert timers.next_due() == T0
+    while (due := timers.pop_due(T0 + timedelta(seconds=1))) is not None:
+        timers.fire(*due)
+    assert fired == [(TimerKind.PROCESS_JOB, ("first",)), (TimerKind.PROCESS_JOB, ("second",))]
+    assert len(timers) == 1 and timers.next_due() == T0 + timedelta(seconds=2)
+
+
+def test_a_timer_joins_the_heap_only_when_its_command_commits():
+    deferred: list = []
+    timers = _timers(deferred)
+    timers.schedule(T0, TimerKind.MATCH_QUEUE, "q")
+    assert timers.next_due() is None
+    deferred.pop()()
+    assert timers.next_due() == T0
+
+
+def test_the_table_must_name_a_handler_for_every_kind():
+    with pytest.raises(ValueError, match="expireOffer"):
+        _timers().set_handlers({kind: print for kind in TimerKind if kind is not TimerKind.EXPIRE_OFFER})
+
+
+def test_the_router_fires_due_timers_only():
+    clock = FakeClock(T0)
+    router = Router(MemoryStore(), clock, processing_delay=0.5)
+    router.upsert("distributionPolicies", "dp", {"mode": {"kind": "longestIdle"}})
+    router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+    router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
+    assert router.next_timer_due() == T0 + timedelta(seconds=0.5)
+    assert router.run_pending() == 0 and router.get("jobs", "j").body["status"] == "created"
+    clock.advance(0.5)
+    assert router.run_pending() == 1 and router.get("jobs", "j").body["status"] == "queued"
