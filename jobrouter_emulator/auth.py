@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Mapping, Optional
 
 from .engine.errors import Unauthorized
+from .engine.times import parse_http_date
 from .sdk import compute_signature, content_hash, string_to_sign
 
 # The well-known development key (like Azurite's): base64 of a fixed, public phrase. Never use it for anything real.
@@ -39,12 +39,10 @@ def verify_request(
         raise Unauthorized("The request is not signed: an HMAC-SHA256 Authorization header is required.")
     date = headers.get("x-ms-date") or headers.get("date", "")  # the service takes either, x-ms-date first
     try:
-        signed_at = parsedate_to_datetime(date)
-    except (TypeError, ValueError):
+        signed_at = parse_http_date(date)
+    except ValueError:
         raise Unauthorized("The x-ms-date (or Date) header is missing or not an RFC 1123 date.") from None
-    current = now or datetime.now(timezone.utc)
-    if signed_at.tzinfo is None:
-        signed_at = signed_at.replace(tzinfo=timezone.utc)
+    current = now or datetime.now(timezone.utc)  # the client signs with real time, whatever the engine's clock
     if abs(current - signed_at) > MAX_CLOCK_SKEW:
         raise Unauthorized("The x-ms-date header is more than 15 minutes away from the emulator's clock.")
     body_hash = content_hash(body)

@@ -11,8 +11,7 @@ import base64
 import json
 import logging
 import re
-from datetime import datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -27,6 +26,7 @@ from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, 
 from ..engine.resources import RESOURCES
 from ..engine.router import Router
 from ..engine.state import Entity
+from ..engine.times import format_http_date, parse_http_date
 from .feed import EventFeed
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ Handler = Callable[..., Tuple[int, Any, Dict[str, str]]]
 
 
 def _entity_response(entity: Entity, status: int = 200) -> Tuple[int, Any, Dict[str, str]]:
-    headers = {"ETag": entity.etag, "Last-Modified": format_datetime(entity.last_modified, usegmt=True)}
+    headers = {"ETag": entity.etag, "Last-Modified": format_http_date(entity.last_modified)}
     return status, entity.body, headers
 
 
@@ -47,10 +47,9 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
     if value is None:
         return None
     try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return parse_http_date(value)
+    except ValueError:
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _continuation(page: str, query: Dict[str, str]) -> str:

@@ -1,6 +1,7 @@
-"""Date-times as the emulator reads and writes them: one parser, one formatter.
+"""Date-times as the emulator reads and writes them: one parser and one formatter for the ISO 8601 times of
+documents and events, one of each for the RFC 1123 dates of HTTP headers.
 
-The parser is the SDK's (through :mod:`jobrouter_emulator.sdk`), so the emulator reads every form a client may send
+The ISO parser is the SDK's (through :mod:`jobrouter_emulator.sdk`), so the emulator reads every form a client may send
 exactly as the SDK reads the emulator's answers. The formatter writes what the live service writes: UTC with the
 offset "+00:00" and the fraction without trailing zeros ("2023-11-03T21:26:56.396967+00:00").
 """
@@ -8,6 +9,7 @@ offset "+00:00" and the fraction without trailing zeros ("2023-11-03T21:26:56.39
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Optional
 
 from ..sdk import parse_sdk_datetime
@@ -35,3 +37,18 @@ def format_time(moment: datetime) -> str:
     if moment.microsecond:
         text += f".{moment.microsecond:06d}".rstrip("0")
     return text + "+00:00"
+
+
+def parse_http_date(value: str) -> datetime:
+    """A timezone-aware datetime from an RFC 1123 header value ("Fri, 03 Nov 2023 21:26:55 GMT"); ValueError if it is
+    not one."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not an RFC 1123 date") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_http_date(moment: datetime) -> str:
+    """The RFC 1123 spelling of a moment, for headers such as Last-Modified."""
+    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
