@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 from .clock import Clock
 from .errors import BadRequest, NotFound
@@ -20,42 +20,45 @@ class Assignments:
         self._timers = timers
         self._clock = clock
 
-    def _assignment(self, record: Record, assignment_id: str, target: str) -> Dict[str, Any]:
+    def _find(self, job_id: str, assignment_id: str, action: str) -> Tuple[Record, Dict[str, Any], str]:
+        """The job, its assignment and the operation's path, for ``action`` (404 when either is missing)."""
+        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:{action}"
+        record = self._state.require("jobs", job_id, target)
         assignment = (record.body.get("assignments") or {}).get(assignment_id)
         if assignment is None:
-            raise NotFound(f"Assignment {assignment_id} not found for job {record.body['id']}.", target=target)
-        return assignment
+            raise NotFound(f"Assignment {assignment_id} not found for job {job_id}.", target=target)
+        return record, assignment, target
+
+    def _emit(self, name: str, job: Dict[str, Any], assignment: Dict[str, Any], **fields: Any) -> None:
+        self._state.emit(
+            job_event(
+                name,
+                job,
+                self._clock.now(),
+                f"/assignment/{assignment['assignmentId']}",
+                assignmentId=assignment["assignmentId"],
+                workerId=assignment["workerId"],
+                **fields,
+            )
+        )
 
     def complete(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """The worker finished the job: ``assigned`` -> ``completed`` (its capacity stays held until close)."""
-        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:complete"
-        record = self._state.require("jobs", job_id, target)
-        assignment = self._assignment(record, assignment_id, target)
+        record, assignment, target = self._find(job_id, assignment_id, "complete")
         if record.body.get("status") != "assigned" or assignment.get("completedAt"):
             raise BadRequest(
                 f"Job {job_id} is {record.body.get('status')}; only an assigned job can be completed.", target=target
             )
         job = self._state.write("jobs", job_id).body
-        job["assignments"][assignment_id]["completedAt"] = format_time(self._clock.now())
+        assignment["completedAt"] = format_time(self._clock.now())
         self._jobs.add_note(job, body.get("note"))
         job["status"] = "completed"
-        self._state.emit(
-            job_event(
-                "RouterJobCompleted",
-                job,
-                self._clock.now(),
-                f"/assignment/{assignment_id}",
-                assignmentId=assignment_id,
-                workerId=assignment["workerId"],
-            )
-        )
+        self._emit("RouterJobCompleted", job, assignment)
         return {}
 
     def close(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """Close the job now, or at ``closeAt``; closing frees the worker's capacity."""
-        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:close"
-        record = self._state.require("jobs", job_id, target)
-        assignment = self._assignment(record, assignment_id, target)
+        record, assignment, target = self._find(job_id, assignment_id, "close")
         if record.body.get("status") not in ("assigned", "completed") or assignment.get("closedAt"):
             raise BadRequest(f"Job {job_id} is {record.body.get('status')}; it cannot be closed.", target=target)
         close_at = None
@@ -88,23 +91,11 @@ class Assignments:
         job.setdefault("dispositionCode", "Closed")
         job["status"] = "closed"
         self._jobs.release(assignment["workerId"], assignment_id)
-        self._state.emit(
-            job_event(
-                "RouterJobClosed",
-                job,
-                self._clock.now(),
-                f"/assignment/{assignment_id}",
-                assignmentId=assignment_id,
-                workerId=assignment["workerId"],
-                dispositionCode=job.get("dispositionCode"),
-            )
-        )
+        self._emit("RouterJobClosed", job, assignment, dispositionCode=job.get("dispositionCode"))
 
     def unassign(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """End the assignment; the job is queued again, or waits for activation with ``suspendMatching``."""
-        target = f"/routing/jobs/{job_id}/assignments/{assignment_id}:unassign"
-        record = self._state.require("jobs", job_id, target)
-        assignment = self._assignment(record, assignment_id, target)
+        record, assignment, target = self._find(job_id, assignment_id, "unassign")
         if record.body.get("status") != "assigned":
             raise BadRequest(
                 f"Job {job_id} is {record.body.get('status')}; only an assigned job can be unassigned.", target=target
@@ -114,16 +105,7 @@ class Assignments:
         del job["assignments"][assignment_id]
         record.internal["unassignments"] = record.internal.get("unassignments", 0) + 1
         self._jobs.release(assignment["workerId"], assignment_id)
-        self._state.emit(
-            job_event(
-                "RouterJobUnassigned",
-                job,
-                self._clock.now(),
-                f"/assignment/{assignment_id}",
-                assignmentId=assignment_id,
-                workerId=assignment["workerId"],
-            )
-        )
+        self._emit("RouterJobUnassigned", job, assignment)
         if body.get("suspendMatching"):
             job["matchingMode"] = {"kind": "suspend"}
             job["status"] = "waitingForActivation"

@@ -6,7 +6,7 @@ import pytest
 from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceModifiedError, ResourceNotFoundError
 
-from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
+from azure.communication.jobrouter import JobRouterAdministrationClient
 from azure.communication.jobrouter import aio as jr_aio
 from azure.communication.jobrouter.models import (
     ClassificationPolicy,
@@ -29,11 +29,8 @@ from ._polling import wait_for
 
 
 @pytest.fixture
-def clients(jobrouter_emulator, request):
-    prefix = request.node.name[:40]
-    admin = JobRouterAdministrationClient.from_connection_string(jobrouter_emulator.connection_string)
-    client = JobRouterClient.from_connection_string(jobrouter_emulator.connection_string)
-    admin.upsert_distribution_policy(f"{prefix}-dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
+def clients(prefixed_clients):
+    admin, client, prefix = prefixed_clients
     admin.upsert_queue(f"{prefix}-q", distribution_policy_id=f"{prefix}-dp", labels={"language": "en"})
     return admin, client, prefix
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter.models import (
     BestWorkerMode,
     ClassificationPolicy,
@@ -32,12 +31,8 @@ from ._polling import wait_for
 
 
 @pytest.fixture
-def clients(jobrouter_emulator, request):
-    prefix = request.node.name[:40]
-    admin = JobRouterAdministrationClient.from_connection_string(jobrouter_emulator.connection_string)
-    client = JobRouterClient.from_connection_string(jobrouter_emulator.connection_string)
-    admin.upsert_distribution_policy(f"{prefix}-dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
-    return admin, client, prefix
+def clients(prefixed_clients):
+    return prefixed_clients
 
 
 def _queue(admin, prefix: str, name: str, **labels) -> str:

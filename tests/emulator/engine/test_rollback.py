@@ -13,16 +13,7 @@ from jobrouter_emulator.engine.resources import RESOURCES
 from jobrouter_emulator.engine.router import STORE_RETRY, Router
 from jobrouter_emulator.store.memory import MemoryStore
 
-
-class RefusingStore(MemoryStore):
-    def __init__(self) -> None:
-        super().__init__()
-        self.refuse = False
-
-    def commit(self, batch):
-        if self.refuse:
-            raise OSError("disk full")
-        return super().commit(batch)
+from ._stores import RefusingStore
 
 
 class FlakyScorer:

@@ -12,18 +12,7 @@ from jobrouter_emulator.engine.errors import StoreFailed
 from jobrouter_emulator.engine.state import State
 from jobrouter_emulator.store.memory import MemoryStore
 
-
-class RefusingStore(MemoryStore):
-    """A memory store whose next commit fails, as a full disk would make SQLite's."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refuse = False
-
-    def commit(self, batch):
-        if self.refuse:
-            raise OSError("disk full")
-        return super().commit(batch)
+from ._stores import RefusingStore
 
 
 def _state(store=None):
