@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime as _rfc1123
 from io import IOBase
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -26,6 +26,7 @@ from azure.core.rest import HttpRequest
 
 from . import models as _models
 from ._model_core import Model, deserialize, format_datetime, serialize
+from ._url import quote_path_segment, quote_query_value
 
 DEFAULT_API_VERSION = "2023-11-01"
 
@@ -74,6 +75,8 @@ def _model_type(name: Optional[str]) -> Any:
 def _check_id(operation: Operation, python_name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{operation.name}() needs {python_name} as a non-empty string, got {value!r}")
+    if value in (".", ".."):  # every transport resolves these path segments away: the request would go elsewhere
+        raise ValueError(f"{operation.name}() cannot address {python_name}={value!r}; use another id")
     return value
 
 
@@ -160,12 +163,14 @@ def build_request(
     path = operation.path
     for python_name, template_name in operation.path_params:
         value = _check_id(operation, python_name, arguments.pop(python_name))
-        path = path.replace("{" + template_name + "}", quote(value, safe=""))
-    params: Dict[str, str] = {"api-version": api_version}
+        path = path.replace("{" + template_name + "}", quote_path_segment(value))
+    # azure-core appends ``params`` unencoded, so the query is written here, each value encoded.
+    query = [("api-version", api_version)]
     for python_name, query_name, kind in operation.query:
         value = arguments.pop(python_name, None)
         if value is not None:
-            params[query_name] = _query_value(kind, value)
+            query.append((query_name, _query_value(kind, value)))
+    url = path + "?" + "&".join(f"{quote_query_value(name)}={quote_query_value(value)}" for name, value in query)
     headers: Dict[str, str] = {"Accept": "application/json"}
     if operation.conditional:
         headers.update(
@@ -184,12 +189,12 @@ def build_request(
         headers["Content-Type"] = operation.content_type or "application/json"
     extra_headers = kwargs.pop("headers", None) or {}
     headers.update(extra_headers)
-    request_kwargs: Dict[str, Any] = {"headers": headers, "params": params}
+    request_kwargs: Dict[str, Any] = {"headers": headers}
     if isinstance(body, bytes):
         request_kwargs["content"] = body
     elif body is not None:
         request_kwargs["content"] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return HttpRequest(operation.method, path, **request_kwargs)
+    return HttpRequest(operation.method, url, **request_kwargs)
 
 
 def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]:
