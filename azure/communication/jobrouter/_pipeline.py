@@ -8,6 +8,7 @@ from typing import Any, List, Tuple, Union
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.pipeline import policies
 from azure.core.rest import HttpRequest
+from azure.core.utils import case_insensitive_dict
 
 from ._auth import TOKEN_SCOPE, HMACCredentialsPolicy, parse_connection_string
 from ._operation import DEFAULT_API_VERSION
@@ -86,5 +87,5 @@ def copy_of_callers_request(request: HttpRequest, client: Any) -> HttpRequest:
     request stays as it was (as 1.0.0 leaves it)."""
     copied = copy.deepcopy(request)
     if copied.headers is request.headers:  # azure-core copies shallowly a body it cannot deep-copy (an open file)
-        copied.headers = type(request.headers)(request.headers)
+        copied.headers = case_insensitive_dict(request.headers)
     return with_absolute_url(copied, client)
