@@ -1,10 +1,13 @@
-"""A loopback HTTP/1.1 server that records each request as its bytes arrived, and answers 200 with a fixed body.
+"""A loopback HTTP/1.1 server that records each request as its bytes arrived, and answers with ``status`` (200 with
+a small JSON body by default, an error body in the service's shape otherwise).
 
-No HTTP framework sits in between, so the request line is exactly what the client's transport put on the wire.
+No HTTP framework sits in between, so the request line is exactly what the client's transport put on the wire. It
+uses the standard library only: ``error_table_probe.py`` runs it under other interpreters too.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ class RawRequest:
 @dataclass
 class LoopbackServer:
     requests: List[RawRequest] = field(default_factory=list)
+    status: int = 200
 
     def __post_init__(self) -> None:
         self._socket = socket.create_server(("127.0.0.1", 0))
@@ -64,7 +68,15 @@ class LoopbackServer:
                     headers[name.strip().lower()] = value.strip()
                 body = stream.read(int(headers.get("content-length", "0")))
                 self.requests.append(RawRequest(request_line, headers, body))
+                status = self.status
+                answer = BODY if status < 300 else b"" if status == 304 else _error_body(status)
                 connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                    % (len(BODY), BODY)
+                    b"HTTP/1.1 %d Status\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (status, len(answer), answer)
                 )
+
+
+def _error_body(status: int) -> bytes:
+    return json.dumps(
+        {"communicationError": {"code": f"Status{status}", "message": "from the loopback server"}}
+    ).encode()

@@ -3,8 +3,7 @@ act on (``:cancel`` after an id that holds ``:``), delete; sync and async client
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, List
+from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceNotFoundError
@@ -13,6 +12,8 @@ from azure.communication.jobrouter import JobRouterAdministrationClient, JobRout
 from azure.communication.jobrouter import aio as jr_aio
 from azure.communication.jobrouter.models import LongestIdleMode, RouterJobStatus
 from jobrouter_emulator import EmbeddedEmulator
+
+from ._either import collect, settle
 
 # One id per character of the issue's list; "%41" must not arrive as "A", nor "%3A" as ":".
 CHARACTERS = list(":@!'()*,;=+$~") + [" ", "é日本", "%", "%41", "%3A"]
@@ -24,36 +25,28 @@ def emulator(request):
         yield running
 
 
-async def _settle(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def _collect(paged: Any) -> List[Any]:
-    return [item async for item in paged] if hasattr(paged, "__aiter__") else list(paged)
-
-
 async def _round_trip(admin: Any, client: Any, resource_id: str) -> None:
-    policy = await _settle(
+    policy = await settle(
         admin.upsert_distribution_policy(resource_id, offer_expires_after_seconds=60, mode=LongestIdleMode())
     )
-    queue = await _settle(admin.upsert_queue(resource_id, distribution_policy_id=resource_id))
-    worker = await _settle(client.upsert_worker(resource_id, capacity=1, queues=[resource_id]))
-    job = await _settle(client.upsert_job(resource_id, channel_id="voice", queue_id=resource_id))
+    queue = await settle(admin.upsert_queue(resource_id, distribution_policy_id=resource_id))
+    worker = await settle(client.upsert_worker(resource_id, capacity=1, queues=[resource_id]))
+    job = await settle(client.upsert_job(resource_id, channel_id="voice", queue_id=resource_id))
     assert [policy.id, queue.id, worker.id, job.id] == [resource_id] * 4
-    assert (await _settle(admin.get_queue(resource_id))).distribution_policy_id == resource_id
-    assert (await _settle(client.get_worker(resource_id))).queues == [resource_id]
-    assert [j.id for j in await _collect(client.list_jobs(queue_id=resource_id))] == [resource_id]
-    await _settle(client.cancel_job(resource_id))
-    assert (await _settle(client.get_job(resource_id))).status == RouterJobStatus.CANCELLED
+    assert (await settle(admin.get_queue(resource_id))).distribution_policy_id == resource_id
+    assert (await settle(client.get_worker(resource_id))).queues == [resource_id]
+    assert [j.id for j in await collect(client.list_jobs(queue_id=resource_id))] == [resource_id]
+    await settle(client.cancel_job(resource_id))
+    assert (await settle(client.get_job(resource_id))).status == RouterJobStatus.CANCELLED
     for delete, get in (
         (client.delete_job, client.get_job),
         (client.delete_worker, client.get_worker),
         (admin.delete_queue, admin.get_queue),
         (admin.delete_distribution_policy, admin.get_distribution_policy),
     ):
-        await _settle(delete(resource_id))
+        await settle(delete(resource_id))
         with pytest.raises(ResourceNotFoundError):
-            await _settle(get(resource_id))
+            await settle(get(resource_id))
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])

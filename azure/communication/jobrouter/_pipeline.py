@@ -74,7 +74,6 @@ def api_version_of(kwargs: Any) -> str:
     return kwargs.pop("api_version", DEFAULT_API_VERSION)
 
 
-
 def with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:
     """``request`` with the client's endpoint in front of a relative URL."""
     if not request.url.startswith(("http://", "https://")):

@@ -39,9 +39,10 @@ class _AsyncClientBase:
         return cls(endpoint, credential, **kwargs)
 
     async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
         response = await self._send(request, **kwargs)
-        return _operation.read_response(operation, response)
+        return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
         first = _operation.build_request(operation, self._api_version, arguments, kwargs)
