@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from ._dependencies import MissingEmulatorDependencies, emulator_dependencies
 from .auth import DEFAULT_ACCESS_KEY
-from .service import EmulatorServer, EmulatorSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +45,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if bool(args.cert) != bool(args.key):
         print("error: --cert and --key go together", file=sys.stderr)
+        return 2
+    try:
+        with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
+            from .service import EmulatorServer, EmulatorSettings
+    except MissingEmulatorDependencies as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = EmulatorSettings(
