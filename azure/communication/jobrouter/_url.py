@@ -29,6 +29,11 @@ _PATH_TODO = re.compile(r"%[0-9A-Fa-f]{2}|[^" + re.escape("".join(sorted(_PATH_R
 _QUERY_TODO = re.compile(r"%[0-9A-Fa-f]{2}|[^" + re.escape("".join(sorted(_QUERY_RAW | _QUERY_KEPT))) + "]")
 
 
+# A URL of these characters only (no "%", "+" or "#") is canonical already: each is raw, or a delimiter, in both the
+# path and the query. The clients' own URLs are nearly always such, and skip the parsing.
+_CANONICAL_ALREADY = re.compile(r"[A-Za-z0-9\-._~!$'()*,:@/?&=;]*")
+
+
 def _encode(text: str) -> str:
     return "".join(f"%{byte:02X}" for byte in text.encode("utf-8"))
 
@@ -50,6 +55,8 @@ _requote_query = _requoter(_QUERY_RAW, _QUERY_KEPT)
 
 def quote_path_segment(value: str) -> str:
     """One path segment (an id) in the canonical spelling: ``x:y`` stays, ``a/b`` is ``a%2Fb``, ``+`` is ``%2B``."""
+    if _CANONICAL_ALREADY.fullmatch(value) and "/" not in value and "?" not in value:
+        return value
     return "".join(char if char in _PATH_RAW else _encode(char) for char in value)
 
 
@@ -60,6 +67,8 @@ def quote_query_value(value: str) -> str:
 
 def canonical_url(url: str) -> str:
     """``url`` with its path and query in the canonical spelling (same meaning; idempotent)."""
+    if _CANONICAL_ALREADY.fullmatch(url):
+        return url
     parts = urlsplit(url)
     path = _PATH_TODO.sub(_requote_path, parts.path)
     query = _QUERY_TODO.sub(_requote_query, parts.query)
