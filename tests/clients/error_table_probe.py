@@ -11,6 +11,7 @@ root, so that the installed package is the one imported):
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import sys
 from datetime import datetime, timezone
@@ -50,52 +51,43 @@ def _calls(client: Any) -> Dict[str, Callable[[], Any]]:
     return calls
 
 
-def _name(error: BaseException) -> str:
-    return type(error).__name__
+async def _observe(client: Any, server: LoopbackServer) -> Dict[str, Dict[str, str]]:
+    """One row per status: each call's outcome, "ok" or the name of the exception class. One scenario for both
+    flavours: an async call's result is awaited (a pager iterated), a sync one's is taken as it is."""
+    table: Dict[str, Dict[str, str]] = {}
+    for status in STATUSES:
+        server.status = status
+        row = table[str(status)] = {}
+        for call_name, call in _calls(client).items():
+            try:
+                result = call()
+                if hasattr(result, "__aiter__"):
+                    [item async for item in result]
+                elif inspect.isawaitable(result):
+                    await result
+                elif call_name.startswith("list"):
+                    list(result)
+                row[call_name] = "ok"
+            except Exception as error:
+                row[call_name] = type(error).__name__
+    return table
 
 
 def probe_sync(client_type: Any) -> Dict[str, Dict[str, str]]:
     server = LoopbackServer()
-    client = client_type(server.endpoint, AzureKeyCredential(KEY), retry_total=0)
-    table: Dict[str, Dict[str, str]] = {}
     try:
-        for status in STATUSES:
-            server.status = status
-            row = table[str(status)] = {}
-            for call_name, call in _calls(client).items():
-                try:
-                    result = call()
-                    if call_name.startswith("list"):
-                        list(result)
-                    row[call_name] = "ok"
-                except Exception as error:
-                    row[call_name] = _name(error)
+        return asyncio.run(_observe(client_type(server.endpoint, AzureKeyCredential(KEY), retry_total=0), server))
     finally:
         server.close()
-    return table
 
 
 async def probe_async(client_type: Any) -> Dict[str, Dict[str, str]]:
     server = LoopbackServer()
-    table: Dict[str, Dict[str, str]] = {}
     try:
         async with client_type(server.endpoint, AzureKeyCredential(KEY), retry_total=0) as client:
-            for status in STATUSES:
-                server.status = status
-                row = table[str(status)] = {}
-                for call_name, call in _calls(client).items():
-                    try:
-                        result = call()
-                        if call_name.startswith("list"):
-                            [item async for item in result]
-                        else:
-                            await result
-                        row[call_name] = "ok"
-                    except Exception as error:
-                        row[call_name] = _name(error)
+            return await _observe(client, server)
     finally:
         server.close()
-    return table
 
 
 def main() -> int:
