@@ -71,6 +71,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    server.stop_on_signals()
     print(f"Job Router emulator (api-version 2023-11-01) on {server.endpoint}", flush=True)
     print(server.connection_string, flush=True)
     if server.cert_path:
