@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from ._dependencies import MissingEmulatorDependencies, emulator_dependencies
 from .auth import DEFAULT_ACCESS_KEY
-from .service import EmulatorServer, EmulatorSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +46,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if bool(args.cert) != bool(args.key):
         print("error: --cert and --key go together", file=sys.stderr)
         return 2
+    try:
+        with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
+            from .service import EmulatorServer, EmulatorSettings
+    except MissingEmulatorDependencies as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = EmulatorSettings(
         host=args.host,
@@ -65,7 +71,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    server.handle_signals()
+    server.stop_on_signals()
     print(f"Job Router emulator (api-version 2023-11-01) on {server.endpoint}", flush=True)
     print(server.connection_string, flush=True)
     if server.cert_path:

@@ -137,24 +137,26 @@ class EmulatorServer:
                 raise RuntimeError(f"The emulator did not start on {self.endpoint}")
             time.sleep(0.02)
 
-    def handle_signals(self) -> None:
-        """From now on SIGINT and SIGTERM stop the server gracefully (in the main thread only; the CLI calls this
-        before it prints the connection string, so a stop requested as soon as that is read is handled too)."""
-        if threading.current_thread() is threading.main_thread():
-            # uvicorn handles both signals while it serves, then raises them again once it has stopped, to reach the
-            # handlers it found. Ours only ask the server to stop (which also covers a signal that comes before
-            # uvicorn listens for them), so the process closes its store and returns normally (exit 0) instead of
-            # dying from SIGTERM or printing a KeyboardInterrupt traceback for Ctrl-C.
-            def request_stop(*_: Any) -> None:
-                self._feed.close()
-                self._server.should_exit = True
+    def stop_on_signals(self) -> None:
+        """From now on, SIGINT and SIGTERM ask the server to stop (main thread only). The CLI calls it before it
+        prints the connection string, so that a stop request right after that line finds the handlers in place."""
+        if threading.current_thread() is not threading.main_thread():
+            return
 
-            for handled in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(handled, request_stop)
+        # uvicorn handles both signals while it serves, then raises them again once it has stopped, to reach the
+        # handlers it found. Ours only ask the server to stop (which also covers a signal that comes before
+        # uvicorn listens for them), so the process closes its store and returns normally (exit 0) instead of
+        # dying from SIGTERM or printing a KeyboardInterrupt traceback for Ctrl-C.
+        def request_stop(*_: Any) -> None:
+            self._feed.close()
+            self._server.should_exit = True
+
+        for handled in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(handled, request_stop)
 
     def serve_forever(self) -> None:
         """Serve until SIGINT or SIGTERM, then shut down gracefully (ending event streams, closing the store)."""
-        self.handle_signals()
+        self.stop_on_signals()
         self.router.start(background=True)
         if self.delivery:
             self.delivery.start()

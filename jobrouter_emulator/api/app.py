@@ -1,8 +1,11 @@
 """The ASGI application: routes the REST API onto the router, with HMAC checks, conditional requests and paging.
 
 Operations use ``:action`` suffixes on path segments (``/routing/jobs/{id}:cancel``), so requests are matched
-with regular expressions rather than the framework's path converters. The resource routes (get, upsert, delete,
-list) and the list filters come from the resource declarations (:data:`~jobrouter_emulator.engine.resources.RESOURCES`).
+with the regular expressions of ``_Api.routes`` rather than the framework's path converters. An id may contain
+``:`` (clients send it raw): a suffix is an action only where the route names it, so ``POST .../jobs/a:b:cancel``
+cancels job ``a:b`` and ``GET .../jobs/a:cancel`` reads job ``a:cancel``. The resource routes (get, upsert,
+delete, list) and the list filters come from the resource declarations
+(:data:`~jobrouter_emulator.engine.resources.RESOURCES`).
 """
 
 from __future__ import annotations
@@ -73,18 +76,18 @@ class _Api:
         self.router = router
         self.routes: List[Tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(rf"^/routing/{COLLECTIONS}$"), self.list),
-            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.upsert),
-            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.get),
-            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.delete),
-            ("POST", re.compile(r"^/routing/jobs/([^/:]+):(cancel|reclassify|complete|close)$"), self.job_action),
+            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.upsert),
+            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.get),
+            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.delete),
+            ("POST", re.compile(r"^/routing/jobs/([^/]+):(cancel|reclassify|complete|close)$"), self.job_action),
             (
                 "POST",
-                re.compile(r"^/routing/jobs/([^/:]+)/assignments/([^/:]+):(complete|close|unassign)$"),
+                re.compile(r"^/routing/jobs/([^/]+)/assignments/([^/]+):(complete|close|unassign)$"),
                 self.assignment_action,
             ),
-            ("POST", re.compile(r"^/routing/workers/([^/:]+)/offers/([^/:]+):(accept|decline)$"), self.offer_action),
-            ("GET", re.compile(r"^/routing/jobs/([^/:]+)/position$"), self.position),
-            ("GET", re.compile(r"^/routing/queues/([^/:]+)/statistics$"), self.statistics),
+            ("POST", re.compile(r"^/routing/workers/([^/]+)/offers/([^/]+):(accept|decline)$"), self.offer_action),
+            ("GET", re.compile(r"^/routing/jobs/([^/]+)/position$"), self.position),
+            ("GET", re.compile(r"^/routing/queues/([^/]+)/statistics$"), self.statistics),
         ]
 
     def dispatch(
