@@ -15,6 +15,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
+        """The wall clock's time, UTC."""
         return datetime.now(timezone.utc)
 
 
@@ -26,14 +27,17 @@ class FakeClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
+        """The time the test has set."""
         with self._lock:
             return self._now
 
     def advance(self, seconds: float = 0.0, **delta: float) -> datetime:
+        """Move time forward (``seconds``, or ``timedelta`` keywords); returns the new time."""
         with self._lock:
             self._now += timedelta(seconds=seconds, **delta)
             return self._now
 
     def set(self, when: datetime) -> None:
+        """Set the time."""
         with self._lock:
             self._now = when

@@ -17,6 +17,7 @@ class RouterError(Exception):
         self.target = target
 
     def to_body(self) -> dict:
+        """The live service's error body: ``{"communicationError": {"code", "message", "target"}}``."""
         error = {"code": self.code, "message": self.message}
         if self.target is not None:
             error["target"] = self.target

@@ -12,6 +12,7 @@ TOPIC = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/emul
 
 
 def make_event(event_name: str, subject: str, data: Dict[str, Any], at: datetime) -> Dict[str, Any]:
+    """An Event Grid event ``Microsoft.Communication.<event_name>`` raised at ``at``."""
     return {
         "id": str(uuid.uuid4()),
         "topic": TOPIC,
@@ -25,6 +26,7 @@ def make_event(event_name: str, subject: str, data: Dict[str, Any], at: datetime
 
 
 def job_subject(job: Dict[str, Any], suffix: str = "") -> str:
+    """``job/{id}/channel/{channel}`` and what the event adds (``/queue/{id}``, ``/assignment/{id}``, ...)."""
     return f"job/{job['id']}/channel/{job.get('channelId')}{suffix}"
 
 
@@ -57,6 +59,7 @@ def event_selector(selector: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def job_event(name: str, job: Dict[str, Any], at: datetime, suffix: str = "", **fields: Any) -> Dict[str, Any]:
+    """A job event: the job's common properties and ``fields`` (worker selectors spelled as events spell them)."""
     for key, value in fields.items():
         if "WorkerSelectors" in key and isinstance(value, list):
             fields[key] = [event_selector(s) for s in value]
@@ -66,6 +69,7 @@ def job_event(name: str, job: Dict[str, Any], at: datetime, suffix: str = "", **
 def offer_event(
     name: str, worker_id: str, job: Dict[str, Any], offer_id: str, at: datetime, **fields: Any
 ) -> Dict[str, Any]:
+    """An offer event of the worker for the job, with ``fields``."""
     data = {
         "workerId": worker_id,
         "jobId": job["id"],
@@ -81,6 +85,7 @@ def offer_event(
 def worker_event(
     name: str, worker: Dict[str, Any], at: datetime, queues: Optional[Dict[str, Any]] = None, brief: bool = False
 ) -> Dict[str, Any]:
+    """A worker event: its id only (``brief``), or its capacity, queues (named from ``queues``), labels, channels."""
     if brief:
         data: Dict[str, Any] = {"workerId": worker["id"]}
     else:

@@ -17,9 +17,13 @@ from .errors import RuleEvaluationError
 
 
 class Outbound(Protocol):
-    def call_function(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any: ...
+    def call_function(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
+        """POST ``payload`` to the function rule's URI; its JSON answer."""
+        ...
 
-    def call_webhook(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any: ...
+    def call_webhook(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
+        """POST ``payload`` to the webhook rule's URI with an OAuth2 token; its JSON answer."""
+        ...
 
 
 class HttpOutbound:
@@ -32,6 +36,7 @@ class HttpOutbound:
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        """Close the HTTP client."""
         self._client.close()
 
     def _post(self, url: str, **options: Any) -> Any:
@@ -60,6 +65,7 @@ class HttpOutbound:
             raise RuleEvaluationError(f"{url} did not answer JSON") from exc
 
     def call_function(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
+        """POST ``payload`` to ``functionUri`` (key in a header or the query); its JSON answer."""
         url = rule.get("functionUri")
         if not url:
             raise RuleEvaluationError("The function rule has no functionUri")
@@ -99,6 +105,7 @@ class HttpOutbound:
         return token
 
     def call_webhook(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
+        """POST ``payload`` to ``webhookUri`` with a client-credentials token; its JSON answer."""
         url = rule.get("webhookUri")
         if not url:
             raise RuleEvaluationError("The webhook rule has no webhookUri")

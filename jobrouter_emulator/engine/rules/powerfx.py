@@ -165,6 +165,7 @@ class _Parser:
 
 @lru_cache(maxsize=1024)
 def parse_expression(text: str) -> Node:
+    """The syntax tree of ``text`` (cached by text); PowerFxSyntaxError with the column when it does not parse."""
     return _Parser(text).parse()
 
 
