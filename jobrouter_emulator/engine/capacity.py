@@ -26,11 +26,11 @@ def free_capacity(worker: Dict[str, Any]) -> int:
     return int(worker.get("capacity", 0)) - used_capacity(worker)
 
 
-def load_ratio(worker: Dict[str, Any]) -> float:
-    """Held capacity over total capacity, offers included: the live service shows a worker of capacity 1 with one
-    open offer at ``loadRatio`` 1 (recording ``test_assignment_scenario``)."""
+def load_ratio(worker: Dict[str, Any], used: Optional[int] = None) -> float:
+    """Held capacity (``used``, counted when not given) over total capacity, offers included: the live service shows
+    a worker of capacity 1 with one open offer at ``loadRatio`` 1 (recording ``test_assignment_scenario``)."""
     capacity = worker.get("capacity") or 0
-    ratio = used_capacity(worker) / capacity if capacity else 0.0
+    ratio = (used_capacity(worker) if used is None else used) / capacity if capacity else 0.0
     return int(ratio) if ratio.is_integer() else round(ratio, 4)  # 1, not 1.0, as the service writes it
 
 
@@ -54,11 +54,12 @@ class WorkerCapacity:
             self._index.update_worker(worker_id, None, 0)
             return
         worker = record.body
-        ratio, status = load_ratio(worker), worker_state(worker)
+        used = used_capacity(worker)
+        ratio, status = load_ratio(worker, used), worker_state(worker)
         if worker.get("loadRatio") != ratio or worker.get("state") != status:
             worker = self._state.write("workers", worker_id).body
             worker["loadRatio"], worker["state"] = ratio, status
-        self._index.update_worker(worker_id, worker, free_capacity(worker))
+        self._index.update_worker(worker_id, worker, int(worker.get("capacity", 0)) - used)
 
     def reindex(self, worker_id: str) -> None:
         """Re-read the worker into the index as its document is now (after a load or a rollback)."""

@@ -10,7 +10,7 @@ from .capacity import free_capacity
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
-from .queue_order import ordered_jobs
+from .queue_order import order_key
 from .rules import Outbound
 from .scoring import rank_best_workers
 from .selectors import satisfies
@@ -47,12 +47,13 @@ class Distributor:
         max_offers = int(mode.get("maxConcurrentOffers", 1))
         min_offers = int(mode.get("minConcurrentOffers", 1))
         bypass = bool(mode.get("bypassSelectors"))
-        for record in ordered_jobs(self._state, self._index, queue_id):
+        # Only the jobs that may take more offers, in the queue's order (most queued jobs of a busy queue have theirs).
+        records = (self._state.get("jobs", job_id) for job_id in self._index.queued_jobs(queue_id))
+        wanting = [r for r in records if r is not None and len(r.internal.get("offers", ())) < max_offers]
+        for record in sorted(wanting, key=order_key):
             if not self._index.has_free_worker(queue_id):
                 break
-            current = len(record.internal.get("offers", {}))
-            if current >= max_offers:
-                continue
+            current = len(record.internal.get("offers", ()))
             job = record.body
             selectors = (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or [])
             candidates = self._index.candidates(queue_id, str(job.get("channelId")), selectors, bypass_selectors=bypass)

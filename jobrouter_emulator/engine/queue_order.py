@@ -17,8 +17,11 @@ from .times import parse_time_or_none
 
 def is_expedited(job: Dict[str, Any]) -> bool:
     """Whether an active worker selector of the job (requested or attached) asks to expedite it."""
-    selectors = (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or [])
-    return any(s.get("expedite") and s.get("status", "active") == "active" for s in selectors)
+    for field in ("requestedWorkerSelectors", "attachedWorkerSelectors"):
+        for selector in job.get(field) or ():
+            if selector.get("expedite") and selector.get("status", "active") == "active":
+                return True
+    return False
 
 
 def order_key(record: Record) -> Tuple[int, int, int]:

@@ -32,11 +32,10 @@ def parse_time_or_none(value: Any) -> Optional[datetime]:
 
 def format_time(moment: datetime) -> str:
     """The service's spelling of a moment: "2023-11-03T21:26:56.396967+00:00"."""
-    moment = moment.astimezone(timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}".rstrip("0")
-    return text + "+00:00"
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    text = moment.isoformat()  # "...T21:26:56.396967+00:00": about twice as fast as strftime
+    return text[:20] + text[20:26].rstrip("0") + "+00:00" if moment.microsecond else text
 
 
 def parse_http_date(value: str) -> datetime:

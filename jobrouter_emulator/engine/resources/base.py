@@ -106,7 +106,8 @@ class ResourceKind:
         self, key: str, before: Optional[Dict[str, Any]], patch: Any, exists: Callable[[str, Any], bool]
     ) -> Dict[str, Any]:
         """The document an upsert stores: ``patch`` merged into ``before`` (read-only properties of the patch are
-        ignored, as the service ignores them), checked, with its references checked and the defaults filled in."""
+        ignored, as the service ignores them, so those of ``before`` stay), checked, with its references checked and
+        the defaults filled in."""
         if not isinstance(patch, dict):
             raise BadRequest("The request body must be a JSON object.")
         if not key or len(key) > 256:
@@ -118,9 +119,6 @@ class ResourceKind:
         self._check_references(merged, exists)
         merged["id"] = key
         self.defaults(key, merged)
-        for name in self.read_only - {"id", "etag"}:
-            if before and name in before:
-                merged[name] = copy.deepcopy(before[name])
         return merged
 
     def _check_references(self, body: Dict[str, Any], exists: Callable[[str, Any], bool]) -> None:
