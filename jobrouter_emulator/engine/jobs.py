@@ -76,11 +76,6 @@ class JobLifecycle:
         self._processing_delay = processing_delay
         self._rng = rng
         self._outbound = outbound
-        self._exception_actions: Dict[str, Callable[[str, Dict[str, Any]], None]] = {
-            "cancel": self._cancel_action,
-            "manualreclassify": self._manual_reclassify_action,
-            "reclassify": self._reclassify_action,
-        }
 
     def restore(self) -> None:
         """After loading the store: queued jobs back in the index, and the timers that were pending set again."""
@@ -366,7 +361,7 @@ class JobLifecycle:
         for action in rule.get("actions") or []:
             if job.get("status") in TERMINAL_JOB_STATUSES:
                 return
-            self._exception_actions[kind_key(action.get("kind"))](job_id, action)
+            EXCEPTION_ACTIONS[kind_key(action.get("kind"))](self, job_id, action)
 
     def _cancel_action(self, job_id: str, action: Dict[str, Any]) -> None:
         self._cancel(job_id, action.get("note"), action.get("dispositionCode"))
@@ -446,3 +441,12 @@ class JobLifecycle:
         """Add a client's note to the job, stamped now."""
         if note:
             job.setdefault("notes", []).append({"message": note, "addedAt": format_time(self._clock.now())})
+
+
+# What each kind of exception action does to a job (a table of the class's functions, not of bound methods, so a
+# lifecycle holds no reference to itself).
+EXCEPTION_ACTIONS: Dict[str, Callable[[JobLifecycle, str, Dict[str, Any]], None]] = {
+    "cancel": JobLifecycle._cancel_action,
+    "manualreclassify": JobLifecycle._manual_reclassify_action,
+    "reclassify": JobLifecycle._reclassify_action,
+}

@@ -149,6 +149,7 @@ class Router:
             self._timers.wakeup.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._timers.close()  # the timer table refers back to the parts: let a closed router be freed at once
         self._state.close()
 
     def try_lock(self) -> bool:

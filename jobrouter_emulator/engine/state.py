@@ -276,7 +276,9 @@ class State:
         return self._store.events_since(sequence, limit)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store and forget the listeners."""
+        self._event_listeners.clear()
+        self._restored_listeners.clear()
         self._store.close()
 
     # -- transactions ---------------------------------------------------------------------------------------------

@@ -70,5 +70,10 @@ class Timers:
         """Do the work of one timer."""
         self._handlers[kind](*args)
 
+    def close(self) -> None:
+        """Drop every timer and the table of handlers."""
+        self._heap.clear()
+        self._handlers.clear()
+
     def __len__(self) -> int:
         return len(self._heap)

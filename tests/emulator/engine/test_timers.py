@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -57,3 +59,21 @@ def test_the_router_fires_due_timers_only():
     assert router.run_pending() == 0 and router.get("jobs", "j").body["status"] == "created"
     clock.advance(0.5)
     assert router.run_pending() == 1 and router.get("jobs", "j").body["status"] == "queued"
+
+
+def test_a_closed_router_is_freed_at_once():
+    """The timer table points back at the engine's parts; closing breaks that cycle, so a closed router (and all it
+    holds) is freed when the last reference goes, not at some later garbage collection."""
+    router = Router(MemoryStore(), FakeClock(T0), processing_delay=0)
+    router.upsert("distributionPolicies", "dp", {"mode": {"kind": "longestIdle"}})
+    router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+    router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
+    router.run_pending()
+    router.close()
+    freed = weakref.ref(router)
+    gc.disable()
+    try:
+        del router
+        assert freed() is None
+    finally:
+        gc.enable()
