@@ -76,3 +76,29 @@ def python_type(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
     if schema.get("format") == "duration":
         return "timedelta"
     return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")
+
+
+def annotation(schema: Dict[str, Any], definitions: Dict[str, Any], *, models: str = "", enums: str = "") -> str:
+    """The Python type annotation of a value of ``schema``; ``models``/``enums`` prefix the class names."""
+    if "$ref" in schema:
+        target = ref_name(schema)
+        return f"Union[str, {enums}{target}]" if is_enum(definitions[target]) else f"{models}{target}"
+    kind = schema.get("type")
+    if kind == "array":
+        return f"List[{annotation(schema.get('items', {}), definitions, models=models, enums=enums)}]"
+    if kind == "object" and "additionalProperties" in schema:
+        inner = annotation(schema["additionalProperties"] or {}, definitions, models=models, enums=enums)
+        return f"Dict[str, {inner}]"
+    if schema.get("format") == "date-time":
+        return "datetime"
+    if schema.get("format") == "duration":
+        return "Union[timedelta, isodate.Duration]"
+    return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")
+
+
+def description(node: Dict[str, Any], what: str) -> str:
+    """The spec's description of ``node``; every documented thing must have one (the docs build relies on it)."""
+    text = node.get("description")
+    if not text:
+        return f"TODO {what}"
+    return " ".join(str(text).split())

@@ -35,14 +35,18 @@ def test_check_reports_a_spec_change(tmp_path):
     shutil.copytree(REPO / "azure", tmp_path / "azure", ignore=shutil.ignore_patterns("__pycache__"))
     spec_path = tmp_path / "swagger" / "jobrouter.json"
     spec = json.loads(spec_path.read_text())
-    spec["definitions"]["RouterQueue"]["properties"]["color"] = {"type": "string", "x-python-name": "color"}
+    spec["definitions"]["RouterQueue"]["properties"]["color"] = {
+        "type": "string",
+        "x-python-name": "color",
+        "description": "The queue's color.",
+    }
     spec_path.write_text(json.dumps(spec))
     stale = _run_generate(tmp_path, "--check")
     assert stale.returncode == 1
     assert "_generated/models.py" in stale.stdout
     assert _run_generate(tmp_path).returncode == 0
     assert (
-        "color = RestField('color', 'str')"
+        "color: Optional[str] = rest_field('color', 'str')"
         in (tmp_path / "azure/communication/jobrouter/_generated/models.py").read_text()
     )
     assert _run_generate(tmp_path, "--check").returncode == 0

@@ -24,145 +24,230 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class DistributionModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of DistributionModeKind.
+    """TODO DistributionModeKind
     """
+
+    #: TODO DistributionModeKind.BEST_WORKER
     BEST_WORKER = 'bestWorker'
+    #: TODO DistributionModeKind.LONGEST_IDLE
     LONGEST_IDLE = 'longestIdle'
+    #: TODO DistributionModeKind.ROUND_ROBIN
     ROUND_ROBIN = 'roundRobin'
 
 
 class ExceptionActionKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExceptionActionKind.
+    """TODO ExceptionActionKind
     """
+
+    #: TODO ExceptionActionKind.CANCEL
     CANCEL = 'cancel'
+    #: TODO ExceptionActionKind.MANUAL_RECLASSIFY
     MANUAL_RECLASSIFY = 'manualReclassify'
+    #: TODO ExceptionActionKind.RECLASSIFY
     RECLASSIFY = 'reclassify'
 
 
 class ExceptionTriggerKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExceptionTriggerKind.
+    """TODO ExceptionTriggerKind
     """
+
+    #: TODO ExceptionTriggerKind.QUEUE_LENGTH
     QUEUE_LENGTH = 'queueLength'
+    #: TODO ExceptionTriggerKind.WAIT_TIME
     WAIT_TIME = 'waitTime'
 
 
 class ExpressionRouterRuleLanguage(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExpressionRouterRuleLanguage.
+    """TODO ExpressionRouterRuleLanguage
     """
+
+    #: TODO ExpressionRouterRuleLanguage.POWER_FX
     POWER_FX = 'powerFx'
 
 
 class JobMatchingModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of JobMatchingModeKind.
+    """TODO JobMatchingModeKind
     """
+
+    #: TODO JobMatchingModeKind.QUEUE_AND_MATCH
     QUEUE_AND_MATCH = 'queueAndMatch'
+    #: TODO JobMatchingModeKind.SCHEDULE_AND_SUSPEND
     SCHEDULE_AND_SUSPEND = 'scheduleAndSuspend'
+    #: TODO JobMatchingModeKind.SUSPEND
     SUSPEND = 'suspend'
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of LabelOperator.
+    """TODO LabelOperator
     """
+
+    #: TODO LabelOperator.EQUAL
     EQUAL = 'equal'
+    #: TODO LabelOperator.NOT_EQUAL
     NOT_EQUAL = 'notEqual'
+    #: TODO LabelOperator.LESS_THAN
     LESS_THAN = 'lessThan'
+    #: TODO LabelOperator.LESS_THAN_OR_EQUAL
     LESS_THAN_OR_EQUAL = 'lessThanOrEqual'
+    #: TODO LabelOperator.GREATER_THAN
     GREATER_THAN = 'greaterThan'
+    #: TODO LabelOperator.GREATER_THAN_OR_EQUAL
     GREATER_THAN_OR_EQUAL = 'greaterThanOrEqual'
 
 
 class QueueSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of QueueSelectorAttachmentKind.
+    """TODO QueueSelectorAttachmentKind
     """
+
+    #: TODO QueueSelectorAttachmentKind.CONDITIONAL
     CONDITIONAL = 'conditional'
+    #: TODO QueueSelectorAttachmentKind.PASS_THROUGH
     PASS_THROUGH = 'passThrough'
+    #: TODO QueueSelectorAttachmentKind.RULE_ENGINE
     RULE_ENGINE = 'ruleEngine'
+    #: TODO QueueSelectorAttachmentKind.STATIC
     STATIC = 'static'
+    #: TODO QueueSelectorAttachmentKind.WEIGHTED_ALLOCATION
     WEIGHTED_ALLOCATION = 'weightedAllocation'
 
 
 class RouterJobStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterJobStatus.
+    """TODO RouterJobStatus
     """
+
+    #: TODO RouterJobStatus.PENDING_CLASSIFICATION
     PENDING_CLASSIFICATION = 'pendingClassification'
+    #: TODO RouterJobStatus.QUEUED
     QUEUED = 'queued'
+    #: TODO RouterJobStatus.ASSIGNED
     ASSIGNED = 'assigned'
+    #: TODO RouterJobStatus.COMPLETED
     COMPLETED = 'completed'
+    #: TODO RouterJobStatus.CLOSED
     CLOSED = 'closed'
+    #: TODO RouterJobStatus.CANCELLED
     CANCELLED = 'cancelled'
+    #: TODO RouterJobStatus.CLASSIFICATION_FAILED
     CLASSIFICATION_FAILED = 'classificationFailed'
+    #: TODO RouterJobStatus.CREATED
     CREATED = 'created'
+    #: TODO RouterJobStatus.PENDING_SCHEDULE
     PENDING_SCHEDULE = 'pendingSchedule'
+    #: TODO RouterJobStatus.SCHEDULED
     SCHEDULED = 'scheduled'
+    #: TODO RouterJobStatus.SCHEDULE_FAILED
     SCHEDULE_FAILED = 'scheduleFailed'
+    #: TODO RouterJobStatus.WAITING_FOR_ACTIVATION
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
 
 
 class RouterJobStatusSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterJobStatusSelector.
+    """TODO RouterJobStatusSelector
     """
+
+    #: TODO RouterJobStatusSelector.ALL
     ALL = 'all'
+    #: TODO RouterJobStatusSelector.PENDING_CLASSIFICATION
     PENDING_CLASSIFICATION = 'pendingClassification'
+    #: TODO RouterJobStatusSelector.QUEUED
     QUEUED = 'queued'
+    #: TODO RouterJobStatusSelector.ASSIGNED
     ASSIGNED = 'assigned'
+    #: TODO RouterJobStatusSelector.COMPLETED
     COMPLETED = 'completed'
+    #: TODO RouterJobStatusSelector.CLOSED
     CLOSED = 'closed'
+    #: TODO RouterJobStatusSelector.CANCELLED
     CANCELLED = 'cancelled'
+    #: TODO RouterJobStatusSelector.CLASSIFICATION_FAILED
     CLASSIFICATION_FAILED = 'classificationFailed'
+    #: TODO RouterJobStatusSelector.CREATED
     CREATED = 'created'
+    #: TODO RouterJobStatusSelector.PENDING_SCHEDULE
     PENDING_SCHEDULE = 'pendingSchedule'
+    #: TODO RouterJobStatusSelector.SCHEDULED
     SCHEDULED = 'scheduled'
+    #: TODO RouterJobStatusSelector.SCHEDULE_FAILED
     SCHEDULE_FAILED = 'scheduleFailed'
+    #: TODO RouterJobStatusSelector.WAITING_FOR_ACTIVATION
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
+    #: TODO RouterJobStatusSelector.ACTIVE
     ACTIVE = 'active'
 
 
 class RouterRuleKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterRuleKind.
+    """TODO RouterRuleKind
     """
+
+    #: TODO RouterRuleKind.DIRECT_MAP
     DIRECT_MAP = 'directMap'
+    #: TODO RouterRuleKind.EXPRESSION
     EXPRESSION = 'expression'
+    #: TODO RouterRuleKind.FUNCTION
     FUNCTION = 'function'
+    #: TODO RouterRuleKind.STATIC
     STATIC = 'static'
+    #: TODO RouterRuleKind.WEBHOOK
     WEBHOOK = 'webhook'
 
 
 class RouterWorkerSelectorStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerSelectorStatus.
+    """TODO RouterWorkerSelectorStatus
     """
+
+    #: TODO RouterWorkerSelectorStatus.ACTIVE
     ACTIVE = 'active'
+    #: TODO RouterWorkerSelectorStatus.EXPIRED
     EXPIRED = 'expired'
 
 
 class RouterWorkerState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerState.
+    """TODO RouterWorkerState
     """
+
+    #: TODO RouterWorkerState.ACTIVE
     ACTIVE = 'active'
+    #: TODO RouterWorkerState.DRAINING
     DRAINING = 'draining'
+    #: TODO RouterWorkerState.INACTIVE
     INACTIVE = 'inactive'
 
 
 class RouterWorkerStateSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerStateSelector.
+    """TODO RouterWorkerStateSelector
     """
+
+    #: TODO RouterWorkerStateSelector.ACTIVE
     ACTIVE = 'active'
+    #: TODO RouterWorkerStateSelector.DRAINING
     DRAINING = 'draining'
+    #: TODO RouterWorkerStateSelector.INACTIVE
     INACTIVE = 'inactive'
+    #: TODO RouterWorkerStateSelector.ALL
     ALL = 'all'
 
 
 class ScoringRuleParameterSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ScoringRuleParameterSelector.
+    """TODO ScoringRuleParameterSelector
     """
+
+    #: TODO ScoringRuleParameterSelector.JOB_LABELS
     JOB_LABELS = 'jobLabels'
+    #: TODO ScoringRuleParameterSelector.WORKER_SELECTORS
     WORKER_SELECTORS = 'workerSelectors'
 
 
 class WorkerSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of WorkerSelectorAttachmentKind.
+    """TODO WorkerSelectorAttachmentKind
     """
+
+    #: TODO WorkerSelectorAttachmentKind.CONDITIONAL
     CONDITIONAL = 'conditional'
+    #: TODO WorkerSelectorAttachmentKind.PASS_THROUGH
     PASS_THROUGH = 'passThrough'
+    #: TODO WorkerSelectorAttachmentKind.RULE_ENGINE
     RULE_ENGINE = 'ruleEngine'
+    #: TODO WorkerSelectorAttachmentKind.STATIC
     STATIC = 'static'
+    #: TODO WorkerSelectorAttachmentKind.WEIGHTED_ALLOCATION
     WEIGHTED_ALLOCATION = 'weightedAllocation'

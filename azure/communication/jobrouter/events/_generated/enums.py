@@ -11,18 +11,28 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of LabelOperator.
+    """TODO LabelOperator
     """
+
+    #: TODO LabelOperator.EQUAL
     EQUAL = 'equal'
+    #: TODO LabelOperator.NOT_EQUAL
     NOT_EQUAL = 'notEqual'
+    #: TODO LabelOperator.LESS_THAN
     LESS_THAN = 'lessThan'
+    #: TODO LabelOperator.LESS_THAN_EQUAL
     LESS_THAN_EQUAL = 'lessThanEqual'
+    #: TODO LabelOperator.GREATER_THAN
     GREATER_THAN = 'greaterThan'
+    #: TODO LabelOperator.GREATER_THAN_EQUAL
     GREATER_THAN_EQUAL = 'greaterThanEqual'
 
 
 class WorkerSelectorState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of WorkerSelectorState.
+    """TODO WorkerSelectorState
     """
+
+    #: TODO WorkerSelectorState.ACTIVE
     ACTIVE = 'active'
+    #: TODO WorkerSelectorState.EXPIRED
     EXPIRED = 'expired'
