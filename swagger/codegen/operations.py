@@ -273,12 +273,10 @@ class _Method:
                     call.append(f"{param['x-python-name']!r}: {param['x-python-name']}")
             params.append("**kwargs: Unpack[RequestOptions]")
         span = f"{self.row['client']}.{self.name}"
-        traced = self.asynchronous and not self.row["pageable"]
-        decorator = (
-            f"distributed_trace_async(name_of_span={span!r})"
-            if traced
-            else (f"distributed_trace(name_of_span={span!r})")
-        )
+        if self.row["pageable"]:  # builds the pager only: no request under this span, nothing to save
+            decorator = f"distributed_trace(name_of_span={span!r})"
+        else:
+            decorator = f"{'traced_async' if self.asynchronous else 'traced'}({span!r})"
         table = f"OPERATIONS[{self.name!r}]"
         args = f"{table}, {{{', '.join(call)}}}, kwargs"
         if self.row["pageable"]:
@@ -373,10 +371,10 @@ def render_client_mixins(spec: Dict[str, Any]) -> str:
         "from azure.core.async_paging import AsyncItemPaged",
         "from azure.core.paging import ItemPaged",
         "from azure.core.tracing.decorator import distributed_trace",
-        "from azure.core.tracing.decorator_async import distributed_trace_async",
         "from typing_extensions import Unpack",
         "",
         "from .._operation import Operation",
+        "from .._tracing import traced, traced_async",
         "from . import enums as _enums",
         "from . import models as _models",
         "from .operations import OPERATIONS",

@@ -10,10 +10,10 @@ from azure.core import MatchConditions
 from azure.core.async_paging import AsyncItemPaged
 from azure.core.paging import ItemPaged
 from azure.core.tracing.decorator import distributed_trace
-from azure.core.tracing.decorator_async import distributed_trace_async
 from typing_extensions import Unpack
 
 from .._operation import Operation
+from .._tracing import traced, traced_async
 from . import enums as _enums
 from . import models as _models
 from .operations import OPERATIONS
@@ -33,7 +33,7 @@ class _Operations:
 class JobRouterAdministrationClientOperations(_Operations):
     """Operations of JobRouterAdministrationClient."""
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.delete_classification_policy')
+    @traced('JobRouterAdministrationClient.delete_classification_policy')
     def delete_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_classification_policy summary
 
@@ -51,7 +51,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.delete_distribution_policy')
+    @traced('JobRouterAdministrationClient.delete_distribution_policy')
     def delete_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_distribution_policy summary
 
@@ -69,7 +69,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.delete_exception_policy')
+    @traced('JobRouterAdministrationClient.delete_exception_policy')
     def delete_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_exception_policy summary
 
@@ -87,7 +87,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.delete_queue')
+    @traced('JobRouterAdministrationClient.delete_queue')
     def delete_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_queue summary
 
@@ -105,7 +105,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_queue'], {'queue_id': queue_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.get_classification_policy')
+    @traced('JobRouterAdministrationClient.get_classification_policy')
     def get_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy:
         """TODO get_classification_policy summary
 
@@ -124,7 +124,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.get_distribution_policy')
+    @traced('JobRouterAdministrationClient.get_distribution_policy')
     def get_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy:
         """TODO get_distribution_policy summary
 
@@ -143,7 +143,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.get_exception_policy')
+    @traced('JobRouterAdministrationClient.get_exception_policy')
     def get_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy:
         """TODO get_exception_policy summary
 
@@ -162,7 +162,7 @@ class JobRouterAdministrationClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.get_queue')
+    @traced('JobRouterAdministrationClient.get_queue')
     def get_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue:
         """TODO get_queue summary
 
@@ -262,7 +262,7 @@ class JobRouterAdministrationClientOperations(_Operations):
     @overload
     def upsert_classification_policy(self, classification_policy_id: str, *, name: Optional[str] = None, fallback_queue_id: Optional[str] = None, queue_selector_attachments: Optional[List[_models.QueueSelectorAttachment]] = None, prioritization_rule: Optional[_models.RouterRule] = None, worker_selector_attachments: Optional[List[_models.WorkerSelectorAttachment]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy: ...
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.upsert_classification_policy')
+    @traced('JobRouterAdministrationClient.upsert_classification_policy')
     def upsert_classification_policy(self, classification_policy_id: str, *args: Any, **kwargs: Any) -> _models.ClassificationPolicy:
         """TODO upsert_classification_policy summary
 
@@ -310,7 +310,7 @@ class JobRouterAdministrationClientOperations(_Operations):
     @overload
     def upsert_distribution_policy(self, distribution_policy_id: str, *, name: Optional[str] = None, offer_expires_after_seconds: Optional[float] = None, mode: Optional[_models.DistributionMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy: ...
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.upsert_distribution_policy')
+    @traced('JobRouterAdministrationClient.upsert_distribution_policy')
     def upsert_distribution_policy(self, distribution_policy_id: str, *args: Any, **kwargs: Any) -> _models.DistributionPolicy:
         """TODO upsert_distribution_policy summary
 
@@ -353,7 +353,7 @@ class JobRouterAdministrationClientOperations(_Operations):
     @overload
     def upsert_exception_policy(self, exception_policy_id: str, *, name: Optional[str] = None, exception_rules: Optional[List[_models.ExceptionRule]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy: ...
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.upsert_exception_policy')
+    @traced('JobRouterAdministrationClient.upsert_exception_policy')
     def upsert_exception_policy(self, exception_policy_id: str, *args: Any, **kwargs: Any) -> _models.ExceptionPolicy:
         """TODO upsert_exception_policy summary
 
@@ -394,7 +394,7 @@ class JobRouterAdministrationClientOperations(_Operations):
     @overload
     def upsert_queue(self, queue_id: str, *, name: Optional[str] = None, distribution_policy_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, exception_policy_id: Optional[str] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue: ...
 
-    @distributed_trace(name_of_span='JobRouterAdministrationClient.upsert_queue')
+    @traced('JobRouterAdministrationClient.upsert_queue')
     def upsert_queue(self, queue_id: str, *args: Any, **kwargs: Any) -> _models.RouterQueue:
         """TODO upsert_queue summary
 
@@ -434,7 +434,7 @@ class JobRouterAdministrationClientOperations(_Operations):
 class JobRouterClientOperations(_Operations):
     """Operations of JobRouterClient."""
 
-    @distributed_trace(name_of_span='JobRouterClient.accept_job_offer')
+    @traced('JobRouterClient.accept_job_offer')
     def accept_job_offer(self, worker_id: str, offer_id: str, **kwargs: Unpack[RequestOptions]) -> _models.AcceptJobOfferResult:
         """TODO accept_job_offer summary
 
@@ -464,7 +464,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def cancel_job(self, job_id: str, *, note: Optional[str] = None, disposition_code: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.cancel_job')
+    @traced('JobRouterClient.cancel_job')
     def cancel_job(self, job_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO cancel_job summary
 
@@ -498,7 +498,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def close_job(self, job_id: str, assignment_id: str, *, disposition_code: Optional[str] = None, close_at: Optional[datetime] = None, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.close_job')
+    @traced('JobRouterClient.close_job')
     def close_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO close_job summary
 
@@ -536,7 +536,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def complete_job(self, job_id: str, assignment_id: str, *, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.complete_job')
+    @traced('JobRouterClient.complete_job')
     def complete_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO complete_job summary
 
@@ -570,7 +570,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def decline_job_offer(self, worker_id: str, offer_id: str, *, retry_offer_at: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.decline_job_offer')
+    @traced('JobRouterClient.decline_job_offer')
     def decline_job_offer(self, worker_id: str, offer_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO decline_job_offer summary
 
@@ -595,7 +595,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'body': options}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.delete_job')
+    @traced('JobRouterClient.delete_job')
     def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_job summary
 
@@ -613,7 +613,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_job'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.delete_worker')
+    @traced('JobRouterClient.delete_worker')
     def delete_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_worker summary
 
@@ -631,7 +631,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['delete_worker'], {'worker_id': worker_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.get_job')
+    @traced('JobRouterClient.get_job')
     def get_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob:
         """TODO get_job summary
 
@@ -650,7 +650,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_job'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.get_queue_position')
+    @traced('JobRouterClient.get_queue_position')
     def get_queue_position(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJobPositionDetails:
         """TODO get_queue_position summary
 
@@ -669,7 +669,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_queue_position'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.get_queue_statistics')
+    @traced('JobRouterClient.get_queue_statistics')
     def get_queue_statistics(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueueStatistics:
         """TODO get_queue_statistics summary
 
@@ -688,7 +688,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._invoke(OPERATIONS['get_queue_statistics'], {'queue_id': queue_id}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.get_worker')
+    @traced('JobRouterClient.get_worker')
     def get_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker:
         """TODO get_worker summary
 
@@ -763,7 +763,7 @@ class JobRouterClientOperations(_Operations):
         """
         return self._list(OPERATIONS['list_workers'], {'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity, 'results_per_page': results_per_page}, kwargs)
 
-    @distributed_trace(name_of_span='JobRouterClient.reclassify_job')
+    @traced('JobRouterClient.reclassify_job')
     def reclassify_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO reclassify_job summary
 
@@ -791,7 +791,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def unassign_job(self, job_id: str, assignment_id: str, *, suspend_matching: Optional[bool] = None, **kwargs: Unpack[RequestOptions]) -> _models.UnassignJobResult: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.unassign_job')
+    @traced('JobRouterClient.unassign_job')
     def unassign_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> _models.UnassignJobResult:
         """TODO unassign_job summary
 
@@ -825,7 +825,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def upsert_job(self, job_id: str, *, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, classification_policy_id: Optional[str] = None, queue_id: Optional[str] = None, priority: Optional[int] = None, disposition_code: Optional[str] = None, requested_worker_selectors: Optional[List[_models.RouterWorkerSelector]] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, notes: Optional[List[_models.RouterJobNote]] = None, matching_mode: Optional[_models.JobMatchingMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.upsert_job')
+    @traced('JobRouterClient.upsert_job')
     def upsert_job(self, job_id: str, *args: Any, **kwargs: Any) -> _models.RouterJob:
         """TODO upsert_job summary
 
@@ -884,7 +884,7 @@ class JobRouterClientOperations(_Operations):
     @overload
     def upsert_worker(self, worker_id: str, *, queues: Optional[List[str]] = None, capacity: Optional[int] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, channels: Optional[List[_models.RouterChannel]] = None, available_for_offers: Optional[bool] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker: ...
 
-    @distributed_trace(name_of_span='JobRouterClient.upsert_worker')
+    @traced('JobRouterClient.upsert_worker')
     def upsert_worker(self, worker_id: str, *args: Any, **kwargs: Any) -> _models.RouterWorker:
         """TODO upsert_worker summary
 
@@ -928,7 +928,7 @@ class JobRouterClientOperations(_Operations):
 class AsyncJobRouterAdministrationClientOperations(_Operations):
     """Operations of JobRouterAdministrationClient (async)."""
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.delete_classification_policy')
+    @traced_async('JobRouterAdministrationClient.delete_classification_policy')
     async def delete_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_classification_policy summary
 
@@ -946,7 +946,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.delete_distribution_policy')
+    @traced_async('JobRouterAdministrationClient.delete_distribution_policy')
     async def delete_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_distribution_policy summary
 
@@ -964,7 +964,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.delete_exception_policy')
+    @traced_async('JobRouterAdministrationClient.delete_exception_policy')
     async def delete_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_exception_policy summary
 
@@ -982,7 +982,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.delete_queue')
+    @traced_async('JobRouterAdministrationClient.delete_queue')
     async def delete_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_queue summary
 
@@ -1000,7 +1000,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_queue'], {'queue_id': queue_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.get_classification_policy')
+    @traced_async('JobRouterAdministrationClient.get_classification_policy')
     async def get_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy:
         """TODO get_classification_policy summary
 
@@ -1019,7 +1019,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.get_distribution_policy')
+    @traced_async('JobRouterAdministrationClient.get_distribution_policy')
     async def get_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy:
         """TODO get_distribution_policy summary
 
@@ -1038,7 +1038,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.get_exception_policy')
+    @traced_async('JobRouterAdministrationClient.get_exception_policy')
     async def get_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy:
         """TODO get_exception_policy summary
 
@@ -1057,7 +1057,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.get_queue')
+    @traced_async('JobRouterAdministrationClient.get_queue')
     async def get_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue:
         """TODO get_queue summary
 
@@ -1157,7 +1157,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_classification_policy(self, classification_policy_id: str, *, name: Optional[str] = None, fallback_queue_id: Optional[str] = None, queue_selector_attachments: Optional[List[_models.QueueSelectorAttachment]] = None, prioritization_rule: Optional[_models.RouterRule] = None, worker_selector_attachments: Optional[List[_models.WorkerSelectorAttachment]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy: ...
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.upsert_classification_policy')
+    @traced_async('JobRouterAdministrationClient.upsert_classification_policy')
     async def upsert_classification_policy(self, classification_policy_id: str, *args: Any, **kwargs: Any) -> _models.ClassificationPolicy:
         """TODO upsert_classification_policy summary
 
@@ -1205,7 +1205,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_distribution_policy(self, distribution_policy_id: str, *, name: Optional[str] = None, offer_expires_after_seconds: Optional[float] = None, mode: Optional[_models.DistributionMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy: ...
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.upsert_distribution_policy')
+    @traced_async('JobRouterAdministrationClient.upsert_distribution_policy')
     async def upsert_distribution_policy(self, distribution_policy_id: str, *args: Any, **kwargs: Any) -> _models.DistributionPolicy:
         """TODO upsert_distribution_policy summary
 
@@ -1248,7 +1248,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_exception_policy(self, exception_policy_id: str, *, name: Optional[str] = None, exception_rules: Optional[List[_models.ExceptionRule]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy: ...
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.upsert_exception_policy')
+    @traced_async('JobRouterAdministrationClient.upsert_exception_policy')
     async def upsert_exception_policy(self, exception_policy_id: str, *args: Any, **kwargs: Any) -> _models.ExceptionPolicy:
         """TODO upsert_exception_policy summary
 
@@ -1289,7 +1289,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_queue(self, queue_id: str, *, name: Optional[str] = None, distribution_policy_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, exception_policy_id: Optional[str] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue: ...
 
-    @distributed_trace_async(name_of_span='JobRouterAdministrationClient.upsert_queue')
+    @traced_async('JobRouterAdministrationClient.upsert_queue')
     async def upsert_queue(self, queue_id: str, *args: Any, **kwargs: Any) -> _models.RouterQueue:
         """TODO upsert_queue summary
 
@@ -1329,7 +1329,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 class AsyncJobRouterClientOperations(_Operations):
     """Operations of JobRouterClient (async)."""
 
-    @distributed_trace_async(name_of_span='JobRouterClient.accept_job_offer')
+    @traced_async('JobRouterClient.accept_job_offer')
     async def accept_job_offer(self, worker_id: str, offer_id: str, **kwargs: Unpack[RequestOptions]) -> _models.AcceptJobOfferResult:
         """TODO accept_job_offer summary
 
@@ -1359,7 +1359,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def cancel_job(self, job_id: str, *, note: Optional[str] = None, disposition_code: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.cancel_job')
+    @traced_async('JobRouterClient.cancel_job')
     async def cancel_job(self, job_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO cancel_job summary
 
@@ -1393,7 +1393,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def close_job(self, job_id: str, assignment_id: str, *, disposition_code: Optional[str] = None, close_at: Optional[datetime] = None, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.close_job')
+    @traced_async('JobRouterClient.close_job')
     async def close_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO close_job summary
 
@@ -1431,7 +1431,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def complete_job(self, job_id: str, assignment_id: str, *, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.complete_job')
+    @traced_async('JobRouterClient.complete_job')
     async def complete_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO complete_job summary
 
@@ -1465,7 +1465,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def decline_job_offer(self, worker_id: str, offer_id: str, *, retry_offer_at: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.decline_job_offer')
+    @traced_async('JobRouterClient.decline_job_offer')
     async def decline_job_offer(self, worker_id: str, offer_id: str, options: Any = None, **kwargs: Any) -> None:
         """TODO decline_job_offer summary
 
@@ -1490,7 +1490,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'body': options}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.delete_job')
+    @traced_async('JobRouterClient.delete_job')
     async def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_job summary
 
@@ -1508,7 +1508,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_job'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.delete_worker')
+    @traced_async('JobRouterClient.delete_worker')
     async def delete_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO delete_worker summary
 
@@ -1526,7 +1526,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_worker'], {'worker_id': worker_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.get_job')
+    @traced_async('JobRouterClient.get_job')
     async def get_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob:
         """TODO get_job summary
 
@@ -1545,7 +1545,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_job'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.get_queue_position')
+    @traced_async('JobRouterClient.get_queue_position')
     async def get_queue_position(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJobPositionDetails:
         """TODO get_queue_position summary
 
@@ -1564,7 +1564,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_queue_position'], {'job_id': job_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.get_queue_statistics')
+    @traced_async('JobRouterClient.get_queue_statistics')
     async def get_queue_statistics(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueueStatistics:
         """TODO get_queue_statistics summary
 
@@ -1583,7 +1583,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_queue_statistics'], {'queue_id': queue_id}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.get_worker')
+    @traced_async('JobRouterClient.get_worker')
     async def get_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker:
         """TODO get_worker summary
 
@@ -1658,7 +1658,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return self._list(OPERATIONS['list_workers'], {'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity, 'results_per_page': results_per_page}, kwargs)
 
-    @distributed_trace_async(name_of_span='JobRouterClient.reclassify_job')
+    @traced_async('JobRouterClient.reclassify_job')
     async def reclassify_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """TODO reclassify_job summary
 
@@ -1686,7 +1686,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def unassign_job(self, job_id: str, assignment_id: str, *, suspend_matching: Optional[bool] = None, **kwargs: Unpack[RequestOptions]) -> _models.UnassignJobResult: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.unassign_job')
+    @traced_async('JobRouterClient.unassign_job')
     async def unassign_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> _models.UnassignJobResult:
         """TODO unassign_job summary
 
@@ -1720,7 +1720,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def upsert_job(self, job_id: str, *, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, classification_policy_id: Optional[str] = None, queue_id: Optional[str] = None, priority: Optional[int] = None, disposition_code: Optional[str] = None, requested_worker_selectors: Optional[List[_models.RouterWorkerSelector]] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, notes: Optional[List[_models.RouterJobNote]] = None, matching_mode: Optional[_models.JobMatchingMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.upsert_job')
+    @traced_async('JobRouterClient.upsert_job')
     async def upsert_job(self, job_id: str, *args: Any, **kwargs: Any) -> _models.RouterJob:
         """TODO upsert_job summary
 
@@ -1779,7 +1779,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def upsert_worker(self, worker_id: str, *, queues: Optional[List[str]] = None, capacity: Optional[int] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, channels: Optional[List[_models.RouterChannel]] = None, available_for_offers: Optional[bool] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker: ...
 
-    @distributed_trace_async(name_of_span='JobRouterClient.upsert_worker')
+    @traced_async('JobRouterClient.upsert_worker')
     async def upsert_worker(self, worker_id: str, *args: Any, **kwargs: Any) -> _models.RouterWorker:
         """TODO upsert_worker summary
 
