@@ -104,7 +104,9 @@ def _constructor(name: str, definitions: Dict[str, Any]) -> List[str]:
 def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: str) -> str:
     """One class per object definition; a definition with ``discriminator`` becomes a polymorphic base."""
     names = _spec.ordered_models(definitions)
-    out = ["__all__ = [", *[f"    {name!r}," for name in names], "]", ""]
+    # The names other Azure SDKs give the same classes (``AcsRouterJobQueuedEventData``), as plain aliases.
+    aliases = [(alias, name) for name in names for alias in definitions[name].get("x-python-aliases", [])]
+    out = ["__all__ = [", *[f"    {name!r}," for name in names + [alias for alias, _ in aliases]], "]", ""]
     for name in names:
         definition = definitions[name]
         base = _spec.base_of(definition) or "Model"
@@ -145,6 +147,8 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
             out.append(f"    {python_name}: {attribute_type} = rest_field({', '.join(args)})")
         out += _constructor(name, definitions)
         out.append("")
+    if aliases:
+        out += ["", *[f"{alias} = {name}" for alias, name in aliases]]
     body = "\n".join(out).rstrip("\n") + "\n"
     header = [
         _spec.HEADER.format(spec=spec_name).rstrip("\n"),

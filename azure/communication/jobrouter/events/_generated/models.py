@@ -15,28 +15,59 @@ __all__ = [
     'ChannelConfiguration',
     'CommunicationError',
     'QueueDetails',
-    'RouterJobCancelledData',
-    'RouterJobClassificationFailedData',
-    'RouterJobClassifiedData',
-    'RouterJobClosedData',
-    'RouterJobCompletedData',
-    'RouterJobDeletedData',
-    'RouterJobExceptionTriggeredData',
-    'RouterJobQueuedData',
-    'RouterJobReceivedData',
-    'RouterJobSchedulingFailedData',
-    'RouterJobUnassignedData',
-    'RouterJobWaitingForActivationData',
-    'RouterJobWorkerSelectorsExpiredData',
-    'RouterWorkerDeletedData',
-    'RouterWorkerDeregisteredData',
-    'RouterWorkerOfferAcceptedData',
-    'RouterWorkerOfferDeclinedData',
-    'RouterWorkerOfferExpiredData',
-    'RouterWorkerOfferIssuedData',
-    'RouterWorkerOfferRevokedData',
-    'RouterWorkerRegisteredData',
+    'RouterEventData',
+    'RouterJobEventData',
+    'RouterJobCancelledEventData',
+    'RouterJobClassificationFailedEventData',
+    'RouterJobClassifiedEventData',
+    'RouterJobClosedEventData',
+    'RouterJobCompletedEventData',
+    'RouterJobDeletedEventData',
+    'RouterJobExceptionTriggeredEventData',
+    'RouterJobQueuedEventData',
+    'RouterJobReceivedEventData',
+    'RouterJobSchedulingFailedEventData',
+    'RouterJobUnassignedEventData',
+    'RouterJobWaitingForActivationEventData',
+    'RouterJobWorkerSelectorsExpiredEventData',
+    'RouterWorkerEventData',
+    'RouterWorkerDeletedEventData',
+    'RouterWorkerDeregisteredEventData',
+    'RouterWorkerOfferAcceptedEventData',
+    'RouterWorkerOfferDeclinedEventData',
+    'RouterWorkerOfferExpiredEventData',
+    'RouterWorkerOfferIssuedEventData',
+    'RouterWorkerOfferRevokedEventData',
+    'RouterWorkerRegisteredEventData',
     'WorkerSelector',
+    'AcsRouterChannelConfiguration',
+    'AcsRouterCommunicationError',
+    'AcsRouterQueueDetails',
+    'AcsRouterEventData',
+    'AcsRouterJobEventData',
+    'AcsRouterJobCancelledEventData',
+    'AcsRouterJobClassificationFailedEventData',
+    'AcsRouterJobClassifiedEventData',
+    'AcsRouterJobClosedEventData',
+    'AcsRouterJobCompletedEventData',
+    'AcsRouterJobDeletedEventData',
+    'AcsRouterJobExceptionTriggeredEventData',
+    'AcsRouterJobQueuedEventData',
+    'AcsRouterJobReceivedEventData',
+    'AcsRouterJobSchedulingFailedEventData',
+    'AcsRouterJobUnassignedEventData',
+    'AcsRouterJobWaitingForActivationEventData',
+    'AcsRouterJobWorkerSelectorsExpiredEventData',
+    'AcsRouterWorkerEventData',
+    'AcsRouterWorkerDeletedEventData',
+    'AcsRouterWorkerDeregisteredEventData',
+    'AcsRouterWorkerOfferAcceptedEventData',
+    'AcsRouterWorkerOfferDeclinedEventData',
+    'AcsRouterWorkerOfferExpiredEventData',
+    'AcsRouterWorkerOfferIssuedEventData',
+    'AcsRouterWorkerOfferRevokedEventData',
+    'AcsRouterWorkerRegisteredEventData',
+    'AcsRouterWorkerSelector',
 ]
 
 
@@ -124,41 +155,75 @@ class QueueDetails(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobCancelledData(Model):
+class RouterEventData(Model):
+    """TODO RouterEventData
+
+    :ivar job_id: TODO RouterEventData.jobId
+    :vartype job_id: str
+    :ivar channel_reference: TODO RouterEventData.channelReference
+    :vartype channel_reference: str
+    :ivar channel_id: TODO RouterEventData.channelId
+    :vartype channel_id: str
+    """
+
+    job_id: Optional[str] = rest_field('jobId', 'str')
+    channel_reference: Optional[str] = rest_field('channelReference', 'str')
+    channel_id: Optional[str] = rest_field('channelId', 'str')
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None) -> None: ...
+
+        @overload
+        def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+class RouterJobEventData(RouterEventData):
+    """TODO RouterJobEventData
+
+    :ivar queue_id: TODO RouterJobEventData.queueId
+    :vartype queue_id: str
+    :ivar labels: TODO RouterJobEventData.labels
+    :vartype labels: dict[str, Any]
+    :ivar tags: TODO RouterJobEventData.tags
+    :vartype tags: dict[str, Any]
+    """
+
+    queue_id: Optional[str] = rest_field('queueId', 'str')
+    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
+    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None) -> None: ...
+
+        @overload
+        def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+class RouterJobCancelledEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobCancelled: A job was canceled.
 
     :ivar note: Based on user input
     :vartype note: str
-    :ivar disposition_code: TODO RouterJobCancelledData.dispositionCode Required.
+    :ivar disposition_code: TODO RouterJobCancelledEventData.dispositionCode Required.
     :vartype disposition_code: str
-    :ivar job_id: TODO RouterJobCancelledData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobCancelledData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobCancelledData.channelId Required.
-    :vartype channel_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
-    :ivar queue_id: TODO RouterJobCancelledData.queueId
-    :vartype queue_id: str
     """
 
     _required = ['dispositionCode', 'jobId', 'channelReference', 'channelId']
     note: Optional[str] = rest_field('note', 'str')
     disposition_code: str = rest_field('dispositionCode', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, note: Optional[str] = None, disposition_code: str, job_id: str, channel_reference: str, channel_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, queue_id: Optional[str] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, note: Optional[str] = None, disposition_code: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -166,38 +231,23 @@ class RouterJobCancelledData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobClassificationFailedData(Model):
+class RouterJobClassificationFailedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobClassificationFailed: Router failed to classify job using classification policy.
 
-    :ivar errors: TODO RouterJobClassificationFailedData.errors Required.
+    :ivar errors: TODO RouterJobClassificationFailedEventData.errors Required.
     :vartype errors: list[CommunicationError]
-    :ivar job_id: TODO RouterJobClassificationFailedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobClassificationFailedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobClassificationFailedData.channelId Required.
-    :vartype channel_id: str
-    :ivar classification_policy_id: TODO RouterJobClassificationFailedData.classificationPolicyId Required.
+    :ivar classification_policy_id: TODO RouterJobClassificationFailedEventData.classificationPolicyId Required.
     :vartype classification_policy_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     """
 
     _required = ['errors', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId']
     errors: List[CommunicationError] = rest_field('errors', 'list[CommunicationError]')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     classification_policy_id: str = rest_field('classificationPolicyId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, errors: List[CommunicationError], job_id: str, channel_reference: str, channel_id: str, classification_policy_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, errors: List[CommunicationError], classification_policy_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -205,47 +255,29 @@ class RouterJobClassificationFailedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobClassifiedData(Model):
+class RouterJobClassifiedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobClassified: The classification policy was applied to a job.
 
-    :ivar queue_details: TODO RouterJobClassifiedData.queueDetails Required.
+    :ivar queue_details: TODO RouterJobClassifiedEventData.queueDetails Required.
     :vartype queue_details: QueueDetails
-    :ivar job_id: TODO RouterJobClassifiedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobClassifiedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobClassifiedData.channelId Required.
-    :vartype channel_id: str
-    :ivar classification_policy_id: TODO RouterJobClassifiedData.classificationPolicyId Required.
+    :ivar classification_policy_id: TODO RouterJobClassifiedEventData.classificationPolicyId Required.
     :vartype classification_policy_id: str
-    :ivar queue_id: null when classificationPolicy is not used for queue selection
-    :vartype queue_id: str
     :ivar priority: null when classificationPolicy is not used for applying priority on job
     :vartype priority: int
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
     _required = ['queueDetails', 'jobId', 'channelReference', 'channelId', 'classificationPolicyId']
     queue_details: QueueDetails = rest_field('queueDetails', 'QueueDetails')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     classification_policy_id: str = rest_field('classificationPolicyId', 'str')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
     priority: Optional[int] = rest_field('priority', 'int')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     attached_worker_selectors: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectors', 'list[WorkerSelector]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, queue_details: QueueDetails, job_id: str, channel_reference: str, channel_id: str, classification_policy_id: str, queue_id: Optional[str] = None, priority: Optional[int] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, queue_details: QueueDetails, classification_policy_id: str, priority: Optional[int] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -253,36 +285,18 @@ class RouterJobClassifiedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobClosedData(Model):
+class RouterJobClosedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobClosed: A job was closed and wrap-up is finished.
 
-    :ivar job_id: TODO RouterJobClosedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobClosedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobClosedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterJobClosedData.queueId Required.
-    :vartype queue_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar disposition_code: Based on user input
     :vartype disposition_code: str
-    :ivar worker_id: TODO RouterJobClosedData.workerId Required.
+    :ivar worker_id: TODO RouterJobClosedEventData.workerId Required.
     :vartype worker_id: str
-    :ivar assignment_id: TODO RouterJobClosedData.assignmentId Required.
+    :ivar assignment_id: TODO RouterJobClosedEventData.assignmentId Required.
     :vartype assignment_id: str
     """
 
     _required = ['jobId', 'channelReference', 'channelId', 'queueId', 'workerId', 'assignmentId']
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    queue_id: str = rest_field('queueId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     disposition_code: Optional[str] = rest_field('dispositionCode', 'str')
     worker_id: str = rest_field('workerId', 'str')
     assignment_id: str = rest_field('assignmentId', 'str')
@@ -290,7 +304,7 @@ class RouterJobClosedData(Model):
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_reference: str, channel_id: str, queue_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, disposition_code: Optional[str] = None, worker_id: str, assignment_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, disposition_code: Optional[str] = None, worker_id: str, assignment_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -298,41 +312,23 @@ class RouterJobClosedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobCompletedData(Model):
+class RouterJobCompletedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobCompleted: A job was completed and enters wrap-up.
 
-    :ivar job_id: TODO RouterJobCompletedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobCompletedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobCompletedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterJobCompletedData.queueId Required.
-    :vartype queue_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
-    :ivar assignment_id: TODO RouterJobCompletedData.assignmentId Required.
+    :ivar assignment_id: TODO RouterJobCompletedEventData.assignmentId Required.
     :vartype assignment_id: str
-    :ivar worker_id: TODO RouterJobCompletedData.workerId Required.
+    :ivar worker_id: TODO RouterJobCompletedEventData.workerId Required.
     :vartype worker_id: str
     """
 
     _required = ['jobId', 'channelReference', 'channelId', 'queueId', 'assignmentId', 'workerId']
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    queue_id: str = rest_field('queueId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     assignment_id: str = rest_field('assignmentId', 'str')
     worker_id: str = rest_field('workerId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_reference: str, channel_id: str, queue_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, assignment_id: str, worker_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, assignment_id: str, worker_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -340,20 +336,16 @@ class RouterJobCompletedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobDeletedData(Model):
+class RouterJobDeletedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobDeleted: A job has been deleted.
-
-    :ivar job_id: TODO RouterJobDeletedData.jobId Required.
-    :vartype job_id: str
     """
 
     _required = ['jobId']
-    job_id: str = rest_field('jobId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -361,38 +353,23 @@ class RouterJobDeletedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobExceptionTriggeredData(Model):
+class RouterJobExceptionTriggeredEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobExceptionTriggered: A job exception has been triggered.
 
-    :ivar rule_key: TODO RouterJobExceptionTriggeredData.ruleKey Required.
+    :ivar rule_key: TODO RouterJobExceptionTriggeredEventData.ruleKey Required.
     :vartype rule_key: str
-    :ivar exception_rule_id: TODO RouterJobExceptionTriggeredData.exceptionRuleId Required.
+    :ivar exception_rule_id: TODO RouterJobExceptionTriggeredEventData.exceptionRuleId Required.
     :vartype exception_rule_id: str
-    :ivar job_id: TODO RouterJobExceptionTriggeredData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobExceptionTriggeredData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobExceptionTriggeredData.channelId Required.
-    :vartype channel_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     """
 
     _required = ['ruleKey', 'exceptionRuleId', 'jobId', 'channelReference', 'channelId']
     rule_key: str = rest_field('ruleKey', 'str')
     exception_rule_id: str = rest_field('exceptionRuleId', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, rule_key: str, exception_rule_id: str, job_id: str, channel_reference: str, channel_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, rule_key: str, exception_rule_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -400,23 +377,11 @@ class RouterJobExceptionTriggeredData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobQueuedData(Model):
+class RouterJobQueuedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobQueued: A job has been successfully enqueued.
 
-    :ivar job_id: TODO RouterJobQueuedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobQueuedData.channelReference
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterJobQueuedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterJobQueuedData.queueId Required.
-    :vartype queue_id: str
-    :ivar priority: TODO RouterJobQueuedData.priority Required.
+    :ivar priority: TODO RouterJobQueuedEventData.priority Required.
     :vartype priority: int
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar requested_worker_selectors: Based on user input while creating job
     :vartype requested_worker_selectors: list[WorkerSelector]
     :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
@@ -424,20 +389,14 @@ class RouterJobQueuedData(Model):
     """
 
     _required = ['jobId', 'channelId', 'queueId', 'priority']
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: Optional[str] = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    queue_id: str = rest_field('queueId', 'str')
     priority: int = rest_field('priority', 'int')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     requested_worker_selectors: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectors', 'list[WorkerSelector]')
     attached_worker_selectors: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectors', 'list[WorkerSelector]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_reference: Optional[str] = None, channel_id: str, queue_id: str, priority: int, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors: Optional[List[WorkerSelector]] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, priority: int, requested_worker_selectors: Optional[List[WorkerSelector]] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -445,27 +404,15 @@ class RouterJobQueuedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobReceivedData(Model):
+class RouterJobReceivedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobReceived: A new job was created for routing.
 
-    :ivar job_id: TODO RouterJobReceivedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobReceivedData.channelReference Required.
-    :vartype channel_reference: str
     :ivar job_status: Possible values PendingClassification, Queued When this event is sent out, classification process is yet to have been executed or job was created with an associated queueId. Required.
     :vartype job_status: str
-    :ivar channel_id: TODO RouterJobReceivedData.channelId Required.
-    :vartype channel_id: str
     :ivar classification_policy_id: null when queueId is specified for a job
     :vartype classification_policy_id: str
-    :ivar queue_id: null when classificationPolicyId is specified for a job
-    :vartype queue_id: str
     :ivar priority: Null when classificationPolicyId is specified. Non-null value in case of direct queue assignment.
     :vartype priority: int
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar requested_worker_selectors: Based on user input
     :vartype requested_worker_selectors: list[WorkerSelector]
     :ivar scheduled_on: Based on user input
@@ -475,15 +422,9 @@ class RouterJobReceivedData(Model):
     """
 
     _required = ['jobId', 'channelReference', 'jobStatus', 'channelId']
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
     job_status: str = rest_field('jobStatus', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     classification_policy_id: Optional[str] = rest_field('classificationPolicyId', 'str')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
     priority: Optional[int] = rest_field('priority', 'int')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     requested_worker_selectors: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectors', 'list[WorkerSelector]')
     scheduled_on: Optional[datetime] = rest_field('scheduledOn', 'datetime')
     unavailable_for_matching: Optional[bool] = rest_field('unavailableForMatching', 'bool')
@@ -491,7 +432,7 @@ class RouterJobReceivedData(Model):
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_reference: str, job_status: str, channel_id: str, classification_policy_id: Optional[str] = None, queue_id: Optional[str] = None, priority: Optional[int] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, unavailable_for_matching: Optional[bool] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, job_status: str, classification_policy_id: Optional[str] = None, priority: Optional[int] = None, requested_worker_selectors: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, unavailable_for_matching: Optional[bool] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -499,21 +440,9 @@ class RouterJobReceivedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobSchedulingFailedData(Model):
+class RouterJobSchedulingFailedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobSchedulingFailed: A scheduled job was requested however, Router failed to create one.
 
-    :ivar job_id: TODO RouterJobSchedulingFailedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_id: TODO RouterJobSchedulingFailedData.channelId Required.
-    :vartype channel_id: str
-    :ivar channel_reference: TODO RouterJobSchedulingFailedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar queue_id: null when classificationPolicyId is specified for a job
-    :vartype queue_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar requested_worker_selectors_expired: Based on user input while creating a job
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
     :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
@@ -524,25 +453,25 @@ class RouterJobSchedulingFailedData(Model):
     :vartype failure_reason: str
     :ivar priority: Based on user input while creating a job Required.
     :vartype priority: int
+    :ivar requested_worker_selectors: TODO RouterJobSchedulingFailedEventData.requestedWorkerSelectors
+    :vartype requested_worker_selectors: list[WorkerSelector]
+    :ivar attached_worker_selectors: TODO RouterJobSchedulingFailedEventData.attachedWorkerSelectors
+    :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
     _required = ['jobId', 'channelId', 'channelReference', 'priority']
-    job_id: str = rest_field('jobId', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     requested_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
     attached_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectorsExpired', 'list[WorkerSelector]')
     scheduled_on: Optional[datetime] = rest_field('scheduledOn', 'datetime')
     failure_reason: Optional[str] = rest_field('failureReason', 'str')
     priority: int = rest_field('priority', 'int')
+    requested_worker_selectors: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectors', 'list[WorkerSelector]')
+    attached_worker_selectors: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectors', 'list[WorkerSelector]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_id: str, channel_reference: str, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, failure_reason: Optional[str] = None, priority: int) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, failure_reason: Optional[str] = None, priority: int, requested_worker_selectors: Optional[List[WorkerSelector]] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -550,41 +479,23 @@ class RouterJobSchedulingFailedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobUnassignedData(Model):
+class RouterJobUnassignedEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobUnassigned: An already assigned job has been unassigned from a worker.
 
-    :ivar job_id: TODO RouterJobUnassignedData.jobId Required.
-    :vartype job_id: str
-    :ivar assignment_id: TODO RouterJobUnassignedData.assignmentId Required.
+    :ivar assignment_id: TODO RouterJobUnassignedEventData.assignmentId Required.
     :vartype assignment_id: str
-    :ivar worker_id: TODO RouterJobUnassignedData.workerId Required.
+    :ivar worker_id: TODO RouterJobUnassignedEventData.workerId Required.
     :vartype worker_id: str
-    :ivar channel_id: TODO RouterJobUnassignedData.channelId Required.
-    :vartype channel_id: str
-    :ivar channel_reference: TODO RouterJobUnassignedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar queue_id: null when classificationPolicyId is specified for a job
-    :vartype queue_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     """
 
     _required = ['jobId', 'assignmentId', 'workerId', 'channelId', 'channelReference']
-    job_id: str = rest_field('jobId', 'str')
     assignment_id: str = rest_field('assignmentId', 'str')
     worker_id: str = rest_field('workerId', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, assignment_id: str, worker_id: str, channel_id: str, channel_reference: str, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, assignment_id: str, worker_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -592,21 +503,9 @@ class RouterJobUnassignedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobWaitingForActivationData(Model):
+class RouterJobWaitingForActivationEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobWaitingForActivation: A scheduled job's requested scheduled time has arrived, Router is waiting on contoso to act on the job.
 
-    :ivar job_id: TODO RouterJobWaitingForActivationData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_id: TODO RouterJobWaitingForActivationData.channelId Required.
-    :vartype channel_id: str
-    :ivar channel_reference: TODO RouterJobWaitingForActivationData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar queue_id: null when classificationPolicyId is specified for a job
-    :vartype queue_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar requested_worker_selectors_expired: Based on user input while creating a job
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
     :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
@@ -617,25 +516,25 @@ class RouterJobWaitingForActivationData(Model):
     :vartype unavailable_for_matching: bool
     :ivar priority: Based on user input while creating a job Required.
     :vartype priority: int
+    :ivar requested_worker_selectors: TODO RouterJobWaitingForActivationEventData.requestedWorkerSelectors
+    :vartype requested_worker_selectors: list[WorkerSelector]
+    :ivar attached_worker_selectors: TODO RouterJobWaitingForActivationEventData.attachedWorkerSelectors
+    :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
     _required = ['jobId', 'channelId', 'channelReference', 'priority']
-    job_id: str = rest_field('jobId', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    queue_id: Optional[str] = rest_field('queueId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     requested_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
     attached_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectorsExpired', 'list[WorkerSelector]')
     scheduled_on: Optional[datetime] = rest_field('scheduledOn', 'datetime')
     unavailable_for_matching: Optional[bool] = rest_field('unavailableForMatching', 'bool')
     priority: int = rest_field('priority', 'int')
+    requested_worker_selectors: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectors', 'list[WorkerSelector]')
+    attached_worker_selectors: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectors', 'list[WorkerSelector]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_id: str, channel_reference: str, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, unavailable_for_matching: Optional[bool] = None, priority: int) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None, scheduled_on: Optional[datetime] = None, unavailable_for_matching: Optional[bool] = None, priority: int, requested_worker_selectors: Optional[List[WorkerSelector]] = None, attached_worker_selectors: Optional[List[WorkerSelector]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -643,21 +542,9 @@ class RouterJobWaitingForActivationData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterJobWorkerSelectorsExpiredData(Model):
+class RouterJobWorkerSelectorsExpiredEventData(RouterJobEventData):
     """Data of Microsoft.Communication.RouterJobWorkerSelectorsExpired: One or more worker selectors on a job have expired.
 
-    :ivar job_id: TODO RouterJobWorkerSelectorsExpiredData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterJobWorkerSelectorsExpiredData.channelReference
-    :vartype channel_reference: str
-    :ivar queue_id: TODO RouterJobWorkerSelectorsExpiredData.queueId Required.
-    :vartype queue_id: str
-    :ivar channel_id: TODO RouterJobWorkerSelectorsExpiredData.channelId Required.
-    :vartype channel_id: str
-    :ivar labels: Based on user input
-    :vartype labels: dict[str, Any]
-    :ivar tags: Based on user input
-    :vartype tags: dict[str, Any]
     :ivar requested_worker_selectors_expired: Based on user input while creating a job
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
     :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
@@ -665,19 +552,13 @@ class RouterJobWorkerSelectorsExpiredData(Model):
     """
 
     _required = ['jobId', 'queueId', 'channelId']
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: Optional[str] = rest_field('channelReference', 'str')
-    queue_id: str = rest_field('queueId', 'str')
-    channel_id: str = rest_field('channelId', 'str')
-    labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
-    tags: Optional[Dict[str, Any]] = rest_field('tags', 'dict[raw]')
     requested_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('requestedWorkerSelectorsExpired', 'list[WorkerSelector]')
     attached_worker_selectors_expired: Optional[List[WorkerSelector]] = rest_field('attachedWorkerSelectorsExpired', 'list[WorkerSelector]')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, job_id: str, channel_reference: Optional[str] = None, queue_id: str, channel_id: str, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, queue_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, requested_worker_selectors_expired: Optional[List[WorkerSelector]] = None, attached_worker_selectors_expired: Optional[List[WorkerSelector]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -685,25 +566,42 @@ class RouterJobWorkerSelectorsExpiredData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerDeletedData(Model):
+class RouterWorkerEventData(RouterEventData):
+    """TODO RouterWorkerEventData
+
+    :ivar worker_id: TODO RouterWorkerEventData.workerId
+    :vartype worker_id: str
+    """
+
+    worker_id: Optional[str] = rest_field('workerId', 'str')
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None) -> None: ...
+
+        @overload
+        def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+class RouterWorkerDeletedEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerDeleted: A worker has been deleted.
 
-    :ivar worker_id: TODO RouterWorkerDeletedData.workerId Required.
-    :vartype worker_id: str
-    :ivar total_capacity: TODO RouterWorkerDeletedData.totalCapacity Required.
+    :ivar total_capacity: TODO RouterWorkerDeletedEventData.totalCapacity Required.
     :vartype total_capacity: int
-    :ivar queue_assignments: TODO RouterWorkerDeletedData.queueAssignments Required.
+    :ivar queue_assignments: TODO RouterWorkerDeletedEventData.queueAssignments Required.
     :vartype queue_assignments: list[QueueDetails]
     :ivar labels: Based on user input
     :vartype labels: dict[str, Any]
-    :ivar channel_configurations: TODO RouterWorkerDeletedData.channelConfigurations Required.
+    :ivar channel_configurations: TODO RouterWorkerDeletedEventData.channelConfigurations Required.
     :vartype channel_configurations: list[ChannelConfiguration]
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
     """
 
     _required = ['workerId', 'totalCapacity', 'queueAssignments', 'channelConfigurations']
-    worker_id: str = rest_field('workerId', 'str')
     total_capacity: int = rest_field('totalCapacity', 'int')
     queue_assignments: List[QueueDetails] = rest_field('queueAssignments', 'list[QueueDetails]')
     labels: Optional[Dict[str, Any]] = rest_field('labels', 'dict[raw]')
@@ -713,7 +611,7 @@ class RouterWorkerDeletedData(Model):
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, worker_id: str, total_capacity: int, queue_assignments: List[QueueDetails], labels: Optional[Dict[str, Any]] = None, channel_configurations: List[ChannelConfiguration], tags: Optional[Dict[str, Any]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, total_capacity: int, queue_assignments: List[QueueDetails], labels: Optional[Dict[str, Any]] = None, channel_configurations: List[ChannelConfiguration], tags: Optional[Dict[str, Any]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -721,10 +619,10 @@ class RouterWorkerDeletedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerDeregisteredData(Model):
+class RouterWorkerDeregisteredEventData(Model):
     """Data of Microsoft.Communication.RouterWorkerDeregistered: A worker has been deregistered (status changed from active to inactive/draining).
 
-    :ivar worker_id: TODO RouterWorkerDeregisteredData.workerId Required.
+    :ivar worker_id: TODO RouterWorkerDeregisteredEventData.workerId Required.
     :vartype worker_id: str
     """
 
@@ -742,39 +640,27 @@ class RouterWorkerDeregisteredData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerOfferAcceptedData(Model):
+class RouterWorkerOfferAcceptedEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerOfferAccepted: An offer to a worker was accepted.
 
-    :ivar worker_id: TODO RouterWorkerOfferAcceptedData.workerId Required.
-    :vartype worker_id: str
-    :ivar job_id: TODO RouterWorkerOfferAcceptedData.jobId Required.
-    :vartype job_id: str
-    :ivar job_priority: TODO RouterWorkerOfferAcceptedData.jobPriority Required.
+    :ivar job_priority: TODO RouterWorkerOfferAcceptedEventData.jobPriority Required.
     :vartype job_priority: int
     :ivar job_labels: Based on user input
     :vartype job_labels: dict[str, Any]
     :ivar job_tags: Based on user input
     :vartype job_tags: dict[str, Any]
-    :ivar channel_reference: TODO RouterWorkerOfferAcceptedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterWorkerOfferAcceptedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterWorkerOfferAcceptedData.queueId Required.
+    :ivar queue_id: TODO RouterWorkerOfferAcceptedEventData.queueId Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferAcceptedData.offerId Required.
+    :ivar offer_id: TODO RouterWorkerOfferAcceptedEventData.offerId Required.
     :vartype offer_id: str
-    :ivar assignment_id: TODO RouterWorkerOfferAcceptedData.assignmentId Required.
+    :ivar assignment_id: TODO RouterWorkerOfferAcceptedEventData.assignmentId Required.
     :vartype assignment_id: str
     """
 
     _required = ['workerId', 'jobId', 'jobPriority', 'channelReference', 'channelId', 'queueId', 'offerId', 'assignmentId']
-    worker_id: str = rest_field('workerId', 'str')
-    job_id: str = rest_field('jobId', 'str')
     job_priority: int = rest_field('jobPriority', 'int')
     job_labels: Optional[Dict[str, Any]] = rest_field('jobLabels', 'dict[raw]')
     job_tags: Optional[Dict[str, Any]] = rest_field('jobTags', 'dict[raw]')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     queue_id: str = rest_field('queueId', 'str')
     offer_id: str = rest_field('offerId', 'str')
     assignment_id: str = rest_field('assignmentId', 'str')
@@ -782,7 +668,7 @@ class RouterWorkerOfferAcceptedData(Model):
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, worker_id: str, job_id: str, job_priority: int, job_labels: Optional[Dict[str, Any]] = None, job_tags: Optional[Dict[str, Any]] = None, channel_reference: str, channel_id: str, queue_id: str, offer_id: str, assignment_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, job_priority: int, job_labels: Optional[Dict[str, Any]] = None, job_tags: Optional[Dict[str, Any]] = None, queue_id: str, offer_id: str, assignment_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -790,35 +676,23 @@ class RouterWorkerOfferAcceptedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerOfferDeclinedData(Model):
+class RouterWorkerOfferDeclinedEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerOfferDeclined: An offer to a worker was declined.
 
-    :ivar worker_id: TODO RouterWorkerOfferDeclinedData.workerId Required.
-    :vartype worker_id: str
-    :ivar job_id: TODO RouterWorkerOfferDeclinedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterWorkerOfferDeclinedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterWorkerOfferDeclinedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterWorkerOfferDeclinedData.queueId Required.
+    :ivar queue_id: TODO RouterWorkerOfferDeclinedEventData.queueId Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferDeclinedData.offerId Required.
+    :ivar offer_id: TODO RouterWorkerOfferDeclinedEventData.offerId Required.
     :vartype offer_id: str
     """
 
     _required = ['workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId']
-    worker_id: str = rest_field('workerId', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     queue_id: str = rest_field('queueId', 'str')
     offer_id: str = rest_field('offerId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, worker_id: str, job_id: str, channel_reference: str, channel_id: str, queue_id: str, offer_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, queue_id: str, offer_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -826,35 +700,23 @@ class RouterWorkerOfferDeclinedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerOfferExpiredData(Model):
+class RouterWorkerOfferExpiredEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerOfferExpired: An offer to a worker has expired.
 
-    :ivar worker_id: TODO RouterWorkerOfferExpiredData.workerId Required.
-    :vartype worker_id: str
-    :ivar offer_id: TODO RouterWorkerOfferExpiredData.offerId Required.
+    :ivar offer_id: TODO RouterWorkerOfferExpiredEventData.offerId Required.
     :vartype offer_id: str
-    :ivar job_id: TODO RouterWorkerOfferExpiredData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterWorkerOfferExpiredData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterWorkerOfferExpiredData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterWorkerOfferExpiredData.queueId Required.
+    :ivar queue_id: TODO RouterWorkerOfferExpiredEventData.queueId Required.
     :vartype queue_id: str
     """
 
     _required = ['workerId', 'offerId', 'jobId', 'channelReference', 'channelId', 'queueId']
-    worker_id: str = rest_field('workerId', 'str')
     offer_id: str = rest_field('offerId', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     queue_id: str = rest_field('queueId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, worker_id: str, offer_id: str, job_id: str, channel_reference: str, channel_id: str, queue_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, offer_id: str, queue_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -862,26 +724,18 @@ class RouterWorkerOfferExpiredData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerOfferIssuedData(Model):
+class RouterWorkerOfferIssuedEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerOfferIssued: A job was offered to a worker.
 
-    :ivar worker_id: TODO RouterWorkerOfferIssuedData.workerId Required.
-    :vartype worker_id: str
-    :ivar job_id: TODO RouterWorkerOfferIssuedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterWorkerOfferIssuedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterWorkerOfferIssuedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterWorkerOfferIssuedData.queueId Required.
+    :ivar queue_id: TODO RouterWorkerOfferIssuedEventData.queueId Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferIssuedData.offerId Required.
+    :ivar offer_id: TODO RouterWorkerOfferIssuedEventData.offerId Required.
     :vartype offer_id: str
-    :ivar offered_on: TODO RouterWorkerOfferIssuedData.offeredOn Required.
+    :ivar offered_on: TODO RouterWorkerOfferIssuedEventData.offeredOn Required.
     :vartype offered_on: datetime
-    :ivar expires_on: TODO RouterWorkerOfferIssuedData.expiresOn Required.
+    :ivar expires_on: TODO RouterWorkerOfferIssuedEventData.expiresOn Required.
     :vartype expires_on: datetime
-    :ivar job_priority: TODO RouterWorkerOfferIssuedData.jobPriority Required.
+    :ivar job_priority: TODO RouterWorkerOfferIssuedEventData.jobPriority Required.
     :vartype job_priority: int
     :ivar job_labels: Based on user input
     :vartype job_labels: dict[str, Any]
@@ -890,10 +744,6 @@ class RouterWorkerOfferIssuedData(Model):
     """
 
     _required = ['workerId', 'jobId', 'channelReference', 'channelId', 'queueId', 'offerId', 'offeredOn', 'expiresOn', 'jobPriority']
-    worker_id: str = rest_field('workerId', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     queue_id: str = rest_field('queueId', 'str')
     offer_id: str = rest_field('offerId', 'str')
     offered_on: datetime = rest_field('offeredOn', 'datetime')
@@ -905,7 +755,7 @@ class RouterWorkerOfferIssuedData(Model):
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, worker_id: str, job_id: str, channel_reference: str, channel_id: str, queue_id: str, offer_id: str, offered_on: datetime, expires_on: datetime, job_priority: int, job_labels: Optional[Dict[str, Any]] = None, job_tags: Optional[Dict[str, Any]] = None) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, queue_id: str, offer_id: str, offered_on: datetime, expires_on: datetime, job_priority: int, job_labels: Optional[Dict[str, Any]] = None, job_tags: Optional[Dict[str, Any]] = None) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -913,35 +763,23 @@ class RouterWorkerOfferIssuedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerOfferRevokedData(Model):
+class RouterWorkerOfferRevokedEventData(RouterWorkerEventData):
     """Data of Microsoft.Communication.RouterWorkerOfferRevoked: An offer to a worker was revoked.
 
-    :ivar offer_id: TODO RouterWorkerOfferRevokedData.offerId Required.
+    :ivar offer_id: TODO RouterWorkerOfferRevokedEventData.offerId Required.
     :vartype offer_id: str
-    :ivar worker_id: TODO RouterWorkerOfferRevokedData.workerId Required.
-    :vartype worker_id: str
-    :ivar job_id: TODO RouterWorkerOfferRevokedData.jobId Required.
-    :vartype job_id: str
-    :ivar channel_reference: TODO RouterWorkerOfferRevokedData.channelReference Required.
-    :vartype channel_reference: str
-    :ivar channel_id: TODO RouterWorkerOfferRevokedData.channelId Required.
-    :vartype channel_id: str
-    :ivar queue_id: TODO RouterWorkerOfferRevokedData.queueId Required.
+    :ivar queue_id: TODO RouterWorkerOfferRevokedEventData.queueId Required.
     :vartype queue_id: str
     """
 
     _required = ['offerId', 'workerId', 'jobId', 'channelReference', 'channelId', 'queueId']
     offer_id: str = rest_field('offerId', 'str')
-    worker_id: str = rest_field('workerId', 'str')
-    job_id: str = rest_field('jobId', 'str')
-    channel_reference: str = rest_field('channelReference', 'str')
-    channel_id: str = rest_field('channelId', 'str')
     queue_id: str = rest_field('queueId', 'str')
 
     if TYPE_CHECKING:
 
         @overload
-        def __init__(self, *, offer_id: str, worker_id: str, job_id: str, channel_reference: str, channel_id: str, queue_id: str) -> None: ...
+        def __init__(self, *, job_id: Optional[str] = None, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, worker_id: Optional[str] = None, offer_id: str, queue_id: str) -> None: ...
 
         @overload
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
@@ -949,18 +787,18 @@ class RouterWorkerOfferRevokedData(Model):
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
 
-class RouterWorkerRegisteredData(Model):
+class RouterWorkerRegisteredEventData(Model):
     """Data of Microsoft.Communication.RouterWorkerRegistered: A worker has been registered (status changed from inactive/draining to active).
 
-    :ivar worker_id: TODO RouterWorkerRegisteredData.workerId Required.
+    :ivar worker_id: TODO RouterWorkerRegisteredEventData.workerId Required.
     :vartype worker_id: str
-    :ivar total_capacity: TODO RouterWorkerRegisteredData.totalCapacity Required.
+    :ivar total_capacity: TODO RouterWorkerRegisteredEventData.totalCapacity Required.
     :vartype total_capacity: int
-    :ivar queue_assignments: TODO RouterWorkerRegisteredData.queueAssignments Required.
+    :ivar queue_assignments: TODO RouterWorkerRegisteredEventData.queueAssignments Required.
     :vartype queue_assignments: list[QueueDetails]
     :ivar labels: Based on user input
     :vartype labels: dict[str, Any]
-    :ivar channel_configurations: TODO RouterWorkerRegisteredData.channelConfigurations Required.
+    :ivar channel_configurations: TODO RouterWorkerRegisteredEventData.channelConfigurations Required.
     :vartype channel_configurations: list[ChannelConfiguration]
     :ivar tags: Based on user input
     :vartype tags: dict[str, Any]
@@ -1024,3 +862,33 @@ class WorkerSelector(Model):
         def __init__(self, mapping: Mapping[str, Any], /) -> None: ...
 
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+AcsRouterChannelConfiguration = ChannelConfiguration
+AcsRouterCommunicationError = CommunicationError
+AcsRouterQueueDetails = QueueDetails
+AcsRouterEventData = RouterEventData
+AcsRouterJobEventData = RouterJobEventData
+AcsRouterJobCancelledEventData = RouterJobCancelledEventData
+AcsRouterJobClassificationFailedEventData = RouterJobClassificationFailedEventData
+AcsRouterJobClassifiedEventData = RouterJobClassifiedEventData
+AcsRouterJobClosedEventData = RouterJobClosedEventData
+AcsRouterJobCompletedEventData = RouterJobCompletedEventData
+AcsRouterJobDeletedEventData = RouterJobDeletedEventData
+AcsRouterJobExceptionTriggeredEventData = RouterJobExceptionTriggeredEventData
+AcsRouterJobQueuedEventData = RouterJobQueuedEventData
+AcsRouterJobReceivedEventData = RouterJobReceivedEventData
+AcsRouterJobSchedulingFailedEventData = RouterJobSchedulingFailedEventData
+AcsRouterJobUnassignedEventData = RouterJobUnassignedEventData
+AcsRouterJobWaitingForActivationEventData = RouterJobWaitingForActivationEventData
+AcsRouterJobWorkerSelectorsExpiredEventData = RouterJobWorkerSelectorsExpiredEventData
+AcsRouterWorkerEventData = RouterWorkerEventData
+AcsRouterWorkerDeletedEventData = RouterWorkerDeletedEventData
+AcsRouterWorkerDeregisteredEventData = RouterWorkerDeregisteredEventData
+AcsRouterWorkerOfferAcceptedEventData = RouterWorkerOfferAcceptedEventData
+AcsRouterWorkerOfferDeclinedEventData = RouterWorkerOfferDeclinedEventData
+AcsRouterWorkerOfferExpiredEventData = RouterWorkerOfferExpiredEventData
+AcsRouterWorkerOfferIssuedEventData = RouterWorkerOfferIssuedEventData
+AcsRouterWorkerOfferRevokedEventData = RouterWorkerOfferRevokedEventData
+AcsRouterWorkerRegisteredEventData = RouterWorkerRegisteredEventData
+AcsRouterWorkerSelector = WorkerSelector
