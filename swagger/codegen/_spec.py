@@ -100,5 +100,5 @@ def description(node: Dict[str, Any], what: str) -> str:
     """The spec's description of ``node``; every documented thing must have one (the docs build relies on it)."""
     text = node.get("description")
     if not text:
-        return f"TODO {what}"
+        raise ValueError(f"{what} has no description in the spec: write one (it becomes the docstring)")
     return " ".join(str(text).split())

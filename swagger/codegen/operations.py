@@ -305,6 +305,14 @@ class _Method:
                 f"``logging_enable`` and ``headers`` (see :class:`~{PACKAGE}.RequestOptions`)."
             ),
         ]
+        if self.body_model:
+            what = "the resource" if self.is_upsert else "the options"
+            lines += [
+                "",
+                *_paragraph(
+                    f"Give {what}, or its fields as keywords: each is optional, and only those given are sent."
+                ),
+            ]
         lines.append("")
         for param in self.path_params:
             lines += _field("param", param["x-python-name"], _spec.description(param, f"{self.name}.{param['name']}"))
@@ -317,7 +325,7 @@ class _Method:
             for rest, schema in self._writable_fields():
                 python = schema.get("x-python-name", rest)
                 field_doc = _spec.description(schema, f"{self.body_model}.{rest}")
-                lines += _field("keyword", python, f"{field_doc} (when no {name} is given)")
+                lines += _field("keyword", python, field_doc)
                 lines.append(f":paramtype {python}: {_spec.python_type(schema, self.definitions)}")
         for param in self.query_params:
             python = param["x-python-name"]

@@ -52,6 +52,17 @@ def test_check_reports_a_spec_change(tmp_path):
     assert _run_generate(tmp_path, "--check").returncode == 0
 
 
+def test_generation_refuses_a_spec_item_without_a_description(tmp_path):
+    """Every operation, parameter, model, field and enum value becomes documentation: none may go undescribed."""
+    shutil.copytree(REPO / "swagger", tmp_path / "swagger")
+    spec_path = tmp_path / "swagger" / "jobrouter.json"
+    spec = json.loads(spec_path.read_text())
+    del spec["definitions"]["RouterWorker"]["properties"]["capacity"]["description"]
+    spec_path.write_text(json.dumps(spec))
+    result = _run_generate(tmp_path, "--check")
+    assert result.returncode != 0 and "RouterWorker.capacity has no description" in result.stderr
+
+
 def _surface():
     if not SURFACE.is_file():
         pytest.skip("python-api-surface.json is not beside the repository")

@@ -35,16 +35,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.delete_classification_policy')
     def delete_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_classification_policy summary
+        """Delete a classification policy.
 
-        TODO delete_classification_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO delete_classification_policy.classificationPolicyId
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -53,16 +54,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.delete_distribution_policy')
     def delete_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_distribution_policy summary
+        """Delete a distribution policy.
 
-        TODO delete_distribution_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO delete_distribution_policy.distributionPolicyId
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -71,16 +73,16 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.delete_exception_policy')
     def delete_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_exception_policy summary
+        """Delete an exception policy.
 
-        TODO delete_exception_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO delete_exception_policy.exceptionPolicyId
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -89,16 +91,16 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.delete_queue')
     def delete_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_queue summary
+        """Delete a queue.
 
-        TODO delete_queue description
+        A queue that still holds active jobs cannot be deleted (409). Deleting an id that does not exist succeeds.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO delete_queue.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the queue is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -107,16 +109,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.get_classification_policy')
     def get_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy:
-        """TODO get_classification_policy summary
+        """Read a classification policy.
 
-        TODO get_classification_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO get_classification_policy.classificationPolicyId
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :return: The resource.
+        :return: The classification policy.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -126,16 +129,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.get_distribution_policy')
     def get_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy:
-        """TODO get_distribution_policy summary
+        """Read a distribution policy.
 
-        TODO get_distribution_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO get_distribution_policy.distributionPolicyId
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :return: The resource.
+        :return: The distribution policy.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -145,16 +149,16 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.get_exception_policy')
     def get_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy:
-        """TODO get_exception_policy summary
+        """Read an exception policy.
 
-        TODO get_exception_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO get_exception_policy.exceptionPolicyId
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :return: The resource.
+        :return: The exception policy.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -164,16 +168,16 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.get_queue')
     def get_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue:
-        """TODO get_queue summary
+        """Read a queue.
 
-        TODO get_queue description
+        Returns the queue as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO get_queue.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: The resource.
+        :return: The queue.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -183,16 +187,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_classification_policies')
     def list_classification_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.ClassificationPolicy]:
-        """TODO list_classification_policies summary
+        """List the classification policies.
 
-        TODO list_classification_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_classification_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the classification policies.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.ClassificationPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -201,16 +206,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_distribution_policies')
     def list_distribution_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.DistributionPolicy]:
-        """TODO list_distribution_policies summary
+        """List the distribution policies.
 
-        TODO list_distribution_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_distribution_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the distribution policies.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.DistributionPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -219,16 +225,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_exception_policies')
     def list_exception_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.ExceptionPolicy]:
-        """TODO list_exception_policies summary
+        """List the exception policies.
 
-        TODO list_exception_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_exception_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the exception policies.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.ExceptionPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -237,16 +244,17 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_queues')
     def list_queues(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.RouterQueue]:
-        """TODO list_queues summary
+        """List the queues.
 
-        TODO list_queues description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_queues.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the queues.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.RouterQueue]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -264,35 +272,41 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.upsert_classification_policy')
     def upsert_classification_policy(self, classification_policy_id: str, *args: Any, **kwargs: Any) -> _models.ClassificationPolicy:
-        """TODO upsert_classification_policy summary
+        """Create a classification policy, or update the fields you send.
 
-        TODO upsert_classification_policy description
+        A merge-patch: fields you leave out keep their stored value, and a field set to None is removed. The call answers at
+        once; jobs that name the policy are classified with the new version from then on.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO upsert_classification_policy.classificationPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :param resource: TODO upsert_classification_policy body
+        :param resource: The policy to store: a ClassificationPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.ClassificationPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO ClassificationPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword fallback_queue_id: TODO ClassificationPolicy.fallbackQueueId (when no resource is given)
+        :keyword fallback_queue_id: The queue a job goes to when no queue selector finds one.
         :paramtype fallback_queue_id: str
-        :keyword queue_selector_attachments: TODO ClassificationPolicy.queueSelectorAttachments (when no resource is given)
+        :keyword queue_selector_attachments: Where the queue selectors that pick the job's queue come from.
         :paramtype queue_selector_attachments: list[QueueSelectorAttachment]
-        :keyword prioritization_rule: TODO ClassificationPolicy.prioritizationRule (when no resource is given)
+        :keyword prioritization_rule: The rule that computes the job's priority from its labels.
         :paramtype prioritization_rule: RouterRule
-        :keyword worker_selector_attachments: TODO ClassificationPolicy.workerSelectorAttachments (when no resource is
-            given)
+        :keyword worker_selector_attachments: Where the worker selectors attached to the job come from.
         :paramtype worker_selector_attachments: list[WorkerSelectorAttachment]
-        :keyword etag: TODO upsert_classification_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_classification_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_classification_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The classification policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -312,30 +326,37 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.upsert_distribution_policy')
     def upsert_distribution_policy(self, distribution_policy_id: str, *args: Any, **kwargs: Any) -> _models.DistributionPolicy:
-        """TODO upsert_distribution_policy summary
+        """Create a distribution policy, or update the fields you send.
 
-        TODO upsert_distribution_policy description
+        A merge-patch: fields you leave out keep their stored value. The policy decides how the jobs of the queues that use
+        it are offered to workers: the mode, how many offers at once, and how long an offer lasts.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO upsert_distribution_policy.distributionPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :param resource: TODO upsert_distribution_policy body
+        :param resource: The policy to store: a DistributionPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.DistributionPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO DistributionPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword offer_expires_after_seconds: TODO DistributionPolicy.offerExpiresAfterSeconds (when no resource is given)
+        :keyword offer_expires_after_seconds: Seconds an offer stays open before it expires and the job is offered again.
         :paramtype offer_expires_after_seconds: float
-        :keyword mode: TODO DistributionPolicy.mode (when no resource is given)
+        :keyword mode: How workers are chosen and how many offers are made at once.
         :paramtype mode: DistributionMode
-        :keyword etag: TODO upsert_distribution_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_distribution_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_distribution_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The distribution policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -355,28 +376,34 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.upsert_exception_policy')
     def upsert_exception_policy(self, exception_policy_id: str, *args: Any, **kwargs: Any) -> _models.ExceptionPolicy:
-        """TODO upsert_exception_policy summary
+        """Create an exception policy, or update the fields you send.
 
-        TODO upsert_exception_policy description
+        A merge-patch: fields you leave out keep their stored value. The rules of the policy watch the jobs of the queues
+        that use it and act (cancel, reclassify) when their trigger fires.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO upsert_exception_policy.exceptionPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :param resource: TODO upsert_exception_policy body
+        :param resource: The policy to store: an ExceptionPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.ExceptionPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO ExceptionPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword exception_rules: TODO ExceptionPolicy.exceptionRules (when no resource is given)
+        :keyword exception_rules: The rules, each with its trigger and actions.
         :paramtype exception_rules: list[ExceptionRule]
-        :keyword etag: TODO upsert_exception_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_exception_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_exception_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The exception policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -396,32 +423,39 @@ class JobRouterAdministrationClientOperations(_Operations):
 
     @traced('JobRouterAdministrationClient.upsert_queue')
     def upsert_queue(self, queue_id: str, *args: Any, **kwargs: Any) -> _models.RouterQueue:
-        """TODO upsert_queue summary
+        """Create a queue, or update the fields you send.
 
-        TODO upsert_queue description
+        A merge-patch: fields you leave out keep their stored value. A queue needs a distribution policy that exists; the
+        service adds the label ``Id`` with the queue's id.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO upsert_queue.queueId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :param resource: TODO upsert_queue body
+        :param resource: The queue to store: a RouterQueue, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterQueue or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO RouterQueue.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword distribution_policy_id: TODO RouterQueue.distributionPolicyId (when no resource is given)
+        :keyword distribution_policy_id: The distribution policy that offers the queue's jobs; required, and it must exist.
         :paramtype distribution_policy_id: str
-        :keyword labels: TODO RouterQueue.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values, which queue selectors match; the service adds
+            ``Id``.
         :paramtype labels: dict[str, Any]
-        :keyword exception_policy_id: TODO RouterQueue.exceptionPolicyId (when no resource is given)
+        :keyword exception_policy_id: The exception policy that watches the queue's jobs.
         :paramtype exception_policy_id: str
-        :keyword etag: TODO upsert_queue If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_queue If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_queue If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The queue as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -436,18 +470,19 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.accept_job_offer')
     def accept_job_offer(self, worker_id: str, offer_id: str, **kwargs: Unpack[RequestOptions]) -> _models.AcceptJobOfferResult:
-        """TODO accept_job_offer summary
+        """Accept an offer: the job is assigned to the worker.
 
-        TODO accept_job_offer description
+        The job's status becomes ``assigned`` and its other offers are revoked. An offer that expired, was revoked or was
+        already answered cannot be accepted (404).
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO accept_job_offer.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param offer_id: TODO accept_job_offer.offerId
+        :param offer_id: The offer's id, from the worker's ``offers`` or the RouterWorkerOfferIssued event.
         :type offer_id: str
-        :return: Done.
+        :return: The new assignment's id, with the job's and the worker's.
         :rtype: ~azure.communication.jobrouter.models.AcceptJobOfferResult
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -466,22 +501,24 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.cancel_job')
     def cancel_job(self, job_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO cancel_job summary
+        """Cancel a job that is not finished.
 
-        TODO cancel_job description
+        The job's status becomes ``cancelled``, its offers are revoked and an assigned worker's capacity is freed.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO cancel_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param options: TODO cancel_job body
+        :param options: A note and a disposition code to keep with the job, as CancelJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CancelJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword note: TODO CancelJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :keyword disposition_code: TODO CancelJobOptions.dispositionCode (when no options is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :return: Done.
+        :return: Nothing: the job is cancelled.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -500,26 +537,30 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.close_job')
     def close_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO close_job summary
+        """Close an assignment: wrap-up is over and the worker is free again.
 
-        TODO close_job description
+        The job's status becomes ``closed`` now, or at ``close_at`` when that is in the future; the worker's capacity is
+        freed then.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO close_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO close_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO close_job body
+        :param options: A disposition code, a closing time and a note, as CloseJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CloseJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword disposition_code: TODO CloseJobOptions.dispositionCode (when no options is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :keyword close_at: TODO CloseJobOptions.closeAt (when no options is given)
+        :keyword close_at: When to close the job: now when not given, or at this later moment (the worker stays busy until
+            then).
         :paramtype close_at: datetime
-        :keyword note: TODO CloseJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :return: Done.
+        :return: Nothing: the job is closed (or will be at ``close_at``).
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -538,22 +579,24 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.complete_job')
     def complete_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO complete_job summary
+        """Complete an assignment: the worker has finished the job and starts wrap-up.
 
-        TODO complete_job description
+        The job's status becomes ``completed``; the worker's capacity stays taken until the job is closed.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO complete_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO complete_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO complete_job body
+        :param options: A note to keep with the job, as CompleteJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CompleteJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword note: TODO CompleteJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :return: Done.
+        :return: Nothing: the job is completed.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -572,22 +615,26 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.decline_job_offer')
     def decline_job_offer(self, worker_id: str, offer_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO decline_job_offer summary
+        """Decline an offer: the job goes to another worker.
 
-        TODO decline_job_offer description
+        The worker's capacity is freed. The declined job is not offered to this worker again, unless ``retry_offer_at`` says
+        from when it may be.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO decline_job_offer.workerId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param offer_id: TODO decline_job_offer.offerId
+        :param offer_id: The offer's id, from the worker's ``offers`` or the RouterWorkerOfferIssued event.
         :type offer_id: str
-        :param options: TODO decline_job_offer body
+        :param options: When the job may be offered to this worker again, as DeclineJobOfferOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.DeclineJobOfferOptions or Mapping[str, Any] or IO[bytes]
-        :keyword retry_offer_at: TODO DeclineJobOfferOptions.retryOfferAt (when no options is given)
+        :keyword retry_offer_at: From when the job may be offered to this worker again; without it, never (until the worker
+            registers again).
         :paramtype retry_offer_at: datetime
-        :return: Done.
+        :return: Nothing: the offer is declined.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -597,16 +644,17 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.delete_job')
     def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_job summary
+        """Delete a job.
 
-        TODO delete_job description
+        Only a job that is no longer active can be deleted: cancel or close it first, or the call fails with 409. Deleting
+        an id that does not exist succeeds.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO delete_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the job is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -615,16 +663,16 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.delete_worker')
     def delete_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_worker summary
+        """Delete a worker.
 
-        TODO delete_worker description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO delete_worker.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the worker is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -633,16 +681,16 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.get_job')
     def get_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob:
-        """TODO get_job summary
+        """Read a job.
 
-        TODO get_job description
+        Returns the job as stored now: its status, assignments, attached worker selectors and etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO get_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: The resource.
+        :return: The job.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -652,16 +700,16 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.get_queue_position')
     def get_queue_position(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJobPositionDetails:
-        """TODO get_queue_position summary
+        """Read where a queued job stands in its queue.
 
-        TODO get_queue_position description
+        Position 1 is the next job to be offered. Only a job that is queued has a position.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO get_queue_position.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Done.
+        :return: The job's position, the queue's length and the estimated wait.
         :rtype: ~azure.communication.jobrouter.models.RouterJobPositionDetails
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -671,16 +719,16 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.get_queue_statistics')
     def get_queue_statistics(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueueStatistics:
-        """TODO get_queue_statistics summary
+        """Read how long a queue is and how long its jobs wait.
 
-        TODO get_queue_statistics description
+        Counts the queued jobs and estimates their wait, by priority, from the recent history of the queue.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO get_queue_statistics.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: Done.
+        :return: The queue's statistics.
         :rtype: ~azure.communication.jobrouter.models.RouterQueueStatistics
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -690,16 +738,16 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.get_worker')
     def get_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker:
-        """TODO get_worker summary
+        """Read a worker.
 
-        TODO get_worker description
+        Returns the worker as stored now: its state, open offers, assigned jobs and etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO get_worker.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :return: The resource.
+        :return: The worker.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -709,28 +757,30 @@ class JobRouterClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterClient.list_jobs')
     def list_jobs(self, *, status: Union[str, _enums.RouterJobStatusSelector] = 'all', channel_id: Optional[str] = None, queue_id: Optional[str] = None, classification_policy_id: Optional[str] = None, scheduled_before: Optional[datetime] = None, scheduled_after: Optional[datetime] = None, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.RouterJob]:
-        """TODO list_jobs summary
+        """List jobs, filtered by status, channel, queue, classification policy or schedule.
 
-        TODO list_jobs description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword status: TODO list_jobs.status
+        :keyword status: Only jobs in this status; ``active`` means any status that is not final, ``all`` (the default)
+            means every job.
         :paramtype status: str or ~azure.communication.jobrouter.models.RouterJobStatusSelector
-        :keyword channel_id: TODO list_jobs.channelId
+        :keyword channel_id: Only jobs in this channel.
         :paramtype channel_id: str
-        :keyword queue_id: TODO list_jobs.queueId
+        :keyword queue_id: Only jobs in this queue.
         :paramtype queue_id: str
-        :keyword classification_policy_id: TODO list_jobs.classificationPolicyId
+        :keyword classification_policy_id: Only jobs classified with this classification policy.
         :paramtype classification_policy_id: str
-        :keyword scheduled_before: TODO list_jobs.scheduledBefore
+        :keyword scheduled_before: Only scheduled jobs whose ``scheduledAt`` is before this moment.
         :paramtype scheduled_before: ~datetime.datetime
-        :keyword scheduled_after: TODO list_jobs.scheduledAfter
+        :keyword scheduled_after: Only scheduled jobs whose ``scheduledAt`` is after this moment.
         :paramtype scheduled_after: ~datetime.datetime
-        :keyword results_per_page: TODO list_jobs.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the jobs.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.RouterJob]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -739,24 +789,26 @@ class JobRouterClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterClient.list_workers')
     def list_workers(self, *, state: Union[str, _enums.RouterWorkerStateSelector] = 'all', channel_id: Optional[str] = None, queue_id: Optional[str] = None, has_capacity: Optional[bool] = None, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> ItemPaged[_models.RouterWorker]:
-        """TODO list_workers summary
+        """List workers, filtered by state, channel, queue or free capacity.
 
-        TODO list_workers description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword state: TODO list_workers.state
+        :keyword state: Only workers in this state; ``all`` (the default) means every worker.
         :paramtype state: str or ~azure.communication.jobrouter.models.RouterWorkerStateSelector
-        :keyword channel_id: TODO list_workers.channelId
+        :keyword channel_id: Only workers that serve this channel.
         :paramtype channel_id: str
-        :keyword queue_id: TODO list_workers.queueId
+        :keyword queue_id: Only workers that listen on this queue.
         :paramtype queue_id: str
-        :keyword has_capacity: TODO list_workers.hasCapacity
+        :keyword has_capacity: With ``True``, only workers that have free capacity now, in the given channel if
+            ``channel_id`` is also given; with ``False``, only workers that have none.
         :paramtype has_capacity: bool
-        :keyword results_per_page: TODO list_workers.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the workers.
         :rtype: ~azure.core.paging.ItemPaged[~azure.communication.jobrouter.models.RouterWorker]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -765,16 +817,17 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.reclassify_job')
     def reclassify_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO reclassify_job summary
+        """Run the job's classification policy again.
 
-        TODO reclassify_job description
+        Use it after changing the job's labels or the policy: the job gets a new queue, priority and attached worker
+        selectors from the policy.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO reclassify_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Done.
+        :return: Nothing: the job is being reclassified.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -793,22 +846,25 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.unassign_job')
     def unassign_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> _models.UnassignJobResult:
-        """TODO unassign_job summary
+        """Take an assigned job back from its worker and queue it again.
 
-        TODO unassign_job description
+        The assignment ends and the worker's capacity is freed; the job is queued again, or waits for activation when
+        ``suspend_matching`` is true.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO unassign_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO unassign_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO unassign_job body
+        :param options: Whether to suspend matching, as UnassignJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.UnassignJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword suspend_matching: TODO UnassignJobOptions.suspendMatching (when no options is given)
+        :keyword suspend_matching: Whether the job waits for activation instead of being queued again; default false.
         :paramtype suspend_matching: bool
-        :return: Done.
+        :return: The job's id and how many times it has been unassigned so far.
         :rtype: ~azure.communication.jobrouter.models.UnassignJobResult
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -827,46 +883,54 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.upsert_job')
     def upsert_job(self, job_id: str, *args: Any, **kwargs: Any) -> _models.RouterJob:
-        """TODO upsert_job summary
+        """Create a job, or update the fields you send.
 
-        TODO upsert_job description
+        A merge-patch: fields you leave out keep their stored value. A new job starts routing right after the call returns
+        (classification, queueing, offers), so its status in the answer is still ``created``: listen to events or read the
+        job again to follow it. Updating ``matching_mode`` to ``QueueAndMatchMode`` activates a scheduled or suspended job.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO upsert_job.jobId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param resource: TODO upsert_job body
+        :param resource: The job to store: a RouterJob, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterJob or Mapping[str, Any] or IO[bytes]
-        :keyword channel_reference: TODO RouterJob.channelReference (when no resource is given)
+        :keyword channel_reference: Your reference for the interaction the job is about, such as a call id.
         :paramtype channel_reference: str
-        :keyword channel_id: TODO RouterJob.channelId (when no resource is given)
+        :keyword channel_id: The channel the job comes in; only workers serving it can take the job.
         :paramtype channel_id: str
-        :keyword classification_policy_id: TODO RouterJob.classificationPolicyId (when no resource is given)
+        :keyword classification_policy_id: The classification policy that picks the job's queue, priority and selectors.
         :paramtype classification_policy_id: str
-        :keyword queue_id: TODO RouterJob.queueId (when no resource is given)
+        :keyword queue_id: The job's queue, when you choose it yourself rather than a classification policy.
         :paramtype queue_id: str
-        :keyword priority: TODO RouterJob.priority (when no resource is given)
+        :keyword priority: The job's priority: a higher one is offered first (from 1 to 10; default 1).
         :paramtype priority: int
-        :keyword disposition_code: TODO RouterJob.dispositionCode (when no resource is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :keyword requested_worker_selectors: TODO RouterJob.requestedWorkerSelectors (when no resource is given)
+        :keyword requested_worker_selectors: The conditions a worker must meet to be offered the job, as you gave them.
         :paramtype requested_worker_selectors: list[RouterWorkerSelector]
-        :keyword labels: TODO RouterJob.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values, matched by selectors and rules.
         :paramtype labels: dict[str, Any]
-        :keyword tags: TODO RouterJob.tags (when no resource is given)
+        :keyword tags: Free-form keys and values kept with the resource; routing ignores them.
         :paramtype tags: dict[str, Any]
-        :keyword notes: TODO RouterJob.notes (when no resource is given)
+        :keyword notes: Notes kept with the job, in the order they were added.
         :paramtype notes: list[RouterJobNote]
-        :keyword matching_mode: TODO RouterJob.matchingMode (when no resource is given)
+        :keyword matching_mode: When the job is matched with workers: at once (the default), at a scheduled time, or when
+            you activate it.
         :paramtype matching_mode: JobMatchingMode
-        :keyword etag: TODO upsert_job If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_job If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_job If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The job as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -886,36 +950,44 @@ class JobRouterClientOperations(_Operations):
 
     @traced('JobRouterClient.upsert_worker')
     def upsert_worker(self, worker_id: str, *args: Any, **kwargs: Any) -> _models.RouterWorker:
-        """TODO upsert_worker summary
+        """Create a worker, or update the fields you send.
 
-        TODO upsert_worker description
+        A merge-patch: fields you leave out keep their stored value. Set ``available_for_offers`` to True to register the
+        worker (it starts receiving offers) and to False to deregister it (its open offers are revoked). The service adds
+        the label ``Id`` with the worker's id.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO upsert_worker.workerId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param resource: TODO upsert_worker body
+        :param resource: The worker to store: a RouterWorker, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterWorker or Mapping[str, Any] or IO[bytes]
-        :keyword queues: TODO RouterWorker.queues (when no resource is given)
+        :keyword queues: The ids of the queues the worker takes jobs from.
         :paramtype queues: list[str]
-        :keyword capacity: TODO RouterWorker.capacity (when no resource is given)
+        :keyword capacity: The worker's total capacity: the jobs it holds may together cost at most this much.
         :paramtype capacity: int
-        :keyword labels: TODO RouterWorker.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values that worker selectors match; the service adds
+            ``Id``.
         :paramtype labels: dict[str, Any]
-        :keyword tags: TODO RouterWorker.tags (when no resource is given)
+        :keyword tags: Free-form keys and values kept with the resource; routing ignores them.
         :paramtype tags: dict[str, Any]
-        :keyword channels: TODO RouterWorker.channels (when no resource is given)
+        :keyword channels: The channels the worker serves, with the capacity a job in each costs.
         :paramtype channels: list[RouterChannel]
-        :keyword available_for_offers: TODO RouterWorker.availableForOffers (when no resource is given)
+        :keyword available_for_offers: Whether the worker wants offers: True registers it, False deregisters it.
         :paramtype available_for_offers: bool
-        :keyword etag: TODO upsert_worker If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_worker If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_worker If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The worker as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -930,16 +1002,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.delete_classification_policy')
     async def delete_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_classification_policy summary
+        """Delete a classification policy.
 
-        TODO delete_classification_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO delete_classification_policy.classificationPolicyId
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -948,16 +1021,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.delete_distribution_policy')
     async def delete_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_distribution_policy summary
+        """Delete a distribution policy.
 
-        TODO delete_distribution_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO delete_distribution_policy.distributionPolicyId
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -966,16 +1040,16 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.delete_exception_policy')
     async def delete_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_exception_policy summary
+        """Delete an exception policy.
 
-        TODO delete_exception_policy description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO delete_exception_policy.exceptionPolicyId
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the policy is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -984,16 +1058,16 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.delete_queue')
     async def delete_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_queue summary
+        """Delete a queue.
 
-        TODO delete_queue description
+        A queue that still holds active jobs cannot be deleted (409). Deleting an id that does not exist succeeds.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO delete_queue.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the queue is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1002,16 +1076,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.get_classification_policy')
     async def get_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy:
-        """TODO get_classification_policy summary
+        """Read a classification policy.
 
-        TODO get_classification_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO get_classification_policy.classificationPolicyId
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :return: The resource.
+        :return: The classification policy.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1021,16 +1096,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.get_distribution_policy')
     async def get_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy:
-        """TODO get_distribution_policy summary
+        """Read a distribution policy.
 
-        TODO get_distribution_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO get_distribution_policy.distributionPolicyId
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :return: The resource.
+        :return: The distribution policy.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1040,16 +1116,16 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.get_exception_policy')
     async def get_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy:
-        """TODO get_exception_policy summary
+        """Read an exception policy.
 
-        TODO get_exception_policy description
+        Returns the policy as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO get_exception_policy.exceptionPolicyId
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :return: The resource.
+        :return: The exception policy.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1059,16 +1135,16 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.get_queue')
     async def get_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue:
-        """TODO get_queue summary
+        """Read a queue.
 
-        TODO get_queue description
+        Returns the queue as stored, with its etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO get_queue.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: The resource.
+        :return: The queue.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1078,16 +1154,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_classification_policies')
     def list_classification_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.ClassificationPolicy]:
-        """TODO list_classification_policies summary
+        """List the classification policies.
 
-        TODO list_classification_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_classification_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the classification policies.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.ClassificationPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1096,16 +1173,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_distribution_policies')
     def list_distribution_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.DistributionPolicy]:
-        """TODO list_distribution_policies summary
+        """List the distribution policies.
 
-        TODO list_distribution_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_distribution_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the distribution policies.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.DistributionPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1114,16 +1192,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_exception_policies')
     def list_exception_policies(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.ExceptionPolicy]:
-        """TODO list_exception_policies summary
+        """List the exception policies.
 
-        TODO list_exception_policies description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_exception_policies.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the exception policies.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.ExceptionPolicy]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1132,16 +1211,17 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterAdministrationClient.list_queues')
     def list_queues(self, *, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.RouterQueue]:
-        """TODO list_queues summary
+        """List the queues.
 
-        TODO list_queues description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword results_per_page: TODO list_queues.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the queues.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.RouterQueue]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1159,35 +1239,41 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.upsert_classification_policy')
     async def upsert_classification_policy(self, classification_policy_id: str, *args: Any, **kwargs: Any) -> _models.ClassificationPolicy:
-        """TODO upsert_classification_policy summary
+        """Create a classification policy, or update the fields you send.
 
-        TODO upsert_classification_policy description
+        A merge-patch: fields you leave out keep their stored value, and a field set to None is removed. The call answers at
+        once; jobs that name the policy are classified with the new version from then on.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param classification_policy_id: TODO upsert_classification_policy.classificationPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param classification_policy_id: The classification policy's id: any string you choose, unique among your
+            classification policies.
         :type classification_policy_id: str
-        :param resource: TODO upsert_classification_policy body
+        :param resource: The policy to store: a ClassificationPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.ClassificationPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO ClassificationPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword fallback_queue_id: TODO ClassificationPolicy.fallbackQueueId (when no resource is given)
+        :keyword fallback_queue_id: The queue a job goes to when no queue selector finds one.
         :paramtype fallback_queue_id: str
-        :keyword queue_selector_attachments: TODO ClassificationPolicy.queueSelectorAttachments (when no resource is given)
+        :keyword queue_selector_attachments: Where the queue selectors that pick the job's queue come from.
         :paramtype queue_selector_attachments: list[QueueSelectorAttachment]
-        :keyword prioritization_rule: TODO ClassificationPolicy.prioritizationRule (when no resource is given)
+        :keyword prioritization_rule: The rule that computes the job's priority from its labels.
         :paramtype prioritization_rule: RouterRule
-        :keyword worker_selector_attachments: TODO ClassificationPolicy.workerSelectorAttachments (when no resource is
-            given)
+        :keyword worker_selector_attachments: Where the worker selectors attached to the job come from.
         :paramtype worker_selector_attachments: list[WorkerSelectorAttachment]
-        :keyword etag: TODO upsert_classification_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_classification_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_classification_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The classification policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -1207,30 +1293,37 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.upsert_distribution_policy')
     async def upsert_distribution_policy(self, distribution_policy_id: str, *args: Any, **kwargs: Any) -> _models.DistributionPolicy:
-        """TODO upsert_distribution_policy summary
+        """Create a distribution policy, or update the fields you send.
 
-        TODO upsert_distribution_policy description
+        A merge-patch: fields you leave out keep their stored value. The policy decides how the jobs of the queues that use
+        it are offered to workers: the mode, how many offers at once, and how long an offer lasts.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param distribution_policy_id: TODO upsert_distribution_policy.distributionPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param distribution_policy_id: The distribution policy's id: any string you choose, unique among your distribution
+            policies.
         :type distribution_policy_id: str
-        :param resource: TODO upsert_distribution_policy body
+        :param resource: The policy to store: a DistributionPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.DistributionPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO DistributionPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword offer_expires_after_seconds: TODO DistributionPolicy.offerExpiresAfterSeconds (when no resource is given)
+        :keyword offer_expires_after_seconds: Seconds an offer stays open before it expires and the job is offered again.
         :paramtype offer_expires_after_seconds: float
-        :keyword mode: TODO DistributionPolicy.mode (when no resource is given)
+        :keyword mode: How workers are chosen and how many offers are made at once.
         :paramtype mode: DistributionMode
-        :keyword etag: TODO upsert_distribution_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_distribution_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_distribution_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The distribution policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -1250,28 +1343,34 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.upsert_exception_policy')
     async def upsert_exception_policy(self, exception_policy_id: str, *args: Any, **kwargs: Any) -> _models.ExceptionPolicy:
-        """TODO upsert_exception_policy summary
+        """Create an exception policy, or update the fields you send.
 
-        TODO upsert_exception_policy description
+        A merge-patch: fields you leave out keep their stored value. The rules of the policy watch the jobs of the queues
+        that use it and act (cancel, reclassify) when their trigger fires.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param exception_policy_id: TODO upsert_exception_policy.exceptionPolicyId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param exception_policy_id: The exception policy's id: any string you choose, unique among your exception policies.
         :type exception_policy_id: str
-        :param resource: TODO upsert_exception_policy body
+        :param resource: The policy to store: an ExceptionPolicy, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.ExceptionPolicy or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO ExceptionPolicy.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword exception_rules: TODO ExceptionPolicy.exceptionRules (when no resource is given)
+        :keyword exception_rules: The rules, each with its trigger and actions.
         :paramtype exception_rules: list[ExceptionRule]
-        :keyword etag: TODO upsert_exception_policy If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_exception_policy If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_exception_policy If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The exception policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -1291,32 +1390,39 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 
     @traced_async('JobRouterAdministrationClient.upsert_queue')
     async def upsert_queue(self, queue_id: str, *args: Any, **kwargs: Any) -> _models.RouterQueue:
-        """TODO upsert_queue summary
+        """Create a queue, or update the fields you send.
 
-        TODO upsert_queue description
+        A merge-patch: fields you leave out keep their stored value. A queue needs a distribution policy that exists; the
+        service adds the label ``Id`` with the queue's id.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO upsert_queue.queueId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :param resource: TODO upsert_queue body
+        :param resource: The queue to store: a RouterQueue, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterQueue or Mapping[str, Any] or IO[bytes]
-        :keyword name: TODO RouterQueue.name (when no resource is given)
+        :keyword name: A display name.
         :paramtype name: str
-        :keyword distribution_policy_id: TODO RouterQueue.distributionPolicyId (when no resource is given)
+        :keyword distribution_policy_id: The distribution policy that offers the queue's jobs; required, and it must exist.
         :paramtype distribution_policy_id: str
-        :keyword labels: TODO RouterQueue.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values, which queue selectors match; the service adds
+            ``Id``.
         :paramtype labels: dict[str, Any]
-        :keyword exception_policy_id: TODO RouterQueue.exceptionPolicyId (when no resource is given)
+        :keyword exception_policy_id: The exception policy that watches the queue's jobs.
         :paramtype exception_policy_id: str
-        :keyword etag: TODO upsert_queue If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_queue If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_queue If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The queue as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -1331,18 +1437,19 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.accept_job_offer')
     async def accept_job_offer(self, worker_id: str, offer_id: str, **kwargs: Unpack[RequestOptions]) -> _models.AcceptJobOfferResult:
-        """TODO accept_job_offer summary
+        """Accept an offer: the job is assigned to the worker.
 
-        TODO accept_job_offer description
+        The job's status becomes ``assigned`` and its other offers are revoked. An offer that expired, was revoked or was
+        already answered cannot be accepted (404).
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO accept_job_offer.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param offer_id: TODO accept_job_offer.offerId
+        :param offer_id: The offer's id, from the worker's ``offers`` or the RouterWorkerOfferIssued event.
         :type offer_id: str
-        :return: Done.
+        :return: The new assignment's id, with the job's and the worker's.
         :rtype: ~azure.communication.jobrouter.models.AcceptJobOfferResult
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1361,22 +1468,24 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.cancel_job')
     async def cancel_job(self, job_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO cancel_job summary
+        """Cancel a job that is not finished.
 
-        TODO cancel_job description
+        The job's status becomes ``cancelled``, its offers are revoked and an assigned worker's capacity is freed.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO cancel_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param options: TODO cancel_job body
+        :param options: A note and a disposition code to keep with the job, as CancelJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CancelJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword note: TODO CancelJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :keyword disposition_code: TODO CancelJobOptions.dispositionCode (when no options is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :return: Done.
+        :return: Nothing: the job is cancelled.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1395,26 +1504,30 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.close_job')
     async def close_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO close_job summary
+        """Close an assignment: wrap-up is over and the worker is free again.
 
-        TODO close_job description
+        The job's status becomes ``closed`` now, or at ``close_at`` when that is in the future; the worker's capacity is
+        freed then.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO close_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO close_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO close_job body
+        :param options: A disposition code, a closing time and a note, as CloseJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CloseJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword disposition_code: TODO CloseJobOptions.dispositionCode (when no options is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :keyword close_at: TODO CloseJobOptions.closeAt (when no options is given)
+        :keyword close_at: When to close the job: now when not given, or at this later moment (the worker stays busy until
+            then).
         :paramtype close_at: datetime
-        :keyword note: TODO CloseJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :return: Done.
+        :return: Nothing: the job is closed (or will be at ``close_at``).
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1433,22 +1546,24 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.complete_job')
     async def complete_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO complete_job summary
+        """Complete an assignment: the worker has finished the job and starts wrap-up.
 
-        TODO complete_job description
+        The job's status becomes ``completed``; the worker's capacity stays taken until the job is closed.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO complete_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO complete_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO complete_job body
+        :param options: A note to keep with the job, as CompleteJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.CompleteJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword note: TODO CompleteJobOptions.note (when no options is given)
+        :keyword note: A note kept with the job.
         :paramtype note: str
-        :return: Done.
+        :return: Nothing: the job is completed.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1467,22 +1582,26 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.decline_job_offer')
     async def decline_job_offer(self, worker_id: str, offer_id: str, options: Any = None, **kwargs: Any) -> None:
-        """TODO decline_job_offer summary
+        """Decline an offer: the job goes to another worker.
 
-        TODO decline_job_offer description
+        The worker's capacity is freed. The declined job is not offered to this worker again, unless ``retry_offer_at`` says
+        from when it may be.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO decline_job_offer.workerId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param offer_id: TODO decline_job_offer.offerId
+        :param offer_id: The offer's id, from the worker's ``offers`` or the RouterWorkerOfferIssued event.
         :type offer_id: str
-        :param options: TODO decline_job_offer body
+        :param options: When the job may be offered to this worker again, as DeclineJobOfferOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.DeclineJobOfferOptions or Mapping[str, Any] or IO[bytes]
-        :keyword retry_offer_at: TODO DeclineJobOfferOptions.retryOfferAt (when no options is given)
+        :keyword retry_offer_at: From when the job may be offered to this worker again; without it, never (until the worker
+            registers again).
         :paramtype retry_offer_at: datetime
-        :return: Done.
+        :return: Nothing: the offer is declined.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1492,16 +1611,17 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.delete_job')
     async def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_job summary
+        """Delete a job.
 
-        TODO delete_job description
+        Only a job that is no longer active can be deleted: cancel or close it first, or the call fails with 409. Deleting
+        an id that does not exist succeeds.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO delete_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the job is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1510,16 +1630,16 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.delete_worker')
     async def delete_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO delete_worker summary
+        """Delete a worker.
 
-        TODO delete_worker description
+        Deleting an id that does not exist succeeds as well.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO delete_worker.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :return: Deleted (also when it did not exist).
+        :return: Nothing: the worker is gone.
         :rtype: None
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1528,16 +1648,16 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.get_job')
     async def get_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob:
-        """TODO get_job summary
+        """Read a job.
 
-        TODO get_job description
+        Returns the job as stored now: its status, assignments, attached worker selectors and etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO get_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: The resource.
+        :return: The job.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1547,16 +1667,16 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.get_queue_position')
     async def get_queue_position(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJobPositionDetails:
-        """TODO get_queue_position summary
+        """Read where a queued job stands in its queue.
 
-        TODO get_queue_position description
+        Position 1 is the next job to be offered. Only a job that is queued has a position.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO get_queue_position.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Done.
+        :return: The job's position, the queue's length and the estimated wait.
         :rtype: ~azure.communication.jobrouter.models.RouterJobPositionDetails
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1566,16 +1686,16 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.get_queue_statistics')
     async def get_queue_statistics(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueueStatistics:
-        """TODO get_queue_statistics summary
+        """Read how long a queue is and how long its jobs wait.
 
-        TODO get_queue_statistics description
+        Counts the queued jobs and estimates their wait, by priority, from the recent history of the queue.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param queue_id: TODO get_queue_statistics.queueId
+        :param queue_id: The queue's id: any string you choose, unique among your queues.
         :type queue_id: str
-        :return: Done.
+        :return: The queue's statistics.
         :rtype: ~azure.communication.jobrouter.models.RouterQueueStatistics
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1585,16 +1705,16 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.get_worker')
     async def get_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker:
-        """TODO get_worker summary
+        """Read a worker.
 
-        TODO get_worker description
+        Returns the worker as stored now: its state, open offers, assigned jobs and etag.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO get_worker.workerId
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :return: The resource.
+        :return: The worker.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1604,28 +1724,30 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterClient.list_jobs')
     def list_jobs(self, *, status: Union[str, _enums.RouterJobStatusSelector] = 'all', channel_id: Optional[str] = None, queue_id: Optional[str] = None, classification_policy_id: Optional[str] = None, scheduled_before: Optional[datetime] = None, scheduled_after: Optional[datetime] = None, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.RouterJob]:
-        """TODO list_jobs summary
+        """List jobs, filtered by status, channel, queue, classification policy or schedule.
 
-        TODO list_jobs description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword status: TODO list_jobs.status
+        :keyword status: Only jobs in this status; ``active`` means any status that is not final, ``all`` (the default)
+            means every job.
         :paramtype status: str or ~azure.communication.jobrouter.models.RouterJobStatusSelector
-        :keyword channel_id: TODO list_jobs.channelId
+        :keyword channel_id: Only jobs in this channel.
         :paramtype channel_id: str
-        :keyword queue_id: TODO list_jobs.queueId
+        :keyword queue_id: Only jobs in this queue.
         :paramtype queue_id: str
-        :keyword classification_policy_id: TODO list_jobs.classificationPolicyId
+        :keyword classification_policy_id: Only jobs classified with this classification policy.
         :paramtype classification_policy_id: str
-        :keyword scheduled_before: TODO list_jobs.scheduledBefore
+        :keyword scheduled_before: Only scheduled jobs whose ``scheduledAt`` is before this moment.
         :paramtype scheduled_before: ~datetime.datetime
-        :keyword scheduled_after: TODO list_jobs.scheduledAfter
+        :keyword scheduled_after: Only scheduled jobs whose ``scheduledAt`` is after this moment.
         :paramtype scheduled_after: ~datetime.datetime
-        :keyword results_per_page: TODO list_jobs.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the jobs.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.RouterJob]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1634,24 +1756,26 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @distributed_trace(name_of_span='JobRouterClient.list_workers')
     def list_workers(self, *, state: Union[str, _enums.RouterWorkerStateSelector] = 'all', channel_id: Optional[str] = None, queue_id: Optional[str] = None, has_capacity: Optional[bool] = None, results_per_page: Optional[int] = None, **kwargs: Unpack[RequestOptions]) -> AsyncItemPaged[_models.RouterWorker]:
-        """TODO list_workers summary
+        """List workers, filtered by state, channel, queue or free capacity.
 
-        TODO list_workers description
+        Newest first; pages are fetched while you iterate.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :keyword state: TODO list_workers.state
+        :keyword state: Only workers in this state; ``all`` (the default) means every worker.
         :paramtype state: str or ~azure.communication.jobrouter.models.RouterWorkerStateSelector
-        :keyword channel_id: TODO list_workers.channelId
+        :keyword channel_id: Only workers that serve this channel.
         :paramtype channel_id: str
-        :keyword queue_id: TODO list_workers.queueId
+        :keyword queue_id: Only workers that listen on this queue.
         :paramtype queue_id: str
-        :keyword has_capacity: TODO list_workers.hasCapacity
+        :keyword has_capacity: With ``True``, only workers that have free capacity now, in the given channel if
+            ``channel_id`` is also given; with ``False``, only workers that have none.
         :paramtype has_capacity: bool
-        :keyword results_per_page: TODO list_workers.maxpagesize
+        :keyword results_per_page: How many items one page holds at most; the service picks a size when it is not given.
+            Iterate ``by_page()`` to see the pages.
         :paramtype results_per_page: int
-        :return: A page.
+        :return: A pager over the workers.
         :rtype: ~azure.core.async_paging.AsyncItemPaged[~azure.communication.jobrouter.models.RouterWorker]
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
@@ -1660,16 +1784,17 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.reclassify_job')
     async def reclassify_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
-        """TODO reclassify_job summary
+        """Run the job's classification policy again.
 
-        TODO reclassify_job description
+        Use it after changing the job's labels or the policy: the job gets a new queue, priority and attached worker
+        selectors from the policy.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO reclassify_job.jobId
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :return: Done.
+        :return: Nothing: the job is being reclassified.
         :rtype: None
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1688,22 +1813,25 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.unassign_job')
     async def unassign_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> _models.UnassignJobResult:
-        """TODO unassign_job summary
+        """Take an assigned job back from its worker and queue it again.
 
-        TODO unassign_job description
+        The assignment ends and the worker's capacity is freed; the job is queued again, or waits for activation when
+        ``suspend_matching`` is true.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO unassign_job.jobId
+        Give the options, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param assignment_id: TODO unassign_job.assignmentId
+        :param assignment_id: The assignment's id, from the AcceptJobOfferResult or the job's ``assignments``.
         :type assignment_id: str
-        :param options: TODO unassign_job body
+        :param options: Whether to suspend matching, as UnassignJobOptions or its JSON.
         :type options: ~azure.communication.jobrouter.models.UnassignJobOptions or Mapping[str, Any] or IO[bytes]
-        :keyword suspend_matching: TODO UnassignJobOptions.suspendMatching (when no options is given)
+        :keyword suspend_matching: Whether the job waits for activation instead of being queued again; default false.
         :paramtype suspend_matching: bool
-        :return: Done.
+        :return: The job's id and how many times it has been unassigned so far.
         :rtype: ~azure.communication.jobrouter.models.UnassignJobResult
         :raises ~azure.core.exceptions.ResourceNotFoundError: The resource the path names does not exist (404).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
@@ -1722,46 +1850,54 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.upsert_job')
     async def upsert_job(self, job_id: str, *args: Any, **kwargs: Any) -> _models.RouterJob:
-        """TODO upsert_job summary
+        """Create a job, or update the fields you send.
 
-        TODO upsert_job description
+        A merge-patch: fields you leave out keep their stored value. A new job starts routing right after the call returns
+        (classification, queueing, offers), so its status in the answer is still ``created``: listen to events or read the
+        job again to follow it. Updating ``matching_mode`` to ``QueueAndMatchMode`` activates a scheduled or suspended job.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param job_id: TODO upsert_job.jobId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param job_id: The job's id: any string you choose, unique among your jobs.
         :type job_id: str
-        :param resource: TODO upsert_job body
+        :param resource: The job to store: a RouterJob, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterJob or Mapping[str, Any] or IO[bytes]
-        :keyword channel_reference: TODO RouterJob.channelReference (when no resource is given)
+        :keyword channel_reference: Your reference for the interaction the job is about, such as a call id.
         :paramtype channel_reference: str
-        :keyword channel_id: TODO RouterJob.channelId (when no resource is given)
+        :keyword channel_id: The channel the job comes in; only workers serving it can take the job.
         :paramtype channel_id: str
-        :keyword classification_policy_id: TODO RouterJob.classificationPolicyId (when no resource is given)
+        :keyword classification_policy_id: The classification policy that picks the job's queue, priority and selectors.
         :paramtype classification_policy_id: str
-        :keyword queue_id: TODO RouterJob.queueId (when no resource is given)
+        :keyword queue_id: The job's queue, when you choose it yourself rather than a classification policy.
         :paramtype queue_id: str
-        :keyword priority: TODO RouterJob.priority (when no resource is given)
+        :keyword priority: The job's priority: a higher one is offered first (from 1 to 10; default 1).
         :paramtype priority: int
-        :keyword disposition_code: TODO RouterJob.dispositionCode (when no resource is given)
+        :keyword disposition_code: Your code for how the job ended, kept with the job.
         :paramtype disposition_code: str
-        :keyword requested_worker_selectors: TODO RouterJob.requestedWorkerSelectors (when no resource is given)
+        :keyword requested_worker_selectors: The conditions a worker must meet to be offered the job, as you gave them.
         :paramtype requested_worker_selectors: list[RouterWorkerSelector]
-        :keyword labels: TODO RouterJob.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values, matched by selectors and rules.
         :paramtype labels: dict[str, Any]
-        :keyword tags: TODO RouterJob.tags (when no resource is given)
+        :keyword tags: Free-form keys and values kept with the resource; routing ignores them.
         :paramtype tags: dict[str, Any]
-        :keyword notes: TODO RouterJob.notes (when no resource is given)
+        :keyword notes: Notes kept with the job, in the order they were added.
         :paramtype notes: list[RouterJobNote]
-        :keyword matching_mode: TODO RouterJob.matchingMode (when no resource is given)
+        :keyword matching_mode: When the job is matched with workers: at once (the default), at a scheduled time, or when
+            you activate it.
         :paramtype matching_mode: JobMatchingMode
-        :keyword etag: TODO upsert_job If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_job If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_job If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The job as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).
@@ -1781,36 +1917,44 @@ class AsyncJobRouterClientOperations(_Operations):
 
     @traced_async('JobRouterClient.upsert_worker')
     async def upsert_worker(self, worker_id: str, *args: Any, **kwargs: Any) -> _models.RouterWorker:
-        """TODO upsert_worker summary
+        """Create a worker, or update the fields you send.
 
-        TODO upsert_worker description
+        A merge-patch: fields you leave out keep their stored value. Set ``available_for_offers`` to True to register the
+        worker (it starts receiving offers) and to False to deregister it (its open offers are revoked). The service adds
+        the label ``Id`` with the worker's id.
 
         Other keywords are azure-core's per-call options, such as ``timeout``, ``retry_total``, ``logging_enable`` and
         ``headers`` (see :class:`~azure.communication.jobrouter.RequestOptions`).
 
-        :param worker_id: TODO upsert_worker.workerId
+        Give the resource, or its fields as keywords: each is optional, and only those given are sent.
+
+        :param worker_id: The worker's id: any string you choose (up to 256 characters), unique among your workers.
         :type worker_id: str
-        :param resource: TODO upsert_worker body
+        :param resource: The worker to store: a RouterWorker, its JSON, or the JSON as bytes.
         :type resource: ~azure.communication.jobrouter.models.RouterWorker or Mapping[str, Any] or IO[bytes]
-        :keyword queues: TODO RouterWorker.queues (when no resource is given)
+        :keyword queues: The ids of the queues the worker takes jobs from.
         :paramtype queues: list[str]
-        :keyword capacity: TODO RouterWorker.capacity (when no resource is given)
+        :keyword capacity: The worker's total capacity: the jobs it holds may together cost at most this much.
         :paramtype capacity: int
-        :keyword labels: TODO RouterWorker.labels (when no resource is given)
+        :keyword labels: Free-form keys with string, number or boolean values that worker selectors match; the service adds
+            ``Id``.
         :paramtype labels: dict[str, Any]
-        :keyword tags: TODO RouterWorker.tags (when no resource is given)
+        :keyword tags: Free-form keys and values kept with the resource; routing ignores them.
         :paramtype tags: dict[str, Any]
-        :keyword channels: TODO RouterWorker.channels (when no resource is given)
+        :keyword channels: The channels the worker serves, with the capacity a job in each costs.
         :paramtype channels: list[RouterChannel]
-        :keyword available_for_offers: TODO RouterWorker.availableForOffers (when no resource is given)
+        :keyword available_for_offers: Whether the worker wants offers: True registers it, False deregisters it.
         :paramtype available_for_offers: bool
-        :keyword etag: TODO upsert_worker If-Match
+        :keyword etag: The etag the resource must still have (send the ``etag`` you read); with ``match_condition``
+            ``MatchConditions.IfNotModified`` a concurrent change makes the call fail instead of overwriting it.
         :paramtype etag: str
-        :keyword match_condition: TODO upsert_worker If-None-Match
+        :keyword match_condition: How ``etag`` is compared: ``MatchConditions.IfNotModified`` updates only an unchanged
+            resource, ``IfModified`` only a changed one, ``IfPresent`` only an existing one and ``IfMissing`` only creates.
         :paramtype match_condition: ~azure.core.MatchConditions
-        :keyword if_unmodified_since: TODO upsert_worker If-Unmodified-Since
+        :keyword if_unmodified_since: Update only if the resource has not changed since this moment (sent as
+            ``If-Unmodified-Since``).
         :paramtype if_unmodified_since: ~datetime.datetime
-        :return: Updated.
+        :return: The worker as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
         :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
             matches the stored resource (412).

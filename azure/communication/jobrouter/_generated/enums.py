@@ -24,230 +24,230 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class DistributionModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO DistributionModeKind
+    """The kinds of distribution mode.
     """
 
-    #: TODO DistributionModeKind.BEST_WORKER
+    #: Offer to the workers a scoring rule rates highest.
     BEST_WORKER = 'bestWorker'
-    #: TODO DistributionModeKind.LONGEST_IDLE
+    #: Offer to the workers idle the longest.
     LONGEST_IDLE = 'longestIdle'
-    #: TODO DistributionModeKind.ROUND_ROBIN
+    #: Offer to the eligible workers in turn.
     ROUND_ROBIN = 'roundRobin'
 
 
 class ExceptionActionKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO ExceptionActionKind
+    """The kinds of exception action.
     """
 
-    #: TODO ExceptionActionKind.CANCEL
+    #: Cancel the job.
     CANCEL = 'cancel'
-    #: TODO ExceptionActionKind.MANUAL_RECLASSIFY
+    #: Move the job to a given queue, priority and selectors.
     MANUAL_RECLASSIFY = 'manualReclassify'
-    #: TODO ExceptionActionKind.RECLASSIFY
+    #: Classify the job again.
     RECLASSIFY = 'reclassify'
 
 
 class ExceptionTriggerKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO ExceptionTriggerKind
+    """The kinds of exception trigger.
     """
 
-    #: TODO ExceptionTriggerKind.QUEUE_LENGTH
+    #: Fires on the length of the queue.
     QUEUE_LENGTH = 'queueLength'
-    #: TODO ExceptionTriggerKind.WAIT_TIME
+    #: Fires on how long the job waited.
     WAIT_TIME = 'waitTime'
 
 
 class ExpressionRouterRuleLanguage(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO ExpressionRouterRuleLanguage
+    """The languages an expression rule can be written in.
     """
 
-    #: TODO ExpressionRouterRuleLanguage.POWER_FX
+    #: PowerFx, the formula language of Power Platform.
     POWER_FX = 'powerFx'
 
 
 class JobMatchingModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO JobMatchingModeKind
+    """The kinds of job matching mode.
     """
 
-    #: TODO JobMatchingModeKind.QUEUE_AND_MATCH
+    #: Match as soon as the job is queued.
     QUEUE_AND_MATCH = 'queueAndMatch'
-    #: TODO JobMatchingModeKind.SCHEDULE_AND_SUSPEND
+    #: Hold the job until a time, then wait for activation.
     SCHEDULE_AND_SUSPEND = 'scheduleAndSuspend'
-    #: TODO JobMatchingModeKind.SUSPEND
+    #: Hold the job until it is activated.
     SUSPEND = 'suspend'
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO LabelOperator
+    """How a selector compares a label with its value.
     """
 
-    #: TODO LabelOperator.EQUAL
+    #: The label equals the value.
     EQUAL = 'equal'
-    #: TODO LabelOperator.NOT_EQUAL
+    #: The label differs from the value.
     NOT_EQUAL = 'notEqual'
-    #: TODO LabelOperator.LESS_THAN
+    #: The label is less than the value.
     LESS_THAN = 'lessThan'
-    #: TODO LabelOperator.LESS_THAN_OR_EQUAL
+    #: The label is less than or equal to the value.
     LESS_THAN_OR_EQUAL = 'lessThanOrEqual'
-    #: TODO LabelOperator.GREATER_THAN
+    #: The label is greater than the value.
     GREATER_THAN = 'greaterThan'
-    #: TODO LabelOperator.GREATER_THAN_OR_EQUAL
+    #: The label is greater than or equal to the value.
     GREATER_THAN_OR_EQUAL = 'greaterThanOrEqual'
 
 
 class QueueSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO QueueSelectorAttachmentKind
+    """The kinds of queue selector attachment.
     """
 
-    #: TODO QueueSelectorAttachmentKind.CONDITIONAL
+    #: Attach when a rule returns true.
     CONDITIONAL = 'conditional'
-    #: TODO QueueSelectorAttachmentKind.PASS_THROUGH
+    #: Compare with the job's label of the same key.
     PASS_THROUGH = 'passThrough'
-    #: TODO QueueSelectorAttachmentKind.RULE_ENGINE
+    #: Attach what a rule returns.
     RULE_ENGINE = 'ruleEngine'
-    #: TODO QueueSelectorAttachmentKind.STATIC
+    #: Always attach the same selector.
     STATIC = 'static'
-    #: TODO QueueSelectorAttachmentKind.WEIGHTED_ALLOCATION
+    #: Attach one set, picked at random by weight.
     WEIGHTED_ALLOCATION = 'weightedAllocation'
 
 
 class RouterJobStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterJobStatus
+    """Where a job is in its life.
     """
 
-    #: TODO RouterJobStatus.PENDING_CLASSIFICATION
+    #: Waiting for its classification policy to run.
     PENDING_CLASSIFICATION = 'pendingClassification'
-    #: TODO RouterJobStatus.QUEUED
+    #: In a queue, waiting for a worker.
     QUEUED = 'queued'
-    #: TODO RouterJobStatus.ASSIGNED
+    #: A worker accepted it and works on it.
     ASSIGNED = 'assigned'
-    #: TODO RouterJobStatus.COMPLETED
+    #: The worker finished it and is in wrap-up.
     COMPLETED = 'completed'
-    #: TODO RouterJobStatus.CLOSED
+    #: Wrap-up is over; final.
     CLOSED = 'closed'
-    #: TODO RouterJobStatus.CANCELLED
+    #: Cancelled; final.
     CANCELLED = 'cancelled'
-    #: TODO RouterJobStatus.CLASSIFICATION_FAILED
+    #: Its classification policy found no queue; final.
     CLASSIFICATION_FAILED = 'classificationFailed'
-    #: TODO RouterJobStatus.CREATED
+    #: Just created; routing has not started yet.
     CREATED = 'created'
-    #: TODO RouterJobStatus.PENDING_SCHEDULE
+    #: Waiting for the time of its ScheduleAndSuspendMode.
     PENDING_SCHEDULE = 'pendingSchedule'
-    #: TODO RouterJobStatus.SCHEDULED
+    #: Its scheduled time has come; waiting for activation.
     SCHEDULED = 'scheduled'
-    #: TODO RouterJobStatus.SCHEDULE_FAILED
+    #: It could not be scheduled; final.
     SCHEDULE_FAILED = 'scheduleFailed'
-    #: TODO RouterJobStatus.WAITING_FOR_ACTIVATION
+    #: Suspended: waiting for you to activate it.
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
 
 
 class RouterJobStatusSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterJobStatusSelector
+    """The job statuses list_jobs can filter on.
     """
 
-    #: TODO RouterJobStatusSelector.ALL
+    #: Every job, whatever its status.
     ALL = 'all'
-    #: TODO RouterJobStatusSelector.PENDING_CLASSIFICATION
+    #: Waiting for its classification policy to run.
     PENDING_CLASSIFICATION = 'pendingClassification'
-    #: TODO RouterJobStatusSelector.QUEUED
+    #: In a queue, waiting for a worker.
     QUEUED = 'queued'
-    #: TODO RouterJobStatusSelector.ASSIGNED
+    #: A worker accepted it and works on it.
     ASSIGNED = 'assigned'
-    #: TODO RouterJobStatusSelector.COMPLETED
+    #: The worker finished it and is in wrap-up.
     COMPLETED = 'completed'
-    #: TODO RouterJobStatusSelector.CLOSED
+    #: Wrap-up is over; final.
     CLOSED = 'closed'
-    #: TODO RouterJobStatusSelector.CANCELLED
+    #: Cancelled; final.
     CANCELLED = 'cancelled'
-    #: TODO RouterJobStatusSelector.CLASSIFICATION_FAILED
+    #: Its classification policy found no queue; final.
     CLASSIFICATION_FAILED = 'classificationFailed'
-    #: TODO RouterJobStatusSelector.CREATED
+    #: Just created; routing has not started yet.
     CREATED = 'created'
-    #: TODO RouterJobStatusSelector.PENDING_SCHEDULE
+    #: Waiting for the time of its ScheduleAndSuspendMode.
     PENDING_SCHEDULE = 'pendingSchedule'
-    #: TODO RouterJobStatusSelector.SCHEDULED
+    #: Its scheduled time has come; waiting for activation.
     SCHEDULED = 'scheduled'
-    #: TODO RouterJobStatusSelector.SCHEDULE_FAILED
+    #: It could not be scheduled; final.
     SCHEDULE_FAILED = 'scheduleFailed'
-    #: TODO RouterJobStatusSelector.WAITING_FOR_ACTIVATION
+    #: Suspended: waiting for you to activate it.
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
-    #: TODO RouterJobStatusSelector.ACTIVE
+    #: Any job that is not in a final status.
     ACTIVE = 'active'
 
 
 class RouterRuleKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterRuleKind
+    """The kinds of rule.
     """
 
-    #: TODO RouterRuleKind.DIRECT_MAP
+    #: Return the job's labels.
     DIRECT_MAP = 'directMap'
-    #: TODO RouterRuleKind.EXPRESSION
+    #: Compute with an expression.
     EXPRESSION = 'expression'
-    #: TODO RouterRuleKind.FUNCTION
+    #: Compute with an Azure Function.
     FUNCTION = 'function'
-    #: TODO RouterRuleKind.STATIC
+    #: Always attach the same selector.
     STATIC = 'static'
-    #: TODO RouterRuleKind.WEBHOOK
+    #: Compute with a web service.
     WEBHOOK = 'webhook'
 
 
 class RouterWorkerSelectorStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterWorkerSelectorStatus
+    """Whether a worker selector still applies.
     """
 
-    #: TODO RouterWorkerSelectorStatus.ACTIVE
+    #: It applies: workers must meet it.
     ACTIVE = 'active'
-    #: TODO RouterWorkerSelectorStatus.EXPIRED
+    #: Its time to live is over: it no longer applies.
     EXPIRED = 'expired'
 
 
 class RouterWorkerState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterWorkerState
+    """Whether a worker receives offers.
     """
 
-    #: TODO RouterWorkerState.ACTIVE
+    #: Registered: it receives offers.
     ACTIVE = 'active'
-    #: TODO RouterWorkerState.DRAINING
+    #: Deregistered, but still holding jobs: no new offers.
     DRAINING = 'draining'
-    #: TODO RouterWorkerState.INACTIVE
+    #: Deregistered and holding no job: no offers.
     INACTIVE = 'inactive'
 
 
 class RouterWorkerStateSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO RouterWorkerStateSelector
+    """The worker states list_workers can filter on.
     """
 
-    #: TODO RouterWorkerStateSelector.ACTIVE
+    #: Registered workers.
     ACTIVE = 'active'
-    #: TODO RouterWorkerStateSelector.DRAINING
+    #: Deregistered, but still holding jobs: no new offers.
     DRAINING = 'draining'
-    #: TODO RouterWorkerStateSelector.INACTIVE
+    #: Deregistered and holding no job: no offers.
     INACTIVE = 'inactive'
-    #: TODO RouterWorkerStateSelector.ALL
+    #: Every worker, whatever its state.
     ALL = 'all'
 
 
 class ScoringRuleParameterSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO ScoringRuleParameterSelector
+    """What a scoring rule is given besides the worker.
     """
 
-    #: TODO ScoringRuleParameterSelector.JOB_LABELS
+    #: The job's labels.
     JOB_LABELS = 'jobLabels'
-    #: TODO ScoringRuleParameterSelector.WORKER_SELECTORS
+    #: The job's worker selectors.
     WORKER_SELECTORS = 'workerSelectors'
 
 
 class WorkerSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO WorkerSelectorAttachmentKind
+    """The kinds of worker selector attachment.
     """
 
-    #: TODO WorkerSelectorAttachmentKind.CONDITIONAL
+    #: Attach when a rule returns true.
     CONDITIONAL = 'conditional'
-    #: TODO WorkerSelectorAttachmentKind.PASS_THROUGH
+    #: Compare with the job's label of the same key.
     PASS_THROUGH = 'passThrough'
-    #: TODO WorkerSelectorAttachmentKind.RULE_ENGINE
+    #: Attach what a rule returns.
     RULE_ENGINE = 'ruleEngine'
-    #: TODO WorkerSelectorAttachmentKind.STATIC
+    #: Always attach the same selector.
     STATIC = 'static'
-    #: TODO WorkerSelectorAttachmentKind.WEIGHTED_ALLOCATION
+    #: Attach one set, picked at random by weight.
     WEIGHTED_ALLOCATION = 'weightedAllocation'

@@ -75,13 +75,13 @@ __all__ = [
 
 
 class AcceptJobOfferResult(Model):
-    """TODO AcceptJobOfferResult
+    """What accepting an offer created: the assignment of the job to the worker.
 
-    :ivar assignment_id: TODO AcceptJobOfferResult.assignmentId Required.
+    :ivar assignment_id: The new assignment's id: use it to complete, close or unassign the job. Required.
     :vartype assignment_id: str
-    :ivar job_id: TODO AcceptJobOfferResult.jobId Required.
+    :ivar job_id: The job's id. Required.
     :vartype job_id: str
-    :ivar worker_id: TODO AcceptJobOfferResult.workerId Required.
+    :ivar worker_id: The worker's id. Required.
     :vartype worker_id: str
     """
 
@@ -102,15 +102,15 @@ class AcceptJobOfferResult(Model):
 
 
 class DistributionMode(Model):
-    """TODO DistributionMode
+    """How a distribution policy chooses the workers a job is offered to, and how many offers it makes at once. Use one of its subclasses.
 
-    :ivar min_concurrent_offers: TODO DistributionMode.minConcurrentOffers
+    :ivar min_concurrent_offers: The fewest workers a job is offered to at once; default 1.
     :vartype min_concurrent_offers: int
-    :ivar max_concurrent_offers: TODO DistributionMode.maxConcurrentOffers
+    :ivar max_concurrent_offers: The most workers a job is offered to at once; default 1.
     :vartype max_concurrent_offers: int
-    :ivar bypass_selectors: TODO DistributionMode.bypassSelectors
+    :ivar bypass_selectors: Whether to offer jobs without checking their worker selectors; default false.
     :vartype bypass_selectors: bool
-    :ivar kind: TODO DistributionMode.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or DistributionModeKind
     """
 
@@ -133,11 +133,11 @@ class DistributionMode(Model):
 
 
 class BestWorkerMode(DistributionMode):
-    """TODO BestWorkerMode
+    """Offers a job to the workers a scoring rule rates highest for it.
 
-    :ivar scoring_rule: TODO BestWorkerMode.scoringRule
+    :ivar scoring_rule: The rule that scores each eligible worker for the job; without it every worker scores 1.
     :vartype scoring_rule: RouterRule
-    :ivar scoring_rule_options: TODO BestWorkerMode.scoringRuleOptions
+    :ivar scoring_rule_options: How the scoring rule is called: in batches, with which parameters, in which order.
     :vartype scoring_rule_options: ScoringRuleOptions
     """
 
@@ -157,11 +157,11 @@ class BestWorkerMode(DistributionMode):
 
 
 class ExceptionAction(Model):
-    """TODO ExceptionAction
+    """What an exception rule does to a job when its trigger fires. Use one of its subclasses.
 
-    :ivar id: TODO ExceptionAction.id
+    :ivar id: The action's id; the service generates one when none is given.
     :vartype id: str
-    :ivar kind: TODO ExceptionAction.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or ExceptionActionKind
     """
 
@@ -182,11 +182,11 @@ class ExceptionAction(Model):
 
 
 class CancelExceptionAction(ExceptionAction):
-    """TODO CancelExceptionAction
+    """Cancels the job.
 
-    :ivar note: TODO CancelExceptionAction.note
+    :ivar note: A note kept with the job.
     :vartype note: str
-    :ivar disposition_code: TODO CancelExceptionAction.dispositionCode
+    :ivar disposition_code: Your code for how the job ended, kept with the job.
     :vartype disposition_code: str
     """
 
@@ -206,11 +206,11 @@ class CancelExceptionAction(ExceptionAction):
 
 
 class CancelJobOptions(Model):
-    """TODO CancelJobOptions
+    """What to keep with a job when cancelling it.
 
-    :ivar note: TODO CancelJobOptions.note
+    :ivar note: A note kept with the job.
     :vartype note: str
-    :ivar disposition_code: TODO CancelJobOptions.dispositionCode
+    :ivar disposition_code: Your code for how the job ended, kept with the job.
     :vartype disposition_code: str
     """
 
@@ -229,21 +229,21 @@ class CancelJobOptions(Model):
 
 
 class ClassificationPolicy(Model):
-    """TODO ClassificationPolicy
+    """How to give a job its queue, priority and worker selectors from its labels when it is created (or reclassified).
 
-    :ivar etag: TODO ClassificationPolicy.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO ClassificationPolicy.id Read-only: set by the service.
+    :ivar id: The resource's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar name: TODO ClassificationPolicy.name
+    :ivar name: A display name.
     :vartype name: str
-    :ivar fallback_queue_id: TODO ClassificationPolicy.fallbackQueueId
+    :ivar fallback_queue_id: The queue a job goes to when no queue selector finds one.
     :vartype fallback_queue_id: str
-    :ivar queue_selector_attachments: TODO ClassificationPolicy.queueSelectorAttachments
+    :ivar queue_selector_attachments: Where the queue selectors that pick the job's queue come from.
     :vartype queue_selector_attachments: list[QueueSelectorAttachment]
-    :ivar prioritization_rule: TODO ClassificationPolicy.prioritizationRule
+    :ivar prioritization_rule: The rule that computes the job's priority from its labels.
     :vartype prioritization_rule: RouterRule
-    :ivar worker_selector_attachments: TODO ClassificationPolicy.workerSelectorAttachments
+    :ivar worker_selector_attachments: Where the worker selectors attached to the job come from.
     :vartype worker_selector_attachments: list[WorkerSelectorAttachment]
     """
 
@@ -267,13 +267,13 @@ class ClassificationPolicy(Model):
 
 
 class CloseJobOptions(Model):
-    """TODO CloseJobOptions
+    """What to keep with a job when closing it, and when it closes.
 
-    :ivar disposition_code: TODO CloseJobOptions.dispositionCode
+    :ivar disposition_code: Your code for how the job ended, kept with the job.
     :vartype disposition_code: str
-    :ivar close_at: TODO CloseJobOptions.closeAt
+    :ivar close_at: When to close the job: now when not given, or at this later moment (the worker stays busy until then).
     :vartype close_at: datetime
-    :ivar note: TODO CloseJobOptions.note
+    :ivar note: A note kept with the job.
     :vartype note: str
     """
 
@@ -293,9 +293,9 @@ class CloseJobOptions(Model):
 
 
 class CompleteJobOptions(Model):
-    """TODO CompleteJobOptions
+    """What to keep with a job when completing it.
 
-    :ivar note: TODO CompleteJobOptions.note
+    :ivar note: A note kept with the job.
     :vartype note: str
     """
 
@@ -313,9 +313,9 @@ class CompleteJobOptions(Model):
 
 
 class QueueSelectorAttachment(Model):
-    """TODO QueueSelectorAttachment
+    """One source of queue selectors for a classification policy. Use one of its subclasses.
 
-    :ivar kind: TODO QueueSelectorAttachment.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or QueueSelectorAttachmentKind
     """
 
@@ -335,11 +335,11 @@ class QueueSelectorAttachment(Model):
 
 
 class ConditionalQueueSelectorAttachment(QueueSelectorAttachment):
-    """TODO ConditionalQueueSelectorAttachment
+    """Attaches its queue selectors when a rule, given the job's labels, returns true.
 
-    :ivar condition: TODO ConditionalQueueSelectorAttachment.condition Required.
+    :ivar condition: The rule that decides, from the job's labels, whether to attach. Required.
     :vartype condition: RouterRule
-    :ivar queue_selectors: TODO ConditionalQueueSelectorAttachment.queueSelectors Required.
+    :ivar queue_selectors: The queue selectors to attach. Required.
     :vartype queue_selectors: list[RouterQueueSelector]
     """
 
@@ -360,9 +360,9 @@ class ConditionalQueueSelectorAttachment(QueueSelectorAttachment):
 
 
 class WorkerSelectorAttachment(Model):
-    """TODO WorkerSelectorAttachment
+    """One source of worker selectors for a classification policy. Use one of its subclasses.
 
-    :ivar kind: TODO WorkerSelectorAttachment.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or WorkerSelectorAttachmentKind
     """
 
@@ -382,11 +382,11 @@ class WorkerSelectorAttachment(Model):
 
 
 class ConditionalWorkerSelectorAttachment(WorkerSelectorAttachment):
-    """TODO ConditionalWorkerSelectorAttachment
+    """Attaches its worker selectors when a rule, given the job's labels, returns true.
 
-    :ivar condition: TODO ConditionalWorkerSelectorAttachment.condition Required.
+    :ivar condition: The rule that decides, from the job's labels, whether to attach. Required.
     :vartype condition: RouterRule
-    :ivar worker_selectors: TODO ConditionalWorkerSelectorAttachment.workerSelectors Required.
+    :ivar worker_selectors: The worker selectors to attach. Required.
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
 
@@ -407,9 +407,9 @@ class ConditionalWorkerSelectorAttachment(WorkerSelectorAttachment):
 
 
 class DeclineJobOfferOptions(Model):
-    """TODO DeclineJobOfferOptions
+    """When a declined job may be offered to the same worker again.
 
-    :ivar retry_offer_at: TODO DeclineJobOfferOptions.retryOfferAt
+    :ivar retry_offer_at: From when the job may be offered to this worker again; without it, never (until the worker registers again).
     :vartype retry_offer_at: datetime
     """
 
@@ -427,9 +427,9 @@ class DeclineJobOfferOptions(Model):
 
 
 class RouterRule(Model):
-    """TODO RouterRule
+    """A rule that computes a value from a job's labels (a priority, a boolean condition, selectors, a score). Use one of its subclasses.
 
-    :ivar kind: TODO RouterRule.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or RouterRuleKind
     """
 
@@ -449,7 +449,7 @@ class RouterRule(Model):
 
 
 class DirectMapRouterRule(RouterRule):
-    """TODO DirectMapRouterRule
+    """Returns the job's labels as they are.
     """
 
     _discriminator_value = 'directMap'
@@ -466,17 +466,17 @@ class DirectMapRouterRule(RouterRule):
 
 
 class DistributionPolicy(Model):
-    """TODO DistributionPolicy
+    """How the jobs of a queue are offered to workers: the mode, the number of concurrent offers and how long an offer lasts.
 
-    :ivar etag: TODO DistributionPolicy.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO DistributionPolicy.id Read-only: set by the service.
+    :ivar id: The resource's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar name: TODO DistributionPolicy.name
+    :ivar name: A display name.
     :vartype name: str
-    :ivar offer_expires_after_seconds: TODO DistributionPolicy.offerExpiresAfterSeconds
+    :ivar offer_expires_after_seconds: Seconds an offer stays open before it expires and the job is offered again.
     :vartype offer_expires_after_seconds: float
-    :ivar mode: TODO DistributionPolicy.mode
+    :ivar mode: How workers are chosen and how many offers are made at once.
     :vartype mode: DistributionMode
     """
 
@@ -498,15 +498,15 @@ class DistributionPolicy(Model):
 
 
 class ExceptionPolicy(Model):
-    """TODO ExceptionPolicy
+    """Rules that act on the jobs of a queue when something goes wrong, such as a job waiting too long.
 
-    :ivar etag: TODO ExceptionPolicy.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO ExceptionPolicy.id Read-only: set by the service.
+    :ivar id: The resource's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar name: TODO ExceptionPolicy.name
+    :ivar name: A display name.
     :vartype name: str
-    :ivar exception_rules: TODO ExceptionPolicy.exceptionRules
+    :ivar exception_rules: The rules, each with its trigger and actions.
     :vartype exception_rules: list[ExceptionRule]
     """
 
@@ -527,13 +527,13 @@ class ExceptionPolicy(Model):
 
 
 class ExceptionRule(Model):
-    """TODO ExceptionRule
+    """A trigger and the actions to run, in order, on a job when it fires.
 
-    :ivar id: TODO ExceptionRule.id Required.
+    :ivar id: The rule's id, unique in its policy. Required.
     :vartype id: str
-    :ivar trigger: TODO ExceptionRule.trigger Required.
+    :ivar trigger: When the rule fires. Required.
     :vartype trigger: ExceptionTrigger
-    :ivar actions: TODO ExceptionRule.actions Required.
+    :ivar actions: What to do, in order, when the rule fires. Required.
     :vartype actions: list[ExceptionAction]
     """
 
@@ -554,9 +554,9 @@ class ExceptionRule(Model):
 
 
 class ExceptionTrigger(Model):
-    """TODO ExceptionTrigger
+    """When an exception rule fires for a job. Use one of its subclasses.
 
-    :ivar kind: TODO ExceptionTrigger.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or ExceptionTriggerKind
     """
 
@@ -576,11 +576,11 @@ class ExceptionTrigger(Model):
 
 
 class ExpressionRouterRule(RouterRule):
-    """TODO ExpressionRouterRule
+    """Computes the value with an expression over the job's labels, such as ``If(job.Tier = "gold", 10, 1)``.
 
-    :ivar language: TODO ExpressionRouterRule.language
+    :ivar language: The expression's language; only ``powerFx``, the default.
     :vartype language: str or ExpressionRouterRuleLanguage
-    :ivar expression: TODO ExpressionRouterRule.expression Required.
+    :ivar expression: The expression; ``job.<label>`` reads a label of the job. Required.
     :vartype expression: str
     """
 
@@ -601,11 +601,11 @@ class ExpressionRouterRule(RouterRule):
 
 
 class FunctionRouterRule(RouterRule):
-    """TODO FunctionRouterRule
+    """Computes the value with an Azure Function: the labels are posted to it and its JSON answer is the value.
 
-    :ivar function_uri: TODO FunctionRouterRule.functionUri Required.
+    :ivar function_uri: The URL of the Azure Function (HTTP trigger). Required.
     :vartype function_uri: str
-    :ivar credential: TODO FunctionRouterRule.credential
+    :ivar credential: How to authenticate to the function.
     :vartype credential: FunctionRouterRuleCredential
     """
 
@@ -626,13 +626,13 @@ class FunctionRouterRule(RouterRule):
 
 
 class FunctionRouterRuleCredential(Model):
-    """TODO FunctionRouterRuleCredential
+    """How to authenticate to the Azure Function of a function rule: a function key, or an app key and client id.
 
-    :ivar function_key: TODO FunctionRouterRuleCredential.functionKey
+    :ivar function_key: The function's key (the ``code`` of its URL).
     :vartype function_key: str
-    :ivar app_key: TODO FunctionRouterRuleCredential.appKey
+    :ivar app_key: The function app's key, used with ``client_id``.
     :vartype app_key: str
-    :ivar client_id: TODO FunctionRouterRuleCredential.clientId
+    :ivar client_id: The client id that goes with ``app_key``.
     :vartype client_id: str
     """
 
@@ -652,9 +652,9 @@ class FunctionRouterRuleCredential(Model):
 
 
 class JobMatchingMode(Model):
-    """TODO JobMatchingMode
+    """When a job is matched with workers. Use one of its subclasses.
 
-    :ivar kind: TODO JobMatchingMode.kind Required.
+    :ivar kind: Which subclass this is (set by the subclass). Required.
     :vartype kind: str or JobMatchingModeKind
     """
 
@@ -674,7 +674,7 @@ class JobMatchingMode(Model):
 
 
 class LongestIdleMode(DistributionMode):
-    """TODO LongestIdleMode
+    """Offers a job to the workers that have been idle the longest.
     """
 
     _discriminator_value = 'longestIdle'
@@ -691,13 +691,13 @@ class LongestIdleMode(DistributionMode):
 
 
 class ManualReclassifyExceptionAction(ExceptionAction):
-    """TODO ManualReclassifyExceptionAction
+    """Moves the job to another queue, priority or set of worker selectors, given here.
 
-    :ivar queue_id: TODO ManualReclassifyExceptionAction.queueId
+    :ivar queue_id: The queue to move the job to.
     :vartype queue_id: str
-    :ivar priority: TODO ManualReclassifyExceptionAction.priority
+    :ivar priority: The job's new priority.
     :vartype priority: int
-    :ivar worker_selectors: TODO ManualReclassifyExceptionAction.workerSelectors
+    :ivar worker_selectors: The job's new worker selectors.
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
 
@@ -718,11 +718,11 @@ class ManualReclassifyExceptionAction(ExceptionAction):
 
 
 class OAuth2WebhookClientCredential(Model):
-    """TODO OAuth2WebhookClientCredential
+    """The OAuth2 client credentials a webhook rule gets its access token with.
 
-    :ivar client_id: TODO OAuth2WebhookClientCredential.clientId
+    :ivar client_id: The client id to request the token with.
     :vartype client_id: str
-    :ivar client_secret: TODO OAuth2WebhookClientCredential.clientSecret
+    :ivar client_secret: The client secret to request the token with.
     :vartype client_secret: str
     """
 
@@ -741,11 +741,11 @@ class OAuth2WebhookClientCredential(Model):
 
 
 class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
-    """TODO PassThroughQueueSelectorAttachment
+    """Attaches a queue selector that compares a queue label with the job's label of the same key.
 
-    :ivar key: TODO PassThroughQueueSelectorAttachment.key Required.
+    :ivar key: The label key the condition looks at. Required.
     :vartype key: str
-    :ivar label_operator: TODO PassThroughQueueSelectorAttachment.labelOperator Required.
+    :ivar label_operator: How the label is compared with ``value``. Required.
     :vartype label_operator: str or LabelOperator
     """
 
@@ -766,13 +766,13 @@ class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
 
 
 class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
-    """TODO PassThroughWorkerSelectorAttachment
+    """Attaches a worker selector that compares a worker label with the job's label of the same key.
 
-    :ivar key: TODO PassThroughWorkerSelectorAttachment.key Required.
+    :ivar key: The label key the condition looks at. Required.
     :vartype key: str
-    :ivar label_operator: TODO PassThroughWorkerSelectorAttachment.labelOperator Required.
+    :ivar label_operator: How the label is compared with ``value``. Required.
     :vartype label_operator: str or LabelOperator
-    :ivar expires_after_seconds: TODO PassThroughWorkerSelectorAttachment.expiresAfterSeconds
+    :ivar expires_after_seconds: Seconds after which the attached selector expires.
     :vartype expires_after_seconds: float
     """
 
@@ -794,7 +794,7 @@ class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
 
 
 class QueueAndMatchMode(JobMatchingMode):
-    """TODO QueueAndMatchMode
+    """Matches the job with workers as soon as it is queued (the default).
     """
 
     _discriminator_value = 'queueAndMatch'
@@ -811,9 +811,9 @@ class QueueAndMatchMode(JobMatchingMode):
 
 
 class QueueLengthExceptionTrigger(ExceptionTrigger):
-    """TODO QueueLengthExceptionTrigger
+    """Fires when a job is queued into a queue that already holds more jobs than the threshold.
 
-    :ivar threshold: TODO QueueLengthExceptionTrigger.threshold Required.
+    :ivar threshold: The number of queued jobs above which the trigger fires. Required.
     :vartype threshold: int
     """
 
@@ -833,11 +833,11 @@ class QueueLengthExceptionTrigger(ExceptionTrigger):
 
 
 class QueueWeightedAllocation(Model):
-    """TODO QueueWeightedAllocation
+    """One set of queue selectors of a weighted allocation, with its weight.
 
-    :ivar weight: TODO QueueWeightedAllocation.weight Required.
+    :ivar weight: The share of jobs that get this set, between 0 and 1; the weights of one allocation add up to 1. Required.
     :vartype weight: float
-    :ivar queue_selectors: TODO QueueWeightedAllocation.queueSelectors Required.
+    :ivar queue_selectors: The queue selectors of this set. Required.
     :vartype queue_selectors: list[RouterQueueSelector]
     """
 
@@ -857,11 +857,11 @@ class QueueWeightedAllocation(Model):
 
 
 class ReclassifyExceptionAction(ExceptionAction):
-    """TODO ReclassifyExceptionAction
+    """Classifies the job again, with a classification policy and extra labels.
 
-    :ivar classification_policy_id: TODO ReclassifyExceptionAction.classificationPolicyId
+    :ivar classification_policy_id: The classification policy to classify the job with; the job's own when not given.
     :vartype classification_policy_id: str
-    :ivar labels_to_upsert: TODO ReclassifyExceptionAction.labelsToUpsert
+    :ivar labels_to_upsert: Labels to add to (or change on) the job before it is classified.
     :vartype labels_to_upsert: dict[str, Any]
     """
 
@@ -881,7 +881,7 @@ class ReclassifyExceptionAction(ExceptionAction):
 
 
 class RoundRobinMode(DistributionMode):
-    """TODO RoundRobinMode
+    """Offers jobs to the eligible workers in turn.
     """
 
     _discriminator_value = 'roundRobin'
@@ -898,13 +898,13 @@ class RoundRobinMode(DistributionMode):
 
 
 class RouterChannel(Model):
-    """TODO RouterChannel
+    """A channel a worker serves, and how much of the worker's capacity one job in it takes.
 
-    :ivar channel_id: TODO RouterChannel.channelId Required.
+    :ivar channel_id: The channel's id, a string you choose, such as ``voice`` or ``chat``. Required.
     :vartype channel_id: str
-    :ivar capacity_cost_per_job: TODO RouterChannel.capacityCostPerJob Required.
+    :ivar capacity_cost_per_job: How much of the worker's capacity one job in this channel takes. Required.
     :vartype capacity_cost_per_job: int
-    :ivar max_number_of_jobs: TODO RouterChannel.maxNumberOfJobs
+    :ivar max_number_of_jobs: The most jobs of this channel the worker may hold at once, whatever its free capacity.
     :vartype max_number_of_jobs: int
     """
 
@@ -925,43 +925,43 @@ class RouterChannel(Model):
 
 
 class RouterJob(Model):
-    """TODO RouterJob
+    """A unit of work to route to a worker, such as a call or a chat.
 
-    :ivar etag: TODO RouterJob.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO RouterJob.id Read-only: set by the service.
+    :ivar id: The job's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar channel_reference: TODO RouterJob.channelReference
+    :ivar channel_reference: Your reference for the interaction the job is about, such as a call id.
     :vartype channel_reference: str
-    :ivar status: TODO RouterJob.status Read-only: set by the service.
+    :ivar status: Where the job is in its life. Read-only: set by the service.
     :vartype status: str or RouterJobStatus
-    :ivar enqueued_at: TODO RouterJob.enqueuedAt Read-only: set by the service.
+    :ivar enqueued_at: When the job entered its queue. Read-only: set by the service.
     :vartype enqueued_at: datetime
-    :ivar channel_id: TODO RouterJob.channelId
+    :ivar channel_id: The channel the job comes in; only workers serving it can take the job.
     :vartype channel_id: str
-    :ivar classification_policy_id: TODO RouterJob.classificationPolicyId
+    :ivar classification_policy_id: The classification policy that picks the job's queue, priority and selectors.
     :vartype classification_policy_id: str
-    :ivar queue_id: TODO RouterJob.queueId
+    :ivar queue_id: The job's queue, when you choose it yourself rather than a classification policy.
     :vartype queue_id: str
-    :ivar priority: TODO RouterJob.priority
+    :ivar priority: The job's priority: a higher one is offered first (from 1 to 10; default 1).
     :vartype priority: int
-    :ivar disposition_code: TODO RouterJob.dispositionCode
+    :ivar disposition_code: Your code for how the job ended, kept with the job.
     :vartype disposition_code: str
-    :ivar requested_worker_selectors: TODO RouterJob.requestedWorkerSelectors
+    :ivar requested_worker_selectors: The conditions a worker must meet to be offered the job, as you gave them.
     :vartype requested_worker_selectors: list[RouterWorkerSelector]
-    :ivar attached_worker_selectors: TODO RouterJob.attachedWorkerSelectors Read-only: set by the service.
+    :ivar attached_worker_selectors: The conditions a classification policy added to the requested ones. Read-only: set by the service.
     :vartype attached_worker_selectors: list[RouterWorkerSelector]
-    :ivar labels: TODO RouterJob.labels
+    :ivar labels: Free-form keys with string, number or boolean values, matched by selectors and rules.
     :vartype labels: dict[str, Any]
-    :ivar assignments: TODO RouterJob.assignments Read-only: set by the service.
+    :ivar assignments: The job's assignments, by assignment id. Read-only: set by the service.
     :vartype assignments: dict[str, RouterJobAssignment]
-    :ivar tags: TODO RouterJob.tags
+    :ivar tags: Free-form keys and values kept with the resource; routing ignores them.
     :vartype tags: dict[str, Any]
-    :ivar notes: TODO RouterJob.notes
+    :ivar notes: Notes kept with the job, in the order they were added.
     :vartype notes: list[RouterJobNote]
-    :ivar scheduled_at: TODO RouterJob.scheduledAt Read-only: set by the service.
+    :ivar scheduled_at: When a scheduled job's time came. Read-only: set by the service.
     :vartype scheduled_at: datetime
-    :ivar matching_mode: TODO RouterJob.matchingMode
+    :ivar matching_mode: When the job is matched with workers: at once (the default), at a scheduled time, or when you activate it.
     :vartype matching_mode: JobMatchingMode
     """
 
@@ -996,17 +996,17 @@ class RouterJob(Model):
 
 
 class RouterJobAssignment(Model):
-    """TODO RouterJobAssignment
+    """The assignment of a job to a worker, from acceptance to closing.
 
-    :ivar assignment_id: TODO RouterJobAssignment.assignmentId Read-only: set by the service.
+    :ivar assignment_id: The assignment's id. Read-only: set by the service.
     :vartype assignment_id: str
-    :ivar worker_id: TODO RouterJobAssignment.workerId
+    :ivar worker_id: The worker the job is assigned to.
     :vartype worker_id: str
-    :ivar assigned_at: TODO RouterJobAssignment.assignedAt Required.
+    :ivar assigned_at: When the worker accepted the job. Required.
     :vartype assigned_at: datetime
-    :ivar completed_at: TODO RouterJobAssignment.completedAt
+    :ivar completed_at: When the assignment was completed.
     :vartype completed_at: datetime
-    :ivar closed_at: TODO RouterJobAssignment.closedAt
+    :ivar closed_at: When the assignment was closed.
     :vartype closed_at: datetime
     """
 
@@ -1029,11 +1029,11 @@ class RouterJobAssignment(Model):
 
 
 class RouterJobNote(Model):
-    """TODO RouterJobNote
+    """A note kept with a job.
 
-    :ivar message: TODO RouterJobNote.message Required.
+    :ivar message: The note's text. Required.
     :vartype message: str
-    :ivar added_at: TODO RouterJobNote.addedAt
+    :ivar added_at: When the note was added; the service sets it when not given.
     :vartype added_at: datetime
     """
 
@@ -1053,17 +1053,17 @@ class RouterJobNote(Model):
 
 
 class RouterJobOffer(Model):
-    """TODO RouterJobOffer
+    """An offer of a job to a worker, open until it is accepted, declined, revoked or expires.
 
-    :ivar offer_id: TODO RouterJobOffer.offerId Read-only: set by the service.
+    :ivar offer_id: The offer's id: use it to accept or decline the offer. Read-only: set by the service.
     :vartype offer_id: str
-    :ivar job_id: TODO RouterJobOffer.jobId Required.
+    :ivar job_id: The job offered. Required.
     :vartype job_id: str
-    :ivar capacity_cost: TODO RouterJobOffer.capacityCost Required.
+    :ivar capacity_cost: How much of the worker's capacity the job takes. Required.
     :vartype capacity_cost: int
-    :ivar offered_at: TODO RouterJobOffer.offeredAt
+    :ivar offered_at: When the offer was made.
     :vartype offered_at: datetime
-    :ivar expires_at: TODO RouterJobOffer.expiresAt
+    :ivar expires_at: When the offer expires unless it is answered.
     :vartype expires_at: datetime
     """
 
@@ -1086,17 +1086,17 @@ class RouterJobOffer(Model):
 
 
 class RouterJobPositionDetails(Model):
-    """TODO RouterJobPositionDetails
+    """Where a queued job stands in its queue.
 
-    :ivar job_id: TODO RouterJobPositionDetails.jobId Required.
+    :ivar job_id: The job's id. Required.
     :vartype job_id: str
-    :ivar position: TODO RouterJobPositionDetails.position Required.
+    :ivar position: The job's place in the queue; 1 is offered next. Required.
     :vartype position: int
-    :ivar queue_id: TODO RouterJobPositionDetails.queueId Required.
+    :ivar queue_id: The queue's id. Required.
     :vartype queue_id: str
-    :ivar queue_length: TODO RouterJobPositionDetails.queueLength Required.
+    :ivar queue_length: How many jobs the queue holds. Required.
     :vartype queue_length: int
-    :ivar estimated_wait_time_minutes: TODO RouterJobPositionDetails.estimatedWaitTimeMinutes Required.
+    :ivar estimated_wait_time_minutes: How many minutes the job is expected to wait still. Required.
     :vartype estimated_wait_time_minutes: float
     """
 
@@ -1119,19 +1119,19 @@ class RouterJobPositionDetails(Model):
 
 
 class RouterQueue(Model):
-    """TODO RouterQueue
+    """A queue of jobs waiting for workers, ordered by priority and then by arrival.
 
-    :ivar etag: TODO RouterQueue.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO RouterQueue.id Read-only: set by the service.
+    :ivar id: The resource's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar name: TODO RouterQueue.name
+    :ivar name: A display name.
     :vartype name: str
-    :ivar distribution_policy_id: TODO RouterQueue.distributionPolicyId
+    :ivar distribution_policy_id: The distribution policy that offers the queue's jobs; required, and it must exist.
     :vartype distribution_policy_id: str
-    :ivar labels: TODO RouterQueue.labels
+    :ivar labels: Free-form keys with string, number or boolean values, which queue selectors match; the service adds ``Id``.
     :vartype labels: dict[str, Any]
-    :ivar exception_policy_id: TODO RouterQueue.exceptionPolicyId
+    :ivar exception_policy_id: The exception policy that watches the queue's jobs.
     :vartype exception_policy_id: str
     """
 
@@ -1154,13 +1154,13 @@ class RouterQueue(Model):
 
 
 class RouterQueueSelector(Model):
-    """TODO RouterQueueSelector
+    """A condition on a queue's labels that classification uses to pick the job's queue.
 
-    :ivar key: TODO RouterQueueSelector.key Required.
+    :ivar key: The label key the condition looks at. Required.
     :vartype key: str
-    :ivar label_operator: TODO RouterQueueSelector.labelOperator Required.
+    :ivar label_operator: How the label is compared with ``value``. Required.
     :vartype label_operator: str or LabelOperator
-    :ivar value: TODO RouterQueueSelector.value
+    :ivar value: The value to compare the queue label with: a string, a number or a boolean.
     :vartype value: Any
     """
 
@@ -1181,15 +1181,15 @@ class RouterQueueSelector(Model):
 
 
 class RouterQueueStatistics(Model):
-    """TODO RouterQueueStatistics
+    """How many jobs a queue holds and how long they wait.
 
-    :ivar queue_id: TODO RouterQueueStatistics.queueId Required.
+    :ivar queue_id: The queue's id. Required.
     :vartype queue_id: str
-    :ivar length: TODO RouterQueueStatistics.length Required.
+    :ivar length: How many jobs are queued. Required.
     :vartype length: int
-    :ivar estimated_wait_time_minutes: TODO RouterQueueStatistics.estimatedWaitTimeMinutes
+    :ivar estimated_wait_time_minutes: The expected wait of a new job in minutes, by priority.
     :vartype estimated_wait_time_minutes: dict[str, float]
-    :ivar longest_job_wait_time_minutes: TODO RouterQueueStatistics.longestJobWaitTimeMinutes
+    :ivar longest_job_wait_time_minutes: How many minutes the longest-waiting job has waited.
     :vartype longest_job_wait_time_minutes: float
     """
 
@@ -1211,31 +1211,31 @@ class RouterQueueStatistics(Model):
 
 
 class RouterWorker(Model):
-    """TODO RouterWorker
+    """Someone (or something) that takes jobs: an agent with a capacity, channels, labels and the queues it listens on.
 
-    :ivar etag: TODO RouterWorker.etag Read-only: set by the service.
+    :ivar etag: The version of the resource as stored; send it back with ``match_condition`` to update only that version. Read-only: set by the service.
     :vartype etag: str
-    :ivar id: TODO RouterWorker.id Read-only: set by the service.
+    :ivar id: The worker's id, as given in the path when it was created. Read-only: set by the service.
     :vartype id: str
-    :ivar state: TODO RouterWorker.state Read-only: set by the service.
+    :ivar state: Whether the worker receives offers: ``active``, ``draining`` or ``inactive``. Read-only: set by the service.
     :vartype state: str or RouterWorkerState
-    :ivar queues: TODO RouterWorker.queues
+    :ivar queues: The ids of the queues the worker takes jobs from.
     :vartype queues: list[str]
-    :ivar capacity: TODO RouterWorker.capacity
+    :ivar capacity: The worker's total capacity: the jobs it holds may together cost at most this much.
     :vartype capacity: int
-    :ivar labels: TODO RouterWorker.labels
+    :ivar labels: Free-form keys with string, number or boolean values that worker selectors match; the service adds ``Id``.
     :vartype labels: dict[str, Any]
-    :ivar tags: TODO RouterWorker.tags
+    :ivar tags: Free-form keys and values kept with the resource; routing ignores them.
     :vartype tags: dict[str, Any]
-    :ivar channels: TODO RouterWorker.channels
+    :ivar channels: The channels the worker serves, with the capacity a job in each costs.
     :vartype channels: list[RouterChannel]
-    :ivar offers: TODO RouterWorker.offers Read-only: set by the service.
+    :ivar offers: The offers open to the worker now. Read-only: set by the service.
     :vartype offers: list[RouterJobOffer]
-    :ivar assigned_jobs: TODO RouterWorker.assignedJobs Read-only: set by the service.
+    :ivar assigned_jobs: The jobs assigned to the worker now. Read-only: set by the service.
     :vartype assigned_jobs: list[RouterWorkerAssignment]
-    :ivar load_ratio: TODO RouterWorker.loadRatio Read-only: set by the service.
+    :ivar load_ratio: The share of its capacity the worker uses, from 0 to 1. Read-only: set by the service.
     :vartype load_ratio: float
-    :ivar available_for_offers: TODO RouterWorker.availableForOffers
+    :ivar available_for_offers: Whether the worker wants offers: True registers it, False deregisters it.
     :vartype available_for_offers: bool
     """
 
@@ -1264,15 +1264,15 @@ class RouterWorker(Model):
 
 
 class RouterWorkerAssignment(Model):
-    """TODO RouterWorkerAssignment
+    """A job a worker holds, and the capacity it takes.
 
-    :ivar assignment_id: TODO RouterWorkerAssignment.assignmentId Required.
+    :ivar assignment_id: The assignment's id. Required.
     :vartype assignment_id: str
-    :ivar job_id: TODO RouterWorkerAssignment.jobId Required.
+    :ivar job_id: The job held. Required.
     :vartype job_id: str
-    :ivar capacity_cost: TODO RouterWorkerAssignment.capacityCost Required.
+    :ivar capacity_cost: How much of the worker's capacity the job takes. Required.
     :vartype capacity_cost: int
-    :ivar assigned_at: TODO RouterWorkerAssignment.assignedAt Required.
+    :ivar assigned_at: When the worker accepted the job. Required.
     :vartype assigned_at: datetime
     """
 
@@ -1294,21 +1294,21 @@ class RouterWorkerAssignment(Model):
 
 
 class RouterWorkerSelector(Model):
-    """TODO RouterWorkerSelector
+    """A condition on a worker's labels that a job's worker must meet.
 
-    :ivar key: TODO RouterWorkerSelector.key Required.
+    :ivar key: The label key the condition looks at. Required.
     :vartype key: str
-    :ivar label_operator: TODO RouterWorkerSelector.labelOperator Required.
+    :ivar label_operator: How the label is compared with ``value``. Required.
     :vartype label_operator: str or LabelOperator
-    :ivar value: TODO RouterWorkerSelector.value
+    :ivar value: The value to compare the worker label with: a string, a number or a boolean.
     :vartype value: Any
-    :ivar expires_after_seconds: TODO RouterWorkerSelector.expiresAfterSeconds
+    :ivar expires_after_seconds: Seconds after which the selector expires and no longer applies.
     :vartype expires_after_seconds: float
-    :ivar expedite: TODO RouterWorkerSelector.expedite
+    :ivar expedite: Pushes the job to the front of the queue while this selector is active; default false.
     :vartype expedite: bool
-    :ivar status: TODO RouterWorkerSelector.status Read-only: set by the service.
+    :ivar status: Whether the selector still applies. Read-only: set by the service.
     :vartype status: str or RouterWorkerSelectorStatus
-    :ivar expires_at: TODO RouterWorkerSelector.expiresAt Read-only: set by the service.
+    :ivar expires_at: When the selector expires. Read-only: set by the service.
     :vartype expires_at: datetime
     """
 
@@ -1333,9 +1333,9 @@ class RouterWorkerSelector(Model):
 
 
 class RuleEngineQueueSelectorAttachment(QueueSelectorAttachment):
-    """TODO RuleEngineQueueSelectorAttachment
+    """Attaches the queue selectors a rule returns for the job's labels.
 
-    :ivar rule: TODO RuleEngineQueueSelectorAttachment.rule Required.
+    :ivar rule: The rule that computes the selectors from the job's labels. Required.
     :vartype rule: RouterRule
     """
 
@@ -1355,9 +1355,9 @@ class RuleEngineQueueSelectorAttachment(QueueSelectorAttachment):
 
 
 class RuleEngineWorkerSelectorAttachment(WorkerSelectorAttachment):
-    """TODO RuleEngineWorkerSelectorAttachment
+    """Attaches the worker selectors a rule returns for the job's labels.
 
-    :ivar rule: TODO RuleEngineWorkerSelectorAttachment.rule Required.
+    :ivar rule: The rule that computes the selectors from the job's labels. Required.
     :vartype rule: RouterRule
     """
 
@@ -1377,9 +1377,9 @@ class RuleEngineWorkerSelectorAttachment(WorkerSelectorAttachment):
 
 
 class ScheduleAndSuspendMode(JobMatchingMode):
-    """TODO ScheduleAndSuspendMode
+    """Holds the job until a given time, then waits for you to activate it.
 
-    :ivar schedule_at: TODO ScheduleAndSuspendMode.scheduleAt Required.
+    :ivar schedule_at: When the job's time comes; it then waits for activation. Required.
     :vartype schedule_at: datetime
     """
 
@@ -1399,15 +1399,15 @@ class ScheduleAndSuspendMode(JobMatchingMode):
 
 
 class ScoringRuleOptions(Model):
-    """TODO ScoringRuleOptions
+    """How a best-worker distribution calls its scoring rule.
 
-    :ivar batch_size: TODO ScoringRuleOptions.batchSize
+    :ivar batch_size: How many workers to send the scoring rule at once, when batch scoring is on; default 20.
     :vartype batch_size: int
-    :ivar scoring_parameters: TODO ScoringRuleOptions.scoringParameters
+    :ivar scoring_parameters: What the rule is given besides the worker: the job's labels, its worker selectors, or both.
     :vartype scoring_parameters: list[str or ScoringRuleParameterSelector]
-    :ivar is_batch_scoring_enabled: TODO ScoringRuleOptions.isBatchScoringEnabled
+    :ivar is_batch_scoring_enabled: Whether to score workers in batches (one call per batch) instead of one at a time; default false.
     :vartype is_batch_scoring_enabled: bool
-    :ivar descending_order: TODO ScoringRuleOptions.descendingOrder
+    :ivar descending_order: Whether a higher score is better; default true.
     :vartype descending_order: bool
     """
 
@@ -1428,9 +1428,9 @@ class ScoringRuleOptions(Model):
 
 
 class StaticQueueSelectorAttachment(QueueSelectorAttachment):
-    """TODO StaticQueueSelectorAttachment
+    """Always attaches the same queue selector.
 
-    :ivar queue_selector: TODO StaticQueueSelectorAttachment.queueSelector Required.
+    :ivar queue_selector: The queue selector to attach. Required.
     :vartype queue_selector: RouterQueueSelector
     """
 
@@ -1450,9 +1450,9 @@ class StaticQueueSelectorAttachment(QueueSelectorAttachment):
 
 
 class StaticRouterRule(RouterRule):
-    """TODO StaticRouterRule
+    """Always returns the same value.
 
-    :ivar value: TODO StaticRouterRule.value
+    :ivar value: The value the rule returns.
     :vartype value: Any
     """
 
@@ -1471,9 +1471,9 @@ class StaticRouterRule(RouterRule):
 
 
 class StaticWorkerSelectorAttachment(WorkerSelectorAttachment):
-    """TODO StaticWorkerSelectorAttachment
+    """Always attaches the same worker selector.
 
-    :ivar worker_selector: TODO StaticWorkerSelectorAttachment.workerSelector Required.
+    :ivar worker_selector: The worker selector to attach. Required.
     :vartype worker_selector: RouterWorkerSelector
     """
 
@@ -1493,7 +1493,7 @@ class StaticWorkerSelectorAttachment(WorkerSelectorAttachment):
 
 
 class SuspendMode(JobMatchingMode):
-    """TODO SuspendMode
+    """Holds the job, without matching, until you activate it.
     """
 
     _discriminator_value = 'suspend'
@@ -1510,9 +1510,9 @@ class SuspendMode(JobMatchingMode):
 
 
 class UnassignJobOptions(Model):
-    """TODO UnassignJobOptions
+    """What happens to a job after it is unassigned.
 
-    :ivar suspend_matching: TODO UnassignJobOptions.suspendMatching
+    :ivar suspend_matching: Whether the job waits for activation instead of being queued again; default false.
     :vartype suspend_matching: bool
     """
 
@@ -1530,11 +1530,11 @@ class UnassignJobOptions(Model):
 
 
 class UnassignJobResult(Model):
-    """TODO UnassignJobResult
+    """What unassigning a job did.
 
-    :ivar job_id: TODO UnassignJobResult.jobId Required.
+    :ivar job_id: The job's id. Required.
     :vartype job_id: str
-    :ivar unassignment_count: TODO UnassignJobResult.unassignmentCount Required.
+    :ivar unassignment_count: How many times the job has been unassigned so far. Required.
     :vartype unassignment_count: int
     """
 
@@ -1554,9 +1554,9 @@ class UnassignJobResult(Model):
 
 
 class WaitTimeExceptionTrigger(ExceptionTrigger):
-    """TODO WaitTimeExceptionTrigger
+    """Fires when a job has waited in its queue for the threshold.
 
-    :ivar threshold_seconds: TODO WaitTimeExceptionTrigger.thresholdSeconds Required.
+    :ivar threshold_seconds: Seconds a job must wait in its queue for the trigger to fire. Required.
     :vartype threshold_seconds: float
     """
 
@@ -1576,13 +1576,13 @@ class WaitTimeExceptionTrigger(ExceptionTrigger):
 
 
 class WebhookRouterRule(RouterRule):
-    """TODO WebhookRouterRule
+    """Computes the value with your web service, called with an OAuth2 client-credentials token.
 
-    :ivar authorization_server_uri: TODO WebhookRouterRule.authorizationServerUri
+    :ivar authorization_server_uri: The URL to request the OAuth2 access token from.
     :vartype authorization_server_uri: str
-    :ivar client_credential: TODO WebhookRouterRule.clientCredential
+    :ivar client_credential: The client credentials to request the token with.
     :vartype client_credential: OAuth2WebhookClientCredential
-    :ivar webhook_uri: TODO WebhookRouterRule.webhookUri
+    :ivar webhook_uri: The URL the job's labels are posted to; its JSON answer is the value.
     :vartype webhook_uri: str
     """
 
@@ -1603,9 +1603,9 @@ class WebhookRouterRule(RouterRule):
 
 
 class WeightedAllocationQueueSelectorAttachment(QueueSelectorAttachment):
-    """TODO WeightedAllocationQueueSelectorAttachment
+    """Attaches one of several sets of queue selectors, picked at random by weight.
 
-    :ivar allocations: TODO WeightedAllocationQueueSelectorAttachment.allocations Required.
+    :ivar allocations: The sets to choose from, with their weights. Required.
     :vartype allocations: list[QueueWeightedAllocation]
     """
 
@@ -1625,9 +1625,9 @@ class WeightedAllocationQueueSelectorAttachment(QueueSelectorAttachment):
 
 
 class WeightedAllocationWorkerSelectorAttachment(WorkerSelectorAttachment):
-    """TODO WeightedAllocationWorkerSelectorAttachment
+    """Attaches one of several sets of worker selectors, picked at random by weight.
 
-    :ivar allocations: TODO WeightedAllocationWorkerSelectorAttachment.allocations Required.
+    :ivar allocations: The sets to choose from, with their weights. Required.
     :vartype allocations: list[WorkerWeightedAllocation]
     """
 
@@ -1647,11 +1647,11 @@ class WeightedAllocationWorkerSelectorAttachment(WorkerSelectorAttachment):
 
 
 class WorkerWeightedAllocation(Model):
-    """TODO WorkerWeightedAllocation
+    """One set of worker selectors of a weighted allocation, with its weight.
 
-    :ivar weight: TODO WorkerWeightedAllocation.weight Required.
+    :ivar weight: The share of jobs that get this set, between 0 and 1; the weights of one allocation add up to 1. Required.
     :vartype weight: float
-    :ivar worker_selectors: TODO WorkerWeightedAllocation.workerSelectors Required.
+    :ivar worker_selectors: The worker selectors of this set. Required.
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
 

@@ -11,28 +11,28 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO LabelOperator
+    """How a worker selector compares a label with its value.
     """
 
-    #: TODO LabelOperator.EQUAL
+    #: The label equals the value.
     EQUAL = 'equal'
-    #: TODO LabelOperator.NOT_EQUAL
+    #: The label differs from the value.
     NOT_EQUAL = 'notEqual'
-    #: TODO LabelOperator.LESS_THAN
+    #: The label is less than the value.
     LESS_THAN = 'lessThan'
-    #: TODO LabelOperator.LESS_THAN_EQUAL
+    #: The label is less than or equal to the value.
     LESS_THAN_EQUAL = 'lessThanEqual'
-    #: TODO LabelOperator.GREATER_THAN
+    #: The label is greater than the value.
     GREATER_THAN = 'greaterThan'
-    #: TODO LabelOperator.GREATER_THAN_EQUAL
+    #: The label is greater than or equal to the value.
     GREATER_THAN_EQUAL = 'greaterThanEqual'
 
 
 class WorkerSelectorState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """TODO WorkerSelectorState
+    """Whether a worker selector still applies.
     """
 
-    #: TODO WorkerSelectorState.ACTIVE
+    #: The selector applies.
     ACTIVE = 'active'
-    #: TODO WorkerSelectorState.EXPIRED
+    #: The selector's time to live is over.
     EXPIRED = 'expired'

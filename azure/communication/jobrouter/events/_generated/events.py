@@ -32,7 +32,7 @@ __all__ = [
 
 
 class RouterJobReceived(RouterEvent):
-    """A new job was created for routing (``Microsoft.Communication.RouterJobReceived``)."""
+    """A job was created and routing starts: it is classified next, or queued at once when it names its queue (``Microsoft.Communication.RouterJobReceived``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobReceived'
     data_type = _models.RouterJobReceivedEventData
@@ -40,7 +40,7 @@ class RouterJobReceived(RouterEvent):
 
 
 class RouterJobClassified(RouterEvent):
-    """The classification policy was applied to a job (``Microsoft.Communication.RouterJobClassified``)."""
+    """A classification policy gave a job its queue, priority and worker selectors (``Microsoft.Communication.RouterJobClassified``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClassified'
     data_type = _models.RouterJobClassifiedEventData
@@ -48,7 +48,7 @@ class RouterJobClassified(RouterEvent):
 
 
 class RouterJobQueued(RouterEvent):
-    """A job has been successfully enqueued (``Microsoft.Communication.RouterJobQueued``)."""
+    """A job entered its queue and waits for a worker (``Microsoft.Communication.RouterJobQueued``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobQueued'
     data_type = _models.RouterJobQueuedEventData
@@ -56,7 +56,7 @@ class RouterJobQueued(RouterEvent):
 
 
 class RouterJobClassificationFailed(RouterEvent):
-    """Router failed to classify job using classification policy (``Microsoft.Communication.RouterJobClassificationFailed``)."""
+    """A job's classification policy could not give it a queue (``Microsoft.Communication.RouterJobClassificationFailed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClassificationFailed'
     data_type = _models.RouterJobClassificationFailedEventData
@@ -64,7 +64,7 @@ class RouterJobClassificationFailed(RouterEvent):
 
 
 class RouterJobCompleted(RouterEvent):
-    """A job was completed and enters wrap-up (``Microsoft.Communication.RouterJobCompleted``)."""
+    """A worker completed a job and starts wrap-up (``Microsoft.Communication.RouterJobCompleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobCompleted'
     data_type = _models.RouterJobCompletedEventData
@@ -72,7 +72,7 @@ class RouterJobCompleted(RouterEvent):
 
 
 class RouterJobClosed(RouterEvent):
-    """A job was closed and wrap-up is finished (``Microsoft.Communication.RouterJobClosed``)."""
+    """A job was closed: wrap-up is over and the worker's capacity is free (``Microsoft.Communication.RouterJobClosed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClosed'
     data_type = _models.RouterJobClosedEventData
@@ -80,7 +80,7 @@ class RouterJobClosed(RouterEvent):
 
 
 class RouterJobCancelled(RouterEvent):
-    """A job was canceled (``Microsoft.Communication.RouterJobCancelled``)."""
+    """A job was cancelled before it was finished (``Microsoft.Communication.RouterJobCancelled``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobCancelled'
     data_type = _models.RouterJobCancelledEventData
@@ -88,7 +88,7 @@ class RouterJobCancelled(RouterEvent):
 
 
 class RouterJobExceptionTriggered(RouterEvent):
-    """A job exception has been triggered (``Microsoft.Communication.RouterJobExceptionTriggered``)."""
+    """An exception rule of the job's queue fired for the job (``Microsoft.Communication.RouterJobExceptionTriggered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobExceptionTriggered'
     data_type = _models.RouterJobExceptionTriggeredEventData
@@ -96,7 +96,7 @@ class RouterJobExceptionTriggered(RouterEvent):
 
 
 class RouterJobWorkerSelectorsExpired(RouterEvent):
-    """One or more worker selectors on a job have expired (``Microsoft.Communication.RouterJobWorkerSelectorsExpired``)."""
+    """Some worker selectors of a job reached the end of their lives (``Microsoft.Communication.RouterJobWorkerSelectorsExpired``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobWorkerSelectorsExpired'
     data_type = _models.RouterJobWorkerSelectorsExpiredEventData
@@ -104,7 +104,7 @@ class RouterJobWorkerSelectorsExpired(RouterEvent):
 
 
 class RouterJobUnassigned(RouterEvent):
-    """An already assigned job has been unassigned from a worker (``Microsoft.Communication.RouterJobUnassigned``)."""
+    """An assigned job was taken back from its worker (``Microsoft.Communication.RouterJobUnassigned``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobUnassigned'
     data_type = _models.RouterJobUnassignedEventData
@@ -112,7 +112,7 @@ class RouterJobUnassigned(RouterEvent):
 
 
 class RouterJobWaitingForActivation(RouterEvent):
-    """A scheduled job's requested scheduled time has arrived, Router is waiting on contoso to act on the job (``Microsoft.Communication.RouterJobWaitingForActivation``)."""
+    """A scheduled or suspended job is ready and waits for you to activate it (``Microsoft.Communication.RouterJobWaitingForActivation``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobWaitingForActivation'
     data_type = _models.RouterJobWaitingForActivationEventData
@@ -120,7 +120,7 @@ class RouterJobWaitingForActivation(RouterEvent):
 
 
 class RouterJobSchedulingFailed(RouterEvent):
-    """A scheduled job was requested however, Router failed to create one (``Microsoft.Communication.RouterJobSchedulingFailed``)."""
+    """A job could not be scheduled at the time its matching mode asked for (``Microsoft.Communication.RouterJobSchedulingFailed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobSchedulingFailed'
     data_type = _models.RouterJobSchedulingFailedEventData
@@ -128,7 +128,7 @@ class RouterJobSchedulingFailed(RouterEvent):
 
 
 class RouterJobDeleted(RouterEvent):
-    """A job has been deleted (``Microsoft.Communication.RouterJobDeleted``)."""
+    """A job was deleted (``Microsoft.Communication.RouterJobDeleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobDeleted'
     data_type = _models.RouterJobDeletedEventData
@@ -144,7 +144,7 @@ class RouterWorkerOfferIssued(RouterEvent):
 
 
 class RouterWorkerOfferAccepted(RouterEvent):
-    """An offer to a worker was accepted (``Microsoft.Communication.RouterWorkerOfferAccepted``)."""
+    """A worker accepted an offer: the job is assigned to it (``Microsoft.Communication.RouterWorkerOfferAccepted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferAccepted'
     data_type = _models.RouterWorkerOfferAcceptedEventData
@@ -152,7 +152,7 @@ class RouterWorkerOfferAccepted(RouterEvent):
 
 
 class RouterWorkerOfferDeclined(RouterEvent):
-    """An offer to a worker was declined (``Microsoft.Communication.RouterWorkerOfferDeclined``)."""
+    """A worker declined an offer (``Microsoft.Communication.RouterWorkerOfferDeclined``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferDeclined'
     data_type = _models.RouterWorkerOfferDeclinedEventData
@@ -160,7 +160,7 @@ class RouterWorkerOfferDeclined(RouterEvent):
 
 
 class RouterWorkerOfferRevoked(RouterEvent):
-    """An offer to a worker was revoked (``Microsoft.Communication.RouterWorkerOfferRevoked``)."""
+    """An open offer was withdrawn, for example because another worker accepted the job (``Microsoft.Communication.RouterWorkerOfferRevoked``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferRevoked'
     data_type = _models.RouterWorkerOfferRevokedEventData
@@ -168,7 +168,7 @@ class RouterWorkerOfferRevoked(RouterEvent):
 
 
 class RouterWorkerOfferExpired(RouterEvent):
-    """An offer to a worker has expired (``Microsoft.Communication.RouterWorkerOfferExpired``)."""
+    """An offer expired before the worker answered it (``Microsoft.Communication.RouterWorkerOfferExpired``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferExpired'
     data_type = _models.RouterWorkerOfferExpiredEventData
@@ -176,7 +176,7 @@ class RouterWorkerOfferExpired(RouterEvent):
 
 
 class RouterWorkerRegistered(RouterEvent):
-    """A worker has been registered (status changed from inactive/draining to active) (``Microsoft.Communication.RouterWorkerRegistered``)."""
+    """A worker became available for offers (its state is now active) (``Microsoft.Communication.RouterWorkerRegistered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerRegistered'
     data_type = _models.RouterWorkerRegisteredEventData
@@ -184,7 +184,7 @@ class RouterWorkerRegistered(RouterEvent):
 
 
 class RouterWorkerDeregistered(RouterEvent):
-    """A worker has been deregistered (status changed from active to inactive/draining) (``Microsoft.Communication.RouterWorkerDeregistered``)."""
+    """A worker stopped being available for offers (draining or inactive) (``Microsoft.Communication.RouterWorkerDeregistered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerDeregistered'
     data_type = _models.RouterWorkerDeregisteredEventData
@@ -192,7 +192,7 @@ class RouterWorkerDeregistered(RouterEvent):
 
 
 class RouterWorkerDeleted(RouterEvent):
-    """A worker has been deleted (``Microsoft.Communication.RouterWorkerDeleted``)."""
+    """A worker was deleted (``Microsoft.Communication.RouterWorkerDeleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerDeleted'
     data_type = _models.RouterWorkerDeletedEventData

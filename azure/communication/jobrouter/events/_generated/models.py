@@ -72,13 +72,13 @@ __all__ = [
 
 
 class ChannelConfiguration(Model):
-    """A channel a worker serves and what a job in it costs.
+    """A channel a worker serves and how much of its capacity one job in it takes.
 
-    :ivar channel_id: TODO ChannelConfiguration.channelId
+    :ivar channel_id: The channel's id.
     :vartype channel_id: str
-    :ivar capacity_cost_per_job: TODO ChannelConfiguration.capacityCostPerJob
+    :ivar capacity_cost_per_job: How much of the worker's capacity one job in the channel takes.
     :vartype capacity_cost_per_job: int
-    :ivar max_number_of_jobs: TODO ChannelConfiguration.maxNumberOfJobs
+    :ivar max_number_of_jobs: The most jobs of the channel the worker may hold at once.
     :vartype max_number_of_jobs: int
     """
 
@@ -98,17 +98,17 @@ class ChannelConfiguration(Model):
 
 
 class CommunicationError(Model):
-    """An error, as in classification failures.
+    """An error, such as why a classification failed.
 
-    :ivar code: TODO CommunicationError.code
+    :ivar code: The error code.
     :vartype code: str
-    :ivar message: TODO CommunicationError.message
+    :ivar message: What went wrong, in words.
     :vartype message: str
-    :ivar target: TODO CommunicationError.target
+    :ivar target: What the error is about.
     :vartype target: str
-    :ivar inner_error: TODO CommunicationError.innerError
+    :ivar inner_error: A more specific error inside this one.
     :vartype inner_error: CommunicationError
-    :ivar details: TODO CommunicationError.details
+    :ivar details: Further errors.
     :vartype details: list[CommunicationError]
     """
 
@@ -130,13 +130,13 @@ class CommunicationError(Model):
 
 
 class QueueDetails(Model):
-    """A queue as events describe it.
+    """A queue, as events describe it.
 
-    :ivar id: TODO QueueDetails.id
+    :ivar id: The queue's id.
     :vartype id: str
-    :ivar name: TODO QueueDetails.name
+    :ivar name: The queue's name.
     :vartype name: str
-    :ivar labels: TODO QueueDetails.labels
+    :ivar labels: The queue's labels.
     :vartype labels: dict[str, Any]
     """
 
@@ -156,13 +156,13 @@ class QueueDetails(Model):
 
 
 class RouterEventData(Model):
-    """TODO RouterEventData
+    """What every Router event's data says about the job it concerns.
 
-    :ivar job_id: TODO RouterEventData.jobId
+    :ivar job_id: The job's id.
     :vartype job_id: str
-    :ivar channel_reference: TODO RouterEventData.channelReference
+    :ivar channel_reference: The reference you gave the job for its interaction, such as a call id.
     :vartype channel_reference: str
-    :ivar channel_id: TODO RouterEventData.channelId
+    :ivar channel_id: The job's channel.
     :vartype channel_id: str
     """
 
@@ -182,13 +182,13 @@ class RouterEventData(Model):
 
 
 class RouterJobEventData(RouterEventData):
-    """TODO RouterJobEventData
+    """What every job event's data carries: the job and its queue, labels and tags.
 
-    :ivar queue_id: TODO RouterJobEventData.queueId
+    :ivar queue_id: The job's queue.
     :vartype queue_id: str
-    :ivar labels: TODO RouterJobEventData.labels
+    :ivar labels: The job's labels.
     :vartype labels: dict[str, Any]
-    :ivar tags: TODO RouterJobEventData.tags
+    :ivar tags: The job's tags.
     :vartype tags: dict[str, Any]
     """
 
@@ -208,11 +208,11 @@ class RouterJobEventData(RouterEventData):
 
 
 class RouterJobCancelledEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobCancelled: A job was canceled.
+    """The data of a RouterJobCancelled event: a job was cancelled before it was finished.
 
-    :ivar note: Based on user input
+    :ivar note: The note given with the call.
     :vartype note: str
-    :ivar disposition_code: TODO RouterJobCancelledEventData.dispositionCode Required.
+    :ivar disposition_code: Your code for how the job ended. Required.
     :vartype disposition_code: str
     """
 
@@ -232,11 +232,11 @@ class RouterJobCancelledEventData(RouterJobEventData):
 
 
 class RouterJobClassificationFailedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobClassificationFailed: Router failed to classify job using classification policy.
+    """The data of a RouterJobClassificationFailed event: a job's classification policy could not give it a queue.
 
-    :ivar errors: TODO RouterJobClassificationFailedEventData.errors Required.
+    :ivar errors: Why classification failed. Required.
     :vartype errors: list[CommunicationError]
-    :ivar classification_policy_id: TODO RouterJobClassificationFailedEventData.classificationPolicyId Required.
+    :ivar classification_policy_id: The classification policy of the job. Required.
     :vartype classification_policy_id: str
     """
 
@@ -256,15 +256,15 @@ class RouterJobClassificationFailedEventData(RouterJobEventData):
 
 
 class RouterJobClassifiedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobClassified: The classification policy was applied to a job.
+    """The data of a RouterJobClassified event: a classification policy gave a job its queue, priority and worker selectors.
 
-    :ivar queue_details: TODO RouterJobClassifiedEventData.queueDetails Required.
+    :ivar queue_details: The queue the job was classified into. Required.
     :vartype queue_details: QueueDetails
-    :ivar classification_policy_id: TODO RouterJobClassifiedEventData.classificationPolicyId Required.
+    :ivar classification_policy_id: The classification policy of the job. Required.
     :vartype classification_policy_id: str
-    :ivar priority: null when classificationPolicy is not used for applying priority on job
+    :ivar priority: The priority classification gave the job.
     :vartype priority: int
-    :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
+    :ivar attached_worker_selectors: The worker selectors a classification policy attached.
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
@@ -286,13 +286,13 @@ class RouterJobClassifiedEventData(RouterJobEventData):
 
 
 class RouterJobClosedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobClosed: A job was closed and wrap-up is finished.
+    """The data of a RouterJobClosed event: a job was closed: wrap-up is over and the worker's capacity is free.
 
-    :ivar disposition_code: Based on user input
+    :ivar disposition_code: Your code for how the job ended.
     :vartype disposition_code: str
-    :ivar worker_id: TODO RouterJobClosedEventData.workerId Required.
+    :ivar worker_id: The worker that held the job. Required.
     :vartype worker_id: str
-    :ivar assignment_id: TODO RouterJobClosedEventData.assignmentId Required.
+    :ivar assignment_id: The assignment's id. Required.
     :vartype assignment_id: str
     """
 
@@ -313,11 +313,11 @@ class RouterJobClosedEventData(RouterJobEventData):
 
 
 class RouterJobCompletedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobCompleted: A job was completed and enters wrap-up.
+    """The data of a RouterJobCompleted event: a worker completed a job and starts wrap-up.
 
-    :ivar assignment_id: TODO RouterJobCompletedEventData.assignmentId Required.
+    :ivar assignment_id: The assignment's id. Required.
     :vartype assignment_id: str
-    :ivar worker_id: TODO RouterJobCompletedEventData.workerId Required.
+    :ivar worker_id: The worker that completed the job. Required.
     :vartype worker_id: str
     """
 
@@ -337,7 +337,7 @@ class RouterJobCompletedEventData(RouterJobEventData):
 
 
 class RouterJobDeletedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobDeleted: A job has been deleted.
+    """The data of a RouterJobDeleted event: a job was deleted.
     """
 
     _required = ['jobId']
@@ -354,11 +354,11 @@ class RouterJobDeletedEventData(RouterJobEventData):
 
 
 class RouterJobExceptionTriggeredEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobExceptionTriggered: A job exception has been triggered.
+    """The data of a RouterJobExceptionTriggered event: an exception rule of the job's queue fired for the job.
 
-    :ivar rule_key: TODO RouterJobExceptionTriggeredEventData.ruleKey Required.
+    :ivar rule_key: The key of the exception rule that fired. Required.
     :vartype rule_key: str
-    :ivar exception_rule_id: TODO RouterJobExceptionTriggeredEventData.exceptionRuleId Required.
+    :ivar exception_rule_id: The id of the exception rule that fired. Required.
     :vartype exception_rule_id: str
     """
 
@@ -378,13 +378,13 @@ class RouterJobExceptionTriggeredEventData(RouterJobEventData):
 
 
 class RouterJobQueuedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobQueued: A job has been successfully enqueued.
+    """The data of a RouterJobQueued event: a job entered its queue and waits for a worker.
 
-    :ivar priority: TODO RouterJobQueuedEventData.priority Required.
+    :ivar priority: The job's priority. Required.
     :vartype priority: int
-    :ivar requested_worker_selectors: Based on user input while creating job
+    :ivar requested_worker_selectors: The worker selectors the job was created with.
     :vartype requested_worker_selectors: list[WorkerSelector]
-    :ivar attached_worker_selectors: List of worker selectors attached by a classification policy
+    :ivar attached_worker_selectors: The worker selectors a classification policy attached.
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
@@ -405,19 +405,19 @@ class RouterJobQueuedEventData(RouterJobEventData):
 
 
 class RouterJobReceivedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobReceived: A new job was created for routing.
+    """The data of a RouterJobReceived event: a job was created and routing starts: it is classified next, or queued at once when it names its queue.
 
-    :ivar job_status: Possible values PendingClassification, Queued When this event is sent out, classification process is yet to have been executed or job was created with an associated queueId. Required.
+    :ivar job_status: The job's status when routing started: ``PendingClassification`` or ``Queued``. Required.
     :vartype job_status: str
-    :ivar classification_policy_id: null when queueId is specified for a job
+    :ivar classification_policy_id: The classification policy that will classify the job; None when it names its queue.
     :vartype classification_policy_id: str
-    :ivar priority: Null when classificationPolicyId is specified. Non-null value in case of direct queue assignment.
+    :ivar priority: The job's priority; None until classification gives it one.
     :vartype priority: int
-    :ivar requested_worker_selectors: Based on user input
+    :ivar requested_worker_selectors: The worker selectors the job was created with.
     :vartype requested_worker_selectors: list[WorkerSelector]
-    :ivar scheduled_on: Based on user input
+    :ivar scheduled_on: When the job was scheduled for.
     :vartype scheduled_on: datetime
-    :ivar unavailable_for_matching: Based on user input
+    :ivar unavailable_for_matching: Whether the job is kept from matching until it is activated.
     :vartype unavailable_for_matching: bool
     """
 
@@ -441,21 +441,21 @@ class RouterJobReceivedEventData(RouterJobEventData):
 
 
 class RouterJobSchedulingFailedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobSchedulingFailed: A scheduled job was requested however, Router failed to create one.
+    """The data of a RouterJobSchedulingFailed event: a job could not be scheduled at the time its matching mode asked for.
 
-    :ivar requested_worker_selectors_expired: Based on user input while creating a job
+    :ivar requested_worker_selectors_expired: The requested worker selectors that expired.
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
-    :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
+    :ivar attached_worker_selectors_expired: The attached worker selectors that expired.
     :vartype attached_worker_selectors_expired: list[WorkerSelector]
-    :ivar scheduled_on: Based on user input while creating a job
+    :ivar scheduled_on: When the job was to be scheduled.
     :vartype scheduled_on: datetime
-    :ivar failure_reason: System determined
+    :ivar failure_reason: Why the job could not be scheduled.
     :vartype failure_reason: str
-    :ivar priority: Based on user input while creating a job Required.
+    :ivar priority: The job's priority. Required.
     :vartype priority: int
-    :ivar requested_worker_selectors: TODO RouterJobSchedulingFailedEventData.requestedWorkerSelectors
+    :ivar requested_worker_selectors: The worker selectors the job was created with.
     :vartype requested_worker_selectors: list[WorkerSelector]
-    :ivar attached_worker_selectors: TODO RouterJobSchedulingFailedEventData.attachedWorkerSelectors
+    :ivar attached_worker_selectors: The worker selectors a classification policy attached.
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
@@ -480,11 +480,11 @@ class RouterJobSchedulingFailedEventData(RouterJobEventData):
 
 
 class RouterJobUnassignedEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobUnassigned: An already assigned job has been unassigned from a worker.
+    """The data of a RouterJobUnassigned event: an assigned job was taken back from its worker.
 
-    :ivar assignment_id: TODO RouterJobUnassignedEventData.assignmentId Required.
+    :ivar assignment_id: The assignment's id. Required.
     :vartype assignment_id: str
-    :ivar worker_id: TODO RouterJobUnassignedEventData.workerId Required.
+    :ivar worker_id: The worker the job was taken from. Required.
     :vartype worker_id: str
     """
 
@@ -504,21 +504,21 @@ class RouterJobUnassignedEventData(RouterJobEventData):
 
 
 class RouterJobWaitingForActivationEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobWaitingForActivation: A scheduled job's requested scheduled time has arrived, Router is waiting on contoso to act on the job.
+    """The data of a RouterJobWaitingForActivation event: a scheduled or suspended job is ready and waits for you to activate it.
 
-    :ivar requested_worker_selectors_expired: Based on user input while creating a job
+    :ivar requested_worker_selectors_expired: The requested worker selectors that expired.
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
-    :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
+    :ivar attached_worker_selectors_expired: The attached worker selectors that expired.
     :vartype attached_worker_selectors_expired: list[WorkerSelector]
-    :ivar scheduled_on: Based on user input while creating a job
+    :ivar scheduled_on: When the job was scheduled for.
     :vartype scheduled_on: datetime
-    :ivar unavailable_for_matching: Based on user input while creating a job
+    :ivar unavailable_for_matching: Whether the job is kept from matching until it is activated.
     :vartype unavailable_for_matching: bool
-    :ivar priority: Based on user input while creating a job Required.
+    :ivar priority: The job's priority. Required.
     :vartype priority: int
-    :ivar requested_worker_selectors: TODO RouterJobWaitingForActivationEventData.requestedWorkerSelectors
+    :ivar requested_worker_selectors: The worker selectors the job was created with.
     :vartype requested_worker_selectors: list[WorkerSelector]
-    :ivar attached_worker_selectors: TODO RouterJobWaitingForActivationEventData.attachedWorkerSelectors
+    :ivar attached_worker_selectors: The worker selectors a classification policy attached.
     :vartype attached_worker_selectors: list[WorkerSelector]
     """
 
@@ -543,11 +543,11 @@ class RouterJobWaitingForActivationEventData(RouterJobEventData):
 
 
 class RouterJobWorkerSelectorsExpiredEventData(RouterJobEventData):
-    """Data of Microsoft.Communication.RouterJobWorkerSelectorsExpired: One or more worker selectors on a job have expired.
+    """The data of a RouterJobWorkerSelectorsExpired event: some worker selectors of a job reached the end of their lives.
 
-    :ivar requested_worker_selectors_expired: Based on user input while creating a job
+    :ivar requested_worker_selectors_expired: The requested worker selectors that expired.
     :vartype requested_worker_selectors_expired: list[WorkerSelector]
-    :ivar attached_worker_selectors_expired: List of worker selectors attached by a classification policy
+    :ivar attached_worker_selectors_expired: The attached worker selectors that expired.
     :vartype attached_worker_selectors_expired: list[WorkerSelector]
     """
 
@@ -567,9 +567,9 @@ class RouterJobWorkerSelectorsExpiredEventData(RouterJobEventData):
 
 
 class RouterWorkerEventData(RouterEventData):
-    """TODO RouterWorkerEventData
+    """What every event about a worker and a job carries: the job and the worker.
 
-    :ivar worker_id: TODO RouterWorkerEventData.workerId
+    :ivar worker_id: The worker's id.
     :vartype worker_id: str
     """
 
@@ -587,17 +587,17 @@ class RouterWorkerEventData(RouterEventData):
 
 
 class RouterWorkerDeletedEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerDeleted: A worker has been deleted.
+    """The data of a RouterWorkerDeleted event: a worker was deleted.
 
-    :ivar total_capacity: TODO RouterWorkerDeletedEventData.totalCapacity Required.
+    :ivar total_capacity: The worker's total capacity. Required.
     :vartype total_capacity: int
-    :ivar queue_assignments: TODO RouterWorkerDeletedEventData.queueAssignments Required.
+    :ivar queue_assignments: The queues the worker listens on. Required.
     :vartype queue_assignments: list[QueueDetails]
-    :ivar labels: Based on user input
+    :ivar labels: The job's labels.
     :vartype labels: dict[str, Any]
-    :ivar channel_configurations: TODO RouterWorkerDeletedEventData.channelConfigurations Required.
+    :ivar channel_configurations: The channels the worker serves. Required.
     :vartype channel_configurations: list[ChannelConfiguration]
-    :ivar tags: Based on user input
+    :ivar tags: The job's tags.
     :vartype tags: dict[str, Any]
     """
 
@@ -620,9 +620,9 @@ class RouterWorkerDeletedEventData(RouterWorkerEventData):
 
 
 class RouterWorkerDeregisteredEventData(Model):
-    """Data of Microsoft.Communication.RouterWorkerDeregistered: A worker has been deregistered (status changed from active to inactive/draining).
+    """The data of a RouterWorkerDeregistered event: a worker stopped being available for offers (draining or inactive).
 
-    :ivar worker_id: TODO RouterWorkerDeregisteredEventData.workerId Required.
+    :ivar worker_id: The worker's id. Required.
     :vartype worker_id: str
     """
 
@@ -641,19 +641,19 @@ class RouterWorkerDeregisteredEventData(Model):
 
 
 class RouterWorkerOfferAcceptedEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerOfferAccepted: An offer to a worker was accepted.
+    """The data of a RouterWorkerOfferAccepted event: a worker accepted an offer: the job is assigned to it.
 
-    :ivar job_priority: TODO RouterWorkerOfferAcceptedEventData.jobPriority Required.
+    :ivar job_priority: The job's priority. Required.
     :vartype job_priority: int
-    :ivar job_labels: Based on user input
+    :ivar job_labels: The job's labels.
     :vartype job_labels: dict[str, Any]
-    :ivar job_tags: Based on user input
+    :ivar job_tags: The job's tags.
     :vartype job_tags: dict[str, Any]
-    :ivar queue_id: TODO RouterWorkerOfferAcceptedEventData.queueId Required.
+    :ivar queue_id: The job's queue. Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferAcceptedEventData.offerId Required.
+    :ivar offer_id: The offer's id. Required.
     :vartype offer_id: str
-    :ivar assignment_id: TODO RouterWorkerOfferAcceptedEventData.assignmentId Required.
+    :ivar assignment_id: The id of the assignment the acceptance created. Required.
     :vartype assignment_id: str
     """
 
@@ -677,11 +677,11 @@ class RouterWorkerOfferAcceptedEventData(RouterWorkerEventData):
 
 
 class RouterWorkerOfferDeclinedEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerOfferDeclined: An offer to a worker was declined.
+    """The data of a RouterWorkerOfferDeclined event: a worker declined an offer.
 
-    :ivar queue_id: TODO RouterWorkerOfferDeclinedEventData.queueId Required.
+    :ivar queue_id: The job's queue. Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferDeclinedEventData.offerId Required.
+    :ivar offer_id: The offer's id. Required.
     :vartype offer_id: str
     """
 
@@ -701,11 +701,11 @@ class RouterWorkerOfferDeclinedEventData(RouterWorkerEventData):
 
 
 class RouterWorkerOfferExpiredEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerOfferExpired: An offer to a worker has expired.
+    """The data of a RouterWorkerOfferExpired event: an offer expired before the worker answered it.
 
-    :ivar offer_id: TODO RouterWorkerOfferExpiredEventData.offerId Required.
+    :ivar offer_id: The offer's id. Required.
     :vartype offer_id: str
-    :ivar queue_id: TODO RouterWorkerOfferExpiredEventData.queueId Required.
+    :ivar queue_id: The job's queue. Required.
     :vartype queue_id: str
     """
 
@@ -725,21 +725,21 @@ class RouterWorkerOfferExpiredEventData(RouterWorkerEventData):
 
 
 class RouterWorkerOfferIssuedEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerOfferIssued: A job was offered to a worker.
+    """The data of a RouterWorkerOfferIssued event: a job was offered to a worker.
 
-    :ivar queue_id: TODO RouterWorkerOfferIssuedEventData.queueId Required.
+    :ivar queue_id: The job's queue. Required.
     :vartype queue_id: str
-    :ivar offer_id: TODO RouterWorkerOfferIssuedEventData.offerId Required.
+    :ivar offer_id: The offer's id. Required.
     :vartype offer_id: str
-    :ivar offered_on: TODO RouterWorkerOfferIssuedEventData.offeredOn Required.
+    :ivar offered_on: When the offer was made. Required.
     :vartype offered_on: datetime
-    :ivar expires_on: TODO RouterWorkerOfferIssuedEventData.expiresOn Required.
+    :ivar expires_on: When the offer expires unless it is answered. Required.
     :vartype expires_on: datetime
-    :ivar job_priority: TODO RouterWorkerOfferIssuedEventData.jobPriority Required.
+    :ivar job_priority: The job's priority. Required.
     :vartype job_priority: int
-    :ivar job_labels: Based on user input
+    :ivar job_labels: The job's labels.
     :vartype job_labels: dict[str, Any]
-    :ivar job_tags: Based on user input
+    :ivar job_tags: The job's tags.
     :vartype job_tags: dict[str, Any]
     """
 
@@ -764,11 +764,11 @@ class RouterWorkerOfferIssuedEventData(RouterWorkerEventData):
 
 
 class RouterWorkerOfferRevokedEventData(RouterWorkerEventData):
-    """Data of Microsoft.Communication.RouterWorkerOfferRevoked: An offer to a worker was revoked.
+    """The data of a RouterWorkerOfferRevoked event: an open offer was withdrawn, for example because another worker accepted the job.
 
-    :ivar offer_id: TODO RouterWorkerOfferRevokedEventData.offerId Required.
+    :ivar offer_id: The offer's id. Required.
     :vartype offer_id: str
-    :ivar queue_id: TODO RouterWorkerOfferRevokedEventData.queueId Required.
+    :ivar queue_id: The job's queue. Required.
     :vartype queue_id: str
     """
 
@@ -788,19 +788,19 @@ class RouterWorkerOfferRevokedEventData(RouterWorkerEventData):
 
 
 class RouterWorkerRegisteredEventData(Model):
-    """Data of Microsoft.Communication.RouterWorkerRegistered: A worker has been registered (status changed from inactive/draining to active).
+    """The data of a RouterWorkerRegistered event: a worker became available for offers (its state is now active).
 
-    :ivar worker_id: TODO RouterWorkerRegisteredEventData.workerId Required.
+    :ivar worker_id: The worker's id. Required.
     :vartype worker_id: str
-    :ivar total_capacity: TODO RouterWorkerRegisteredEventData.totalCapacity Required.
+    :ivar total_capacity: The worker's total capacity. Required.
     :vartype total_capacity: int
-    :ivar queue_assignments: TODO RouterWorkerRegisteredEventData.queueAssignments Required.
+    :ivar queue_assignments: The queues the worker listens on. Required.
     :vartype queue_assignments: list[QueueDetails]
-    :ivar labels: Based on user input
+    :ivar labels: The job's labels.
     :vartype labels: dict[str, Any]
-    :ivar channel_configurations: TODO RouterWorkerRegisteredEventData.channelConfigurations Required.
+    :ivar channel_configurations: The channels the worker serves. Required.
     :vartype channel_configurations: list[ChannelConfiguration]
-    :ivar tags: Based on user input
+    :ivar tags: The job's tags.
     :vartype tags: dict[str, Any]
     """
 
@@ -824,23 +824,23 @@ class RouterWorkerRegisteredEventData(Model):
 
 
 class WorkerSelector(Model):
-    """A label condition on workers, as events report it.
+    """A condition on workers' labels, as events report it.
 
-    :ivar key: TODO WorkerSelector.key
+    :ivar key: The label key the condition looks at.
     :vartype key: str
-    :ivar label_operator: TODO WorkerSelector.labelOperator
+    :ivar label_operator: How the label is compared with ``value``.
     :vartype label_operator: str or LabelOperator
-    :ivar value: String, number or boolean.
+    :ivar value: The value to compare with: a string, a number or a boolean.
     :vartype value: Any
-    :ivar ttl_seconds: Seconds the selector lives.
+    :ivar ttl_seconds: Seconds the selector applies for.
     :vartype ttl_seconds: float
-    :ivar ttl: How long the selector lives, as an ISO 8601 duration.
+    :ivar ttl: How long the selector applies for, as an ISO 8601 duration (``isodate.Duration`` when it counts years or months).
     :vartype ttl: timedelta
-    :ivar state: TODO WorkerSelector.state
+    :ivar state: Whether the selector still applies.
     :vartype state: str or WorkerSelectorState
     :ivar expiration_time: When the selector expires.
     :vartype expiration_time: datetime
-    :ivar expire_time: When the selector expires (the model definition's name).
+    :ivar expire_time: When the selector expires (the spelling of the catalog's model).
     :vartype expire_time: datetime
     """
 
