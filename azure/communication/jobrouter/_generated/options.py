@@ -46,8 +46,9 @@ class RequestOptions(TypedDict, total=False):
     :paramtype permit_redirects: bool
     :keyword redirect_max: The most redirects to follow (30 by default).
     :paramtype redirect_max: int
-    :keyword logging_enable: Log this request and its response at DEBUG level to the ``azure`` logger, bodies included
-        and secrets such as ``Authorization`` redacted.
+    :keyword logging_enable: Log this request and its response in full, bodies included, at DEBUG level to the ``azure``
+        logger. That log is not redacted: it shows the request's ``Authorization`` header (a signature of this one
+        request, or a bearer token), so keep it private.
     :paramtype logging_enable: bool
     :keyword logger: A logger to write this request's HTTP log lines to instead of the SDK's.
     :paramtype logger: ~logging.Logger
