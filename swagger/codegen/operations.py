@@ -276,7 +276,7 @@ class _Method:
         if self.row["pageable"]:  # builds the pager only: no request under this span, nothing to save
             decorator = f"distributed_trace(name_of_span={span!r})"
         else:
-            decorator = f"{'traced_async' if self.asynchronous else 'traced'}({span!r})"
+            decorator = f"traced({span!r})"
         table = f"OPERATIONS[{self.name!r}]"
         args = f"{table}, {{{', '.join(call)}}}, kwargs"
         if self.row["pageable"]:
@@ -382,7 +382,7 @@ def render_client_mixins(spec: Dict[str, Any]) -> str:
         "from typing_extensions import Unpack",
         "",
         "from .._operation import Operation",
-        "from .._tracing import traced, traced_async",
+        "from .._tracing import traced",
         "from . import enums as _enums",
         "from . import models as _models",
         "from .operations import OPERATIONS",

@@ -11,6 +11,7 @@ azure-core's; when tracing is off the call skips the decorator and marks its pip
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, Dict, TypeVar
 
 from azure.core.pipeline import PipelineRequest
@@ -33,31 +34,22 @@ def _tracing_off(kwargs: Dict[str, Any]) -> bool:
 
 
 def traced(span_name: str) -> Callable[[F], F]:
-    """``distributed_trace(name_of_span=span_name)`` for a method that returns its result."""
+    """``distributed_trace(_async)(name_of_span=span_name)`` for a method or a coroutine method."""
 
     def decorate(method: F) -> F:
+        if inspect.iscoroutinefunction(method):
+            with_span = distributed_trace_async(name_of_span=span_name)(method)
+
+            async def call_async(*args: Any, **kwargs: Any) -> Any:
+                return await (method(*args, **kwargs) if _tracing_off(kwargs) else with_span(*args, **kwargs))
+
+            return functools.wraps(method)(call_async)  # type: ignore[return-value]
         with_span = distributed_trace(name_of_span=span_name)(method)
 
-        @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
             return method(*args, **kwargs) if _tracing_off(kwargs) else with_span(*args, **kwargs)
 
-        return call  # type: ignore[return-value]
-
-    return decorate
-
-
-def traced_async(span_name: str) -> Callable[[F], F]:
-    """``distributed_trace_async(name_of_span=span_name)`` for a coroutine method."""
-
-    def decorate(method: F) -> F:
-        with_span = distributed_trace_async(name_of_span=span_name)(method)
-
-        @functools.wraps(method)
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return await (method(*args, **kwargs) if _tracing_off(kwargs) else with_span(*args, **kwargs))
-
-        return call  # type: ignore[return-value]
+        return functools.wraps(method)(call)  # type: ignore[return-value]
 
     return decorate
 

@@ -13,7 +13,7 @@ from azure.core.tracing.decorator import distributed_trace
 from typing_extensions import Unpack
 
 from .._operation import Operation
-from .._tracing import traced, traced_async
+from .._tracing import traced
 from . import enums as _enums
 from . import models as _models
 from .operations import OPERATIONS
@@ -1000,7 +1000,7 @@ class JobRouterClientOperations(_Operations):
 class AsyncJobRouterAdministrationClientOperations(_Operations):
     """Operations of JobRouterAdministrationClient (async)."""
 
-    @traced_async('JobRouterAdministrationClient.delete_classification_policy')
+    @traced('JobRouterAdministrationClient.delete_classification_policy')
     async def delete_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete a classification policy.
 
@@ -1019,7 +1019,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.delete_distribution_policy')
+    @traced('JobRouterAdministrationClient.delete_distribution_policy')
     async def delete_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete a distribution policy.
 
@@ -1038,7 +1038,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.delete_exception_policy')
+    @traced('JobRouterAdministrationClient.delete_exception_policy')
     async def delete_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete an exception policy.
 
@@ -1056,7 +1056,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.delete_queue')
+    @traced('JobRouterAdministrationClient.delete_queue')
     async def delete_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete a queue.
 
@@ -1074,7 +1074,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_queue'], {'queue_id': queue_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.get_classification_policy')
+    @traced('JobRouterAdministrationClient.get_classification_policy')
     async def get_classification_policy(self, classification_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy:
         """Read a classification policy.
 
@@ -1094,7 +1094,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_classification_policy'], {'classification_policy_id': classification_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.get_distribution_policy')
+    @traced('JobRouterAdministrationClient.get_distribution_policy')
     async def get_distribution_policy(self, distribution_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy:
         """Read a distribution policy.
 
@@ -1114,7 +1114,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_distribution_policy'], {'distribution_policy_id': distribution_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.get_exception_policy')
+    @traced('JobRouterAdministrationClient.get_exception_policy')
     async def get_exception_policy(self, exception_policy_id: str, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy:
         """Read an exception policy.
 
@@ -1133,7 +1133,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_exception_policy'], {'exception_policy_id': exception_policy_id}, kwargs)
 
-    @traced_async('JobRouterAdministrationClient.get_queue')
+    @traced('JobRouterAdministrationClient.get_queue')
     async def get_queue(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue:
         """Read a queue.
 
@@ -1237,7 +1237,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_classification_policy(self, classification_policy_id: str, *, name: Optional[str] = None, fallback_queue_id: Optional[str] = None, queue_selector_attachments: Optional[List[_models.QueueSelectorAttachment]] = None, prioritization_rule: Optional[_models.RouterRule] = None, worker_selector_attachments: Optional[List[_models.WorkerSelectorAttachment]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ClassificationPolicy: ...
 
-    @traced_async('JobRouterAdministrationClient.upsert_classification_policy')
+    @traced('JobRouterAdministrationClient.upsert_classification_policy')
     async def upsert_classification_policy(self, classification_policy_id: str, *args: Any, **kwargs: Any) -> _models.ClassificationPolicy:
         """Create a classification policy, or update the fields you send.
 
@@ -1291,7 +1291,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_distribution_policy(self, distribution_policy_id: str, *, name: Optional[str] = None, offer_expires_after_seconds: Optional[float] = None, mode: Optional[_models.DistributionMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.DistributionPolicy: ...
 
-    @traced_async('JobRouterAdministrationClient.upsert_distribution_policy')
+    @traced('JobRouterAdministrationClient.upsert_distribution_policy')
     async def upsert_distribution_policy(self, distribution_policy_id: str, *args: Any, **kwargs: Any) -> _models.DistributionPolicy:
         """Create a distribution policy, or update the fields you send.
 
@@ -1341,7 +1341,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_exception_policy(self, exception_policy_id: str, *, name: Optional[str] = None, exception_rules: Optional[List[_models.ExceptionRule]] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.ExceptionPolicy: ...
 
-    @traced_async('JobRouterAdministrationClient.upsert_exception_policy')
+    @traced('JobRouterAdministrationClient.upsert_exception_policy')
     async def upsert_exception_policy(self, exception_policy_id: str, *args: Any, **kwargs: Any) -> _models.ExceptionPolicy:
         """Create an exception policy, or update the fields you send.
 
@@ -1388,7 +1388,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
     @overload
     async def upsert_queue(self, queue_id: str, *, name: Optional[str] = None, distribution_policy_id: Optional[str] = None, labels: Optional[Dict[str, Any]] = None, exception_policy_id: Optional[str] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueue: ...
 
-    @traced_async('JobRouterAdministrationClient.upsert_queue')
+    @traced('JobRouterAdministrationClient.upsert_queue')
     async def upsert_queue(self, queue_id: str, *args: Any, **kwargs: Any) -> _models.RouterQueue:
         """Create a queue, or update the fields you send.
 
@@ -1435,7 +1435,7 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
 class AsyncJobRouterClientOperations(_Operations):
     """Operations of JobRouterClient (async)."""
 
-    @traced_async('JobRouterClient.accept_job_offer')
+    @traced('JobRouterClient.accept_job_offer')
     async def accept_job_offer(self, worker_id: str, offer_id: str, **kwargs: Unpack[RequestOptions]) -> _models.AcceptJobOfferResult:
         """Accept an offer: the job is assigned to the worker.
 
@@ -1466,7 +1466,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def cancel_job(self, job_id: str, *, note: Optional[str] = None, disposition_code: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @traced_async('JobRouterClient.cancel_job')
+    @traced('JobRouterClient.cancel_job')
     async def cancel_job(self, job_id: str, options: Any = None, **kwargs: Any) -> None:
         """Cancel a job that is not finished.
 
@@ -1502,7 +1502,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def close_job(self, job_id: str, assignment_id: str, *, disposition_code: Optional[str] = None, close_at: Optional[datetime] = None, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @traced_async('JobRouterClient.close_job')
+    @traced('JobRouterClient.close_job')
     async def close_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """Close an assignment: wrap-up is over and the worker is free again.
 
@@ -1544,7 +1544,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def complete_job(self, job_id: str, assignment_id: str, *, note: Optional[str] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @traced_async('JobRouterClient.complete_job')
+    @traced('JobRouterClient.complete_job')
     async def complete_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> None:
         """Complete an assignment: the worker has finished the job and starts wrap-up.
 
@@ -1580,7 +1580,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def decline_job_offer(self, worker_id: str, offer_id: str, *, retry_offer_at: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
 
-    @traced_async('JobRouterClient.decline_job_offer')
+    @traced('JobRouterClient.decline_job_offer')
     async def decline_job_offer(self, worker_id: str, offer_id: str, options: Any = None, **kwargs: Any) -> None:
         """Decline an offer: the job goes to another worker.
 
@@ -1609,7 +1609,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'body': options}, kwargs)
 
-    @traced_async('JobRouterClient.delete_job')
+    @traced('JobRouterClient.delete_job')
     async def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete a job.
 
@@ -1628,7 +1628,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_job'], {'job_id': job_id}, kwargs)
 
-    @traced_async('JobRouterClient.delete_worker')
+    @traced('JobRouterClient.delete_worker')
     async def delete_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Delete a worker.
 
@@ -1646,7 +1646,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['delete_worker'], {'worker_id': worker_id}, kwargs)
 
-    @traced_async('JobRouterClient.get_job')
+    @traced('JobRouterClient.get_job')
     async def get_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob:
         """Read a job.
 
@@ -1665,7 +1665,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_job'], {'job_id': job_id}, kwargs)
 
-    @traced_async('JobRouterClient.get_queue_position')
+    @traced('JobRouterClient.get_queue_position')
     async def get_queue_position(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterJobPositionDetails:
         """Read where a queued job stands in its queue.
 
@@ -1684,7 +1684,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_queue_position'], {'job_id': job_id}, kwargs)
 
-    @traced_async('JobRouterClient.get_queue_statistics')
+    @traced('JobRouterClient.get_queue_statistics')
     async def get_queue_statistics(self, queue_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterQueueStatistics:
         """Read how long a queue is and how long its jobs wait.
 
@@ -1703,7 +1703,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return await self._invoke(OPERATIONS['get_queue_statistics'], {'queue_id': queue_id}, kwargs)
 
-    @traced_async('JobRouterClient.get_worker')
+    @traced('JobRouterClient.get_worker')
     async def get_worker(self, worker_id: str, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker:
         """Read a worker.
 
@@ -1782,7 +1782,7 @@ class AsyncJobRouterClientOperations(_Operations):
         """
         return self._list(OPERATIONS['list_workers'], {'state': state, 'channel_id': channel_id, 'queue_id': queue_id, 'has_capacity': has_capacity, 'results_per_page': results_per_page}, kwargs)
 
-    @traced_async('JobRouterClient.reclassify_job')
+    @traced('JobRouterClient.reclassify_job')
     async def reclassify_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
         """Run the job's classification policy again.
 
@@ -1811,7 +1811,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def unassign_job(self, job_id: str, assignment_id: str, *, suspend_matching: Optional[bool] = None, **kwargs: Unpack[RequestOptions]) -> _models.UnassignJobResult: ...
 
-    @traced_async('JobRouterClient.unassign_job')
+    @traced('JobRouterClient.unassign_job')
     async def unassign_job(self, job_id: str, assignment_id: str, options: Any = None, **kwargs: Any) -> _models.UnassignJobResult:
         """Take an assigned job back from its worker and queue it again.
 
@@ -1848,7 +1848,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def upsert_job(self, job_id: str, *, channel_reference: Optional[str] = None, channel_id: Optional[str] = None, classification_policy_id: Optional[str] = None, queue_id: Optional[str] = None, priority: Optional[int] = None, disposition_code: Optional[str] = None, requested_worker_selectors: Optional[List[_models.RouterWorkerSelector]] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, notes: Optional[List[_models.RouterJobNote]] = None, matching_mode: Optional[_models.JobMatchingMode] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob: ...
 
-    @traced_async('JobRouterClient.upsert_job')
+    @traced('JobRouterClient.upsert_job')
     async def upsert_job(self, job_id: str, *args: Any, **kwargs: Any) -> _models.RouterJob:
         """Create a job, or update the fields you send.
 
@@ -1915,7 +1915,7 @@ class AsyncJobRouterClientOperations(_Operations):
     @overload
     async def upsert_worker(self, worker_id: str, *, queues: Optional[List[str]] = None, capacity: Optional[int] = None, labels: Optional[Dict[str, Any]] = None, tags: Optional[Dict[str, Any]] = None, channels: Optional[List[_models.RouterChannel]] = None, available_for_offers: Optional[bool] = None, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterWorker: ...
 
-    @traced_async('JobRouterClient.upsert_worker')
+    @traced('JobRouterClient.upsert_worker')
     async def upsert_worker(self, worker_id: str, *args: Any, **kwargs: Any) -> _models.RouterWorker:
         """Create a worker, or update the fields you send.
 
