@@ -13,10 +13,8 @@ import json
 import time
 from typing import Any, Callable, Dict, List
 
-from azure.core.pipeline.transport import HttpTransport
-from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.tracing.decorator import distributed_trace
-from sdk_vs_1_0_0 import JOB, KEY
+from sdk_vs_1_0_0 import JOB, KEY, in_memory_transport
 
 from azure.communication.jobrouter import JobRouterClient
 from azure.communication.jobrouter._generated.client_operations import JobRouterClientOperations
@@ -24,44 +22,11 @@ from azure.communication.jobrouter._generated.client_operations import JobRouter
 BODY = json.dumps(JOB).encode()
 
 
-class _Internal:
-    content = BODY
-    headers = {"Content-Type": "application/json"}
-    status = 200
-
-
-class _Transport(HttpTransport):
-    def __enter__(self) -> _Transport:
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        pass
-
-    def open(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def send(self, request: Any, **kwargs: Any) -> Any:
-        response = HttpResponseImpl(
-            request=request,
-            internal_response=_Internal(),
-            status_code=200,
-            reason="OK",
-            content_type="application/json",
-            headers={"Content-Type": "application/json"},
-            stream_download_generator=None,
-        )
-        response._content = BODY
-        response._is_closed = True
-        response._is_stream_consumed = True
-        return response
-
-
 def main() -> None:
     client = JobRouterClient.from_connection_string(
-        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}", transport=_Transport(), retry_total=0
+        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}",
+        transport=in_memory_transport(lambda request: BODY),
+        retry_total=0,
     )
     undecorated = JobRouterClientOperations.get_job.__wrapped__  # type: ignore[attr-defined]
     ways: Dict[str, Callable[..., Any]] = {

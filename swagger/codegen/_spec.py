@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -62,20 +63,11 @@ def type_code(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
 
 
 def python_type(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
-    """A readable type for docstrings."""
-    if "$ref" in schema:
-        target = ref_name(schema)
-        return f"str or {target}" if is_enum(definitions[target]) else target
-    kind = schema.get("type")
-    if kind == "array":
-        return f"list[{python_type(schema.get('items', {}), definitions)}]"
-    if kind == "object" and "additionalProperties" in schema:
-        return f"dict[str, {python_type(schema['additionalProperties'] or {}, definitions)}]"
-    if schema.get("format") == "date-time":
-        return "datetime"
-    if schema.get("format") == "duration":
-        return "timedelta"
-    return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")
+    """A readable type for docstrings: the annotation, with ``or`` for its unions and builtin generic names."""
+    text = annotation(schema, definitions)
+    while "Union[" in text:
+        text = re.sub(r"Union\[([^\[\]]*)\]", lambda match: match.group(1).replace(", ", " or "), text)
+    return text.replace("List[", "list[").replace("Dict[", "dict[")
 
 
 def annotation(schema: Dict[str, Any], definitions: Dict[str, Any], *, models: str = "", enums: str = "") -> str:

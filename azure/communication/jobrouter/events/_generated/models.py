@@ -835,7 +835,7 @@ class WorkerSelector(Model):
     :ivar ttl_seconds: Seconds the selector applies for.
     :vartype ttl_seconds: float
     :ivar ttl: How long the selector applies for, as an ISO 8601 duration (``isodate.Duration`` when it counts years or months).
-    :vartype ttl: timedelta
+    :vartype ttl: timedelta or isodate.Duration
     :ivar state: Whether the selector still applies.
     :vartype state: str or WorkerSelectorState
     :ivar expiration_time: When the selector expires.
