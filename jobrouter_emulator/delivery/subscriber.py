@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from ..store.base import StoredEvent
 from . import policy, wire
@@ -85,6 +86,9 @@ class Subscriber:
         self._last_outcome: Optional[str] = None
         self._delivered = 0
         self._dead_lettered = 0
+        # Events read from the store but not yet taken into a batch (read a page at a time, used one batch at a time).
+        self._ahead: Deque[StoredEvent] = deque()
+        self._read_up_to = record.cursor
         self.thread = threading.Thread(target=self._run, name=f"jobrouter-delivery-{record.subscription.name}")
         self.thread.daemon = True
 
@@ -175,8 +179,10 @@ class Subscriber:
         with self._client_factory() as client:
             while not self._stopped:
                 subscription, changed, validated = self._take_changes()
-                if changed:
+                if changed:  # read again from the cursor, through the new filters
                     pending = None
+                    self._ahead.clear()
+                    self._read_up_to = self._cursor
                 if not validated:
                     wait = self._handshake(client, subscription, handshake_failures + 1)
                     if wait is not None:
@@ -234,24 +240,25 @@ class Subscriber:
         return wait
 
     def _next_batch(self, subscription: EventSubscription) -> Optional[_Batch]:
-        cursor = self._cursor
-        while not self._stopped:
-            page = self._events_since(cursor, PAGE)
-            if not page:
-                return None
-            chosen: List[StoredEvent] = []
-            end = cursor
-            for stored in page:
-                if subscription.matches(stored.event):
-                    if len(chosen) == subscription.max_events_per_batch:
-                        break
-                    chosen.append(stored)
-                end = stored.sequence
-            if chosen:
-                return _Batch(chosen, end)
-            self._advance(end)  # nothing here for this subscriber: never look at these events again
-            cursor = end
-        return None
+        """The next events after the cursor that the filters match, up to ``maxEventsPerBatch``; events that do not
+        match are passed over (and the cursor moved past them when nothing else is found)."""
+        chosen: List[StoredEvent] = []
+        end = self._cursor
+        while len(chosen) < subscription.max_events_per_batch and not self._stopped:
+            if not self._ahead:
+                page = self._events_since(self._read_up_to, PAGE)
+                if not page:
+                    break
+                self._ahead.extend(page)
+                self._read_up_to = page[-1].sequence
+            if subscription.matches(self._ahead[0].event):
+                chosen.append(self._ahead[0])
+            end = self._ahead.popleft().sequence
+        if not chosen:
+            if end != self._cursor:
+                self._advance(end)  # nothing here for this subscriber: never look at these events again
+            return None
+        return _Batch(chosen, end)
 
     def _drop_expired(self, subscription: EventSubscription, batch: _Batch) -> Optional[_Batch]:
         ttl = timedelta(seconds=subscription.event_time_to_live_in_minutes * 60 * self._retry_scale)

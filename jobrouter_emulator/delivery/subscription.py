@@ -136,7 +136,7 @@ class EventSubscription:
                 f"The subscription name must be 3-64 letters, digits or hyphens, got {name!r}.", "name"
             )
         if not isinstance(body, Mapping):
-            raise SubscriptionError("A subscription is a JSON object such as {\"endpointUrl\": \"https://...\"}.")
+            raise SubscriptionError('A subscription is a JSON object such as {"endpointUrl": "https://..."}.')
         specs = {f.metadata["json"]: f for f in fields(cls) if f.metadata}
         unknown = sorted(set(body) - set(specs) - {"name"})
         if unknown:

@@ -91,9 +91,7 @@ def validation_event(code: str, validation_url: str) -> Dict[str, Any]:
     }
 
 
-def validation_request(
-    subscription: EventSubscription, code: str, emulator_url: str
-) -> Tuple[bytes, Dict[str, str]]:
+def validation_request(subscription: EventSubscription, code: str, emulator_url: str) -> Tuple[bytes, Dict[str, str]]:
     """Event Grid's subscription validation POST (Event Grid schema only); its ``validationUrl`` points at the
     emulator (``emulator_url``), where a GET completes a manual handshake."""
     url = f"{emulator_url.rstrip('/')}/_emulator/eventSubscriptions/{subscription.name}/validate?id={code}"
