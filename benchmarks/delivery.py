@@ -1,12 +1,12 @@
 """Event delivery to webhook subscribers: events delivered per second to one subscriber (batches of 1 and of 100),
 and the delay from an event's commit to its arrival at the subscriber.
 
-    .venv/bin/python benchmarks/delivery.py            # about half a minute on 2 cores
+    .venv/bin/python benchmarks/delivery.py            # about 40 seconds on 2 cores
     .venv/bin/python benchmarks/delivery.py --quick
 
-The emulator runs in-process (in memory) with one subscription; the subscriber is a minimal ASGI webhook under
-uvicorn in the same process, on loopback. Events are RouterWorkerRegistered, committed straight through the router
-(no HTTP request per event), so the figures are the delivery path's own:
+The emulator runs in-process (in memory, or SQLite in a temporary folder) with one subscription; the subscriber is
+a minimal ASGI webhook under uvicorn in the same process, on loopback. Events are RouterWorkerRegistered, committed
+straight through the router (no HTTP request per event), so the figures are the delivery path's own:
 
 1. Throughput: the subscriber holds its first delivery until a backlog of N events is committed, then answers every
    request at once; events/s = events after the first batch / time from the release to the last arrival.
@@ -86,20 +86,20 @@ def _wait(condition: Any, timeout: float = 120.0) -> None:
         time.sleep(0.002)
 
 
-def _emulator(subscriber: Subscriber, batch: int) -> EmbeddedEmulator:
+def _emulator(subscriber: Subscriber, batch: int, store: str = "memory") -> EmbeddedEmulator:
     url = f"http://127.0.0.1:{subscriber.port}/events"
     subscription = EventSubscription.from_json("bench", {"endpointUrl": url, "maxEventsPerBatch": batch})
-    emulator = EmbeddedEmulator(event_subscriptions=[subscription]).start()
+    emulator = EmbeddedEmulator(event_subscriptions=[subscription], in_memory=store == "memory").start()
     client = JobRouterClient.from_connection_string(emulator.connection_string)
     state = HttpRequest("GET", "/_emulator/eventSubscriptions/bench")
     _wait(lambda: client.send_request(state).json()["provisioningState"] == "Succeeded")
     return emulator
 
 
-def throughput(events: int, batch: int) -> float:
+def throughput(events: int, batch: int, store: str) -> float:
     subscriber = Subscriber()
     subscriber.gate.clear()
-    emulator = _emulator(subscriber, batch)
+    emulator = _emulator(subscriber, batch, store)
     try:
         router = emulator.router
         for index in range(events):
@@ -144,10 +144,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer events")
     args = parser.parse_args()
     events = 2000 if args.quick else 10000
-    print("| events per delivery (maxEventsPerBatch) | events | delivered events/s |")
-    print("| ---: | ---: | ---: |")
-    for batch in (1, 100):
-        print(f"| {batch} | {events:,} | {throughput(events, batch):,.0f} |", flush=True)
+    print("| events per delivery (maxEventsPerBatch) | store | events | delivered events/s |")
+    print("| ---: | --- | ---: | ---: |")
+    for store in ("memory", "sqlite"):
+        for batch in (1, 100):
+            print(f"| {batch} | {store} | {events:,} | {throughput(events, batch, store):,.0f} |", flush=True)
     measured = delay(200 if args.quick else 1000)
     print()
     print("| commit -> delivered p50 (ms) | p99 (ms) |")
