@@ -89,6 +89,7 @@ class Subscriber:
         # Events read from the store but not yet taken into a batch (read a page at a time, used one batch at a time).
         self._ahead: Deque[StoredEvent] = deque()
         self._read_up_to = record.cursor
+        self._handshake_failures = 0
         self.thread = threading.Thread(target=self._run, name=f"jobrouter-delivery-{record.subscription.name}")
         self.thread.daemon = True
 
@@ -96,6 +97,10 @@ class Subscriber:
     @property
     def subscription(self) -> EventSubscription:
         return self._subscription
+
+    @property
+    def name(self) -> str:
+        return self._subscription.name
 
     def notify(self) -> None:
         with self._condition:
@@ -135,7 +140,7 @@ class Subscriber:
             return {
                 **self._subscription.to_json(),
                 "provisioningState": self._state,
-                "lastAcknowledgedSequence": self._cursor,
+                "cursor": self._cursor,  # the last event handled: acknowledged, dead-lettered or filtered out
                 "deliveredEvents": self._delivered,
                 "deadLetteredEvents": self._dead_lettered,
                 "lastDeliveryOutcome": self._last_outcome,
@@ -174,31 +179,38 @@ class Subscriber:
         self._store.set_cursor(self._subscription.name, cursor)
 
     def _run(self) -> None:
-        handshake_failures = 0
         pending: Optional[_Batch] = None
         with self._client_factory() as client:
             while not self._stopped:
-                subscription, changed, validated = self._take_changes()
-                if changed:  # read again from the cursor, through the new filters
+                try:
+                    pending = self._step(client, pending)
+                except Exception:  # noqa: BLE001 - a bug or a broken store must not end delivery for good
+                    logger.exception("Subscription %s: delivery failed; starting again from the cursor", self.name)
                     pending = None
                     self._ahead.clear()
                     self._read_up_to = self._cursor
-                if not validated:
-                    wait = self._handshake(client, subscription, handshake_failures + 1)
-                    if wait is not None:
-                        handshake_failures += 1
-                        self._pause(wait)
-                    else:
-                        handshake_failures = 0
-                    continue
-                if pending is None:
-                    pending = self._next_batch(subscription)
-                    if pending is None:
-                        self._wait_for_events()
-                        continue
-                pending = self._drop_expired(subscription, pending)
-                if pending is not None:
-                    pending = self._attempt(client, subscription, pending)
+                    self._pause(policy.retry_delay(1, self._retry_scale))
+
+    def _step(self, client: Any, pending: Optional[_Batch]) -> Optional[_Batch]:
+        """One turn of the loop: handshake, or take a batch, or deliver it; returns the batch still to deliver."""
+        subscription, changed, validated = self._take_changes()
+        if changed:  # read again from the cursor, through the new filters
+            pending = None
+            self._ahead.clear()
+            self._read_up_to = self._cursor
+        if not validated:
+            wait = self._handshake(client, subscription, self._handshake_failures + 1)
+            self._handshake_failures = 0 if wait is None else self._handshake_failures + 1
+            if wait is not None:
+                self._pause(wait)
+            return None
+        if pending is None:
+            pending = self._next_batch(subscription)
+            if pending is None:
+                self._wait_for_events()
+                return None
+        pending = self._drop_expired(subscription, pending)
+        return None if pending is None else self._attempt(client, subscription, pending)
 
     def _handshake(self, client: Any, subscription: EventSubscription, attempt: int) -> Optional[float]:
         """Validate the endpoint; None when it agreed, else how long to wait before asking again."""
@@ -263,12 +275,13 @@ class Subscriber:
     def _drop_expired(self, subscription: EventSubscription, batch: _Batch) -> Optional[_Batch]:
         ttl = timedelta(seconds=subscription.event_time_to_live_in_minutes * 60 * self._retry_scale)
         now = datetime.now(timezone.utc)
-        expired = [index for index, published in enumerate(batch.published) if now - published > ttl]
+        expired = {index for index, published in enumerate(batch.published) if now - published > ttl}
         if not expired:
             return batch
         why = DeadLetter(policy.TIME_TO_LIVE_REASON, batch.attempts, batch.last_outcome, batch.last_status, now)
-        self._dead_letter(subscription, [batch.events[i] for i in expired], [batch.published[i] for i in expired], why)
-        keep = [i for i in range(len(batch.events)) if i not in set(expired)]
+        gone = sorted(expired)
+        self._dead_letter(subscription, [batch.events[i] for i in gone], [batch.published[i] for i in gone], why)
+        keep = [i for i in range(len(batch.events)) if i not in expired]
         if not keep:
             self._advance(batch.end)
             return None

@@ -24,11 +24,7 @@ def subscribe(emulator: EmbeddedEmulator, name: str, **definition: Any) -> Dict[
 
 
 def wait_validated(emulator: EmbeddedEmulator, name: str) -> None:
-    wait_for(
-        lambda: (
-            control(emulator, "GET", f"/_emulator/eventSubscriptions/{name}").json()["provisioningState"] == "Succeeded"
-        )
-    )
+    subscription_view(emulator, name, provisioningState="Succeeded")
 
 
 def register_workers(emulator: EmbeddedEmulator, *worker_ids: str) -> None:
@@ -41,3 +37,10 @@ def register_workers(emulator: EmbeddedEmulator, *worker_ids: str) -> None:
 def all_events(emulator: EmbeddedEmulator) -> List[Dict[str, Any]]:
     """Every event the emulator committed, in order (its ``/_emulator/events`` feed)."""
     return control(emulator, "GET", "/_emulator/events?since=0").json()["value"]
+
+
+def subscription_view(emulator: EmbeddedEmulator, name: str, **expected: Any) -> Dict[str, Any]:
+    """The subscription's GET, once it shows ``expected`` (counters move just after the webhook has answered)."""
+    get = lambda: control(emulator, "GET", f"/_emulator/eventSubscriptions/{name}").json()  # noqa: E731
+    wait_for(lambda: all(get()[key] == value for key, value in expected.items()))
+    return get()

@@ -15,7 +15,7 @@ from azure.communication.jobrouter.events import RouterEvent, RouterWorkerRegist
 from jobrouter_emulator.delivery import EventSubscription
 from tests.integration._polling import wait_for
 
-from ._control import all_events, control, register_workers, subscribe, wait_validated
+from ._control import all_events, control, register_workers, subscribe, subscription_view, wait_validated
 from ._webhook import Received
 
 
@@ -46,8 +46,8 @@ def test_event_grid_schema_handshake_then_batches_with_event_grid_headers(start_
         assert received.headers["aeg-output-event-id"] == body[0]["id"]
         (event,) = parse_events(body)
         assert isinstance(event, RouterWorkerRegistered) and event.data.worker_id == worker_id
-    view = control(emulator, "GET", "/_emulator/eventSubscriptions/egrid").json()
-    assert view["deliveredEvents"] == 2 and view["lastDeliveryOutcome"] == "Succeeded"
+    view = subscription_view(emulator, "egrid", deliveredEvents=2)
+    assert view["lastDeliveryOutcome"] == "Succeeded" and view["cursor"] == 2
 
 
 def test_manual_validation_through_the_validation_url(start_emulator, webhook):
@@ -177,8 +177,7 @@ def test_a_subscriber_failing_three_times_then_succeeding_gets_delivery_count_4_
     assert all(later - earlier >= step for earlier, later, step in zip(arrivals, arrivals[1:], (0.01, 0.03)))
     delivered = [e for r in attempts[3:] for e in r.events]
     assert _ids(delivered) == _ids(all_events(emulator))  # every event once after the retries, in commit order
-    view = control(emulator, "GET", "/_emulator/eventSubscriptions/flaky").json()
-    assert view["deliveredEvents"] == 6 and view["deadLetteredEvents"] == 0
+    assert subscription_view(emulator, "flaky", deliveredEvents=6)["deadLetteredEvents"] == 0
 
 
 def _dead_letters(folder: Path):
@@ -219,8 +218,7 @@ def test_failed_batches_go_to_dead_letter_files(start_emulator, webhook, tmp_pat
         assert record["lastDeliveryOutcome"] == outcome
         assert record["lastHttpStatusCode"] == status
         assert record["publishTime"] == event["eventTime"] and record["lastDeliveryAttemptTime"]
-    view = control(emulator, "GET", "/_emulator/eventSubscriptions/doomed").json()
-    assert view["deadLetteredEvents"] == 2 and view["deliveredEvents"] == 0
+    assert subscription_view(emulator, "doomed", deadLetteredEvents=2)["deliveredEvents"] == 0
 
 
 def test_events_past_their_time_to_live_are_dead_lettered(start_emulator, webhook, tmp_path):
@@ -317,7 +315,7 @@ def test_subscriptions_are_kept_in_the_store_and_created_ones_get_only_new_event
     assert listed["name"] == "latecomer" and listed["includedEventTypes"] == [
         "Microsoft.Communication.RouterWorkerRegistered"
     ]
-    assert listed["lastAcknowledgedSequence"] == len(all_events(emulator))
+    assert listed["cursor"] == len(all_events(emulator))
 
 
 def test_command_line_subscriptions_apply_over_stored_ones(start_emulator, webhook, tmp_path):
