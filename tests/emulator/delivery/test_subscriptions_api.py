@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
+from azure.core.exceptions import HttpResponseError
 
+from azure.communication.jobrouter import JobRouterClient
 from jobrouter_emulator import cli
 from jobrouter_emulator.delivery import EventSubscription, SubscriptionError
 from jobrouter_emulator.delivery.manager import latest_sequence
 from jobrouter_emulator.delivery.policy import outcome, retry_delay
 from jobrouter_emulator.store.base import StoredEvent
+from tests.integration._polling import wait_for
 
 from ._control import control
 
@@ -142,3 +148,25 @@ def test_latest_sequence_is_found_with_few_reads(sequences):
     last = sequences[-1] if sequences else 0
     assert latest_sequence(events_since) == last
     assert len(reads) <= 2 * max(1, last).bit_length() + 2  # logarithmic, never a scan of the history
+
+
+def test_the_command_line_starts_subscriptions_faults_and_the_retry_scale(webhook, tmp_path):
+    command = [sys.executable, "-m", "jobrouter_emulator", "--port", "0", "--data-dir", str(tmp_path)]
+    command += ["--event-subscription", "from-cli", webhook.url(), "includedEventTypes=RouterWorkerRegistered"]
+    command += ["--faults", "throttle=1", "operations=get_worker", "--retry-scale", "0.001"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        process.stdout.readline()
+        connection_string = process.stdout.readline().strip()
+        client = JobRouterClient.from_connection_string(connection_string, retry_total=0)
+        client.upsert_worker("w1", capacity=1, available_for_offers=True)
+        wait_for(lambda: webhook.events())
+        assert [e["subject"] for e in webhook.events()] == ["worker/w1"]
+        assert webhook.notifications()[0].headers["aeg-subscription-name"] == "FROM-CLI"
+        with pytest.raises(HttpResponseError) as raised:
+            client.get_worker("w1")
+        assert raised.value.status_code == 429
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode == 0, process.stderr.read()
