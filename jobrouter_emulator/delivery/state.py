@@ -8,6 +8,7 @@ unacknowledged one is. The delivery code reaches storage only through :class:`Su
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass, replace
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Dict, Protocol, Union
 
 from .subscription import EventSubscription
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,18 @@ class SQLiteSubscriptionStore:
 
     def load(self) -> Dict[str, SubscriptionRecord]:
         with self._lock:
-            rows = self._connection.execute("SELECT name, definition, cursor, validated FROM event_subscriptions")
-            return {
-                name: SubscriptionRecord(
-                    EventSubscription.from_json(name, json.loads(definition)), int(cursor), bool(validated)
-                )
-                for name, definition, cursor, validated in rows.fetchall()
-            }
+            rows = self._connection.execute(
+                "SELECT name, definition, cursor, validated FROM event_subscriptions"
+            ).fetchall()
+        records = {}
+        for name, definition, cursor, validated in rows:
+            try:
+                subscription = EventSubscription.from_json(name, json.loads(definition))
+            except ValueError as exc:  # stored by another version: keep the row, start without it
+                logger.error("Event subscription %s is stored but cannot be used (%s); skipped", name, exc)
+                continue
+            records[name] = SubscriptionRecord(subscription, int(cursor), bool(validated))
+        return records
 
     def _write(self, sql: str, *params: object) -> None:
         with self._lock:

@@ -218,7 +218,8 @@ class Subscriber:
         try:
             if subscription.event_delivery_schema == CLOUD_EVENT_SCHEMA:
                 response = client.request("OPTIONS", url, headers=wire.abuse_protection_headers())
-                agreed = response.status_code == 200 and wire.origin_allowed(response.headers)
+                # Consent is the header, whatever the success status (CloudEvents' webhook spec).
+                agreed = 200 <= response.status_code < 300 and wire.origin_allowed(response.headers)
             else:
                 code = str(uuid.uuid4()).upper()
                 with self._condition:
