@@ -122,8 +122,10 @@ class Subscriber:
         with self._condition:
             if self._validated or self._validation_code is None or code.lower() != self._validation_code.lower():
                 return False
-            self._mark_validated()
-            return True
+            keep = self._mark_validated()
+        if keep:
+            self._store.set_validated(self.name, True)
+        return True
 
     def stop(self, *, forget: bool = False) -> None:
         with self._condition:
@@ -147,13 +149,14 @@ class Subscriber:
             }
 
     # -- the delivery thread ------------------------------------------------------------------------------------------
-    def _mark_validated(self) -> None:  # with self._condition held
+    def _mark_validated(self) -> bool:
+        """With the condition held; True when the caller should store it (after letting go of the condition, so the
+        router's commit listener never waits on a database write)."""
         self._validated = True
         self._state = "Succeeded"
         self._interrupt = True
         self._condition.notify_all()
-        if not self._forgotten:
-            self._store.set_validated(self._subscription.name, True)
+        return not self._forgotten
 
     def _take_changes(self) -> Tuple[EventSubscription, bool, bool]:
         """The current definition, whether it changed since the last look, and whether the endpoint is validated."""
@@ -236,11 +239,14 @@ class Subscriber:
             problem = f"status {response.status_code}"
         except Exception as exc:  # noqa: BLE001 - any failure to reach the endpoint is retried
             agreed, problem = False, f"{type(exc).__name__}: {exc}"
+        if agreed:
+            with self._condition:
+                keep = self._mark_validated()
+            if keep:
+                self._store.set_validated(self.name, True)
+            logger.info("Subscription %s: %s validated", subscription.name, url)
+            return None
         with self._condition:
-            if agreed:
-                self._mark_validated()
-                logger.info("Subscription %s: %s validated", subscription.name, url)
-                return None
             self._state = "Failed"
         wait = policy.retry_delay(attempt, self._retry_scale)
         logger.warning(
