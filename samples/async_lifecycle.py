@@ -7,6 +7,7 @@ import sys
 import uuid
 
 from _connection import router_connection
+from _polling import wait_for_async
 
 from azure.communication.jobrouter.aio import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter.models import LongestIdleMode, RouterChannel, RouterJob, RouterWorker
@@ -32,11 +33,11 @@ async def run(connection_string: str) -> None:
             ),
         )
         await client.upsert_job(f"async-j-{tag}", RouterJob(channel_id="chat", queue_id=f"async-q-{tag}"))
-        for _ in range(150):
-            offers = (await client.get_worker(f"async-w-{tag}")).offers
-            if offers:
-                break
-            await asyncio.sleep(0.2)
+
+        async def offers_of_the_job():
+            return [o for o in (await client.get_worker(f"async-w-{tag}")).offers if o.job_id == f"async-j-{tag}"]
+
+        offers = await wait_for_async(f"an offer of job async-j-{tag} to worker async-w-{tag}", offers_of_the_job)
         accepted = await client.accept_job_offer(f"async-w-{tag}", offers[0].offer_id)
         await client.complete_job(f"async-j-{tag}", accepted.assignment_id)
         await client.close_job(f"async-j-{tag}", accepted.assignment_id, disposition_code="Done")

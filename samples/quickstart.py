@@ -7,10 +7,10 @@ started in-process. Usage: python samples/quickstart.py
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 
 from _connection import router_connection
+from _polling import wait_for
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter.models import (
@@ -22,17 +22,6 @@ from azure.communication.jobrouter.models import (
     RouterWorker,
     RouterWorkerSelector,
 )
-
-
-def wait_for_offer(client: JobRouterClient, worker_id: str, timeout: float = 30.0):
-    """Routing runs after the job is created; poll the worker until its offer shows up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        offers = client.get_worker(worker_id).offers
-        if offers:
-            return offers[0]
-        time.sleep(0.2)
-    raise TimeoutError(f"No offer reached worker {worker_id} within {timeout} seconds")
 
 
 def main() -> int:
@@ -77,7 +66,11 @@ def main() -> int:
         )
         print(f"4. Job {job.id} created with status {job.status}, wanting skill > 5")
 
-        offer = wait_for_offer(client, worker.id)
+        # Routing runs after the job is created: poll the worker until the job's offer shows up (30 s at most).
+        offer = wait_for(
+            f"an offer of job {job.id} to worker {worker.id}",
+            lambda: [o for o in client.get_worker(worker.id).offers if o.job_id == job.id],
+        )[0]
         print(
             f"5. Worker received offer {offer.offer_id} for job {offer.job_id}, expiring at {offer.expires_at:%H:%M:%S}"
         )

@@ -1,7 +1,9 @@
 """The ASGI application: routes the REST API onto the router, with HMAC checks, conditional requests and paging.
 
 Operations use ``:action`` suffixes on path segments (``/routing/jobs/{id}:cancel``), so requests are matched
-with the regular expressions of :data:`ROUTES` rather than the framework's path converters.
+with the regular expressions of ``_Api.routes`` rather than the framework's path converters. An id may contain
+``:`` (clients send it raw): a suffix is an action only where the route names it, so ``POST .../jobs/a:b:cancel``
+cancels job ``a:b`` and ``GET .../jobs/a:cancel`` reads job ``a:cancel``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ import logging
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ..auth import DEFAULT_ACCESS_KEY, verify_request
 from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
@@ -73,18 +75,18 @@ class _Api:
         self.router = router
         self.routes: List[Tuple[str, re.Pattern[str], Handler]] = [
             ("GET", re.compile(rf"^/routing/{COLLECTIONS}$"), self.list),
-            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.upsert),
-            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.get),
-            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/:]+)$"), self.delete),
-            ("POST", re.compile(r"^/routing/jobs/([^/:]+):(cancel|reclassify|complete|close)$"), self.job_action),
+            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.upsert),
+            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.get),
+            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.delete),
+            ("POST", re.compile(r"^/routing/jobs/([^/]+):(cancel|reclassify|complete|close)$"), self.job_action),
             (
                 "POST",
-                re.compile(r"^/routing/jobs/([^/:]+)/assignments/([^/:]+):(complete|close|unassign)$"),
+                re.compile(r"^/routing/jobs/([^/]+)/assignments/([^/]+):(complete|close|unassign)$"),
                 self.assignment_action,
             ),
-            ("POST", re.compile(r"^/routing/workers/([^/:]+)/offers/([^/:]+):(accept|decline)$"), self.offer_action),
-            ("GET", re.compile(r"^/routing/jobs/([^/:]+)/position$"), self.position),
-            ("GET", re.compile(r"^/routing/queues/([^/:]+)/statistics$"), self.statistics),
+            ("POST", re.compile(r"^/routing/workers/([^/]+)/offers/([^/]+):(accept|decline)$"), self.offer_action),
+            ("GET", re.compile(r"^/routing/jobs/([^/]+)/position$"), self.position),
+            ("GET", re.compile(r"^/routing/queues/([^/]+)/statistics$"), self.statistics),
         ]
 
     def dispatch(
@@ -204,9 +206,15 @@ def _error_response(error: RouterError, path: str) -> JSONResponse:
 
 
 def create_app(
-    router: Router, *, access_key: str = DEFAULT_ACCESS_KEY, allow_bearer: bool = False, require_auth: bool = True
+    router: Router,
+    *,
+    access_key: str = DEFAULT_ACCESS_KEY,
+    allow_bearer: bool = False,
+    require_auth: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The ASGI app serving ``router``; requests must be signed with ``access_key``."""
+    """The ASGI app serving ``router``; requests must be signed with ``access_key``. ``extra_routes`` are the
+    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``)."""
     api = _Api(router)
 
     async def routing(request: Request) -> Response:
@@ -287,6 +295,7 @@ def create_app(
         routes=[
             Route("/_emulator/health", health, methods=["GET"]),
             Route("/_emulator/events", events, methods=["GET"]),
+            *extra_routes,
             Route("/routing/{rest:path}", routing, methods=["GET", "PATCH", "POST", "DELETE", "PUT"]),
         ]
     )

@@ -349,20 +349,18 @@ class _Method:
         found = []
         if self.path_params and self.row["method"] != "DELETE" and not self.is_upsert:
             found.append(("ResourceNotFoundError", "The resource the path names does not exist (404)."))
-        if self.row["conditional"]:
+        if self.row["method"] == "DELETE":
             found.append(
-                (
-                    "ResourceModifiedError",
-                    "``etag`` with ``MatchConditions.IfNotModified`` no longer matches the stored resource (412).",
-                )
+                ("ResourceExistsError", "The service refuses to delete the resource while it is in use (409).")
             )
-        found.append(
-            (
-                "HttpResponseError",
-                "Any other failure; ``error.status_code`` and ``error.error_code`` hold the service's answer.",
-            )
-        )
-        return found
+        if self.row["conditional"]:
+            found += [
+                ("ResourceModifiedError", "``MatchConditions.IfNotModified`` and the stored etag differs (412)."),
+                ("ResourceExistsError", "``MatchConditions.IfMissing`` and the resource exists (412)."),
+                ("ResourceNotFoundError", "``MatchConditions.IfPresent`` and the resource does not exist (412)."),
+            ]
+        other = "Any other failure; ``error.status_code`` and ``error.error_code`` hold the service's answer."
+        return [*found, ("HttpResponseError", other)]
 
 
 def render_client_mixins(spec: Dict[str, Any]) -> str:

@@ -18,7 +18,6 @@ from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
-    ResourceModifiedError,
     ResourceNotFoundError,
 )
 
@@ -107,6 +106,11 @@ def test_upsert_leaves_read_only_fields_out_and_rejects_mixed_input():
         ({"etag": '"1"', "match_condition": MatchConditions.IfModified}, {"If-None-Match": '"1"'}),
         ({"match_condition": MatchConditions.IfMissing}, {"If-None-Match": "*"}),
         ({"match_condition": MatchConditions.IfPresent}, {"If-Match": "*"}),
+        # As 1.0.0 sends them: an unquoted etag is quoted, a weak one kept; an etag alone is no condition.
+        ({"etag": "1", "match_condition": MatchConditions.IfNotModified}, {"If-Match": '"1"'}),
+        ({"etag": 'W/"1"', "match_condition": MatchConditions.IfModified}, {"If-None-Match": 'W/"1"'}),
+        ({"etag": '"1"'}, {}),
+        ({"etag": '"1"', "match_condition": MatchConditions.Unconditionally}, {}),
         (
             {"if_unmodified_since": datetime(2023, 11, 3, 21, 26, 55, tzinfo=timezone.utc)},
             {"If-Unmodified-Since": "Fri, 03 Nov 2023 21:26:55 GMT"},
@@ -187,7 +191,6 @@ def test_list_follows_next_link_and_sends_filters():
         (401, ClientAuthenticationError),
         (404, ResourceNotFoundError),
         (409, ResourceExistsError),
-        (412, ResourceModifiedError),
         (400, HttpResponseError),
         (500, HttpResponseError),
     ],

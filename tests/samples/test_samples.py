@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import importlib.util
 import os
 import subprocess
 import sys
@@ -19,6 +22,8 @@ EXPECTED_OUTPUT = {
     "paging_and_concurrency.py": "Conditional update refused as expected: 412 PreconditionFailed",
     "async_lifecycle.py": "is closed (Done)",
     "authentication.py": "3. TokenCredential (bearer)",
+    # seeded fault injection: the same 16 of the attempts are throttled on every run, and all 80 calls succeed
+    "retries_and_throttling.py": "80 calls succeeded; the retry policy rode through 16 throttled responses",
 }
 
 
@@ -46,3 +51,31 @@ def test_sample_runs(sample, scheme):
     assert EXPECTED_OUTPUT.get(sample, "") in result.stdout
     if sample != "events_webhook.py":
         assert f"Using a local Job Router emulator at {scheme}://" in result.stdout
+
+
+def _polling_module():
+    spec = importlib.util.spec_from_file_location("samples_polling", SAMPLES / "_polling.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sample_waits_give_up_and_say_what_they_waited_for():
+    polling = _polling_module()
+    with pytest.raises(TimeoutError, match="after 0.05 s waiting for an offer of job j"):
+        polling.wait_for("an offer of job j", lambda: [], timeout=0.05, interval=0.01)
+
+    async def never():
+        return None
+
+    with pytest.raises(TimeoutError, match="after 0.05 s waiting for the queue"):
+        asyncio.run(polling.wait_for_async("the queue", never, timeout=0.05, interval=0.01))
+
+
+def test_samples_wait_only_through_the_deadline_helpers():
+    for path in SAMPLES.glob("*.py"):
+        if path.name == "_polling.py":
+            continue
+        loops = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.While)]
+        assert not loops, f"{path.name} lines {loops}: wait with _polling.wait_for / wait_for_async (a deadline)"
+        assert "sleep(" not in path.read_text(), f"{path.name}: wait with _polling's helpers instead of sleeping"

@@ -20,6 +20,8 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from ._url import canonical_url
+
 SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
 TOKEN_SCOPE = "https://communication.azure.com//.default"
 
@@ -93,8 +95,12 @@ class HMACCredentialsPolicy(SansIOHTTPPolicy):
             raise ValueError("HMAC signing needs the request body as bytes; pass the resource as a model or a mapping")
         body_hash = content_hash(body)
         date = self._date_source()
-        host = urlsplit(http_request.url).netloc
-        text = string_to_sign(http_request.method, path_and_query(http_request.url), date, host, body_hash)
+        # Sign the path and query exactly as the transport will send them (see _url.py).
+        url = canonical_url(http_request.url)
+        if url != http_request.url:
+            http_request.url = url
+        host = urlsplit(url).netloc
+        text = string_to_sign(http_request.method, path_and_query(url), date, host, body_hash)
         http_request.headers["x-ms-date"] = date
         http_request.headers["x-ms-content-sha256"] = body_hash
         http_request.headers["Authorization"] = authorization_header(compute_signature(self._credential.key, text))

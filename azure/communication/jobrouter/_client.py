@@ -12,7 +12,14 @@ from azure.core.rest import HttpRequest, HttpResponse
 from . import _operation
 from ._generated.client_operations import JobRouterAdministrationClientOperations, JobRouterClientOperations
 from ._operation import Operation
-from ._pipeline import api_version_of, build_policies, check_endpoint, endpoint_and_credential
+from ._pipeline import (
+    api_version_of,
+    build_policies,
+    check_endpoint,
+    copy_of_callers_request,
+    endpoint_and_credential,
+    with_absolute_url,
+)
 
 C = TypeVar("C", bound="_SyncClientBase")
 
@@ -32,16 +39,17 @@ class _SyncClientBase:
         return cls(endpoint, credential, **kwargs)
 
     def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = self.send_request(request, **kwargs)
-        return _operation.read_response(operation, response)
+        response = self._send(request, **kwargs)
+        return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> ItemPaged:
         first = _operation.build_request(operation, self._api_version, arguments, kwargs)
 
         def get_next(next_link: Any = None) -> HttpResponse:
             request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return self.send_request(request, **kwargs)
+            return self._send(request, **kwargs)
 
         def extract_data(response: HttpResponse) -> Any:
             return _operation.read_page(operation, response)
@@ -50,8 +58,10 @@ class _SyncClientBase:
 
     def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> HttpResponse:
         """Send a raw request through the client's pipeline (authentication, retries, logging)."""
-        copied = _with_absolute_url(request, self._client)
-        return self._client.send_request(copied, stream=stream, **kwargs)
+        return self._send(copy_of_callers_request(request, self._client), stream=stream, **kwargs)
+
+    def _send(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return self._client.send_request(with_absolute_url(request, self._client), **kwargs)
 
     def close(self) -> None:
         self._client.close()
@@ -62,13 +72,6 @@ class _SyncClientBase:
 
     def __exit__(self, *exc_details: Any) -> None:
         self._client.__exit__(*exc_details)
-
-
-def _with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:
-    if request.url.startswith(("http://", "https://")):
-        return request
-    request.url = client.format_url(request.url)
-    return request
 
 
 class JobRouterAdministrationClient(_SyncClientBase, JobRouterAdministrationClientOperations):

@@ -11,30 +11,16 @@ from datetime import datetime, timezone
 from email.utils import format_datetime as _rfc1123
 from io import IOBase
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core import MatchConditions
-from azure.core.exceptions import (
-    ClientAuthenticationError,
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-    ResourceNotModifiedError,
-)
 from azure.core.rest import HttpRequest
 
+from ._errors import raise_for_status
 from ._model_core import Model, deserialize, format_datetime, serialize
+from ._url import quote_path_segment, quote_query_value
 
 DEFAULT_API_VERSION = "2023-11-01"
-
-_ERROR_TYPES = {
-    304: ResourceNotModifiedError,
-    401: ClientAuthenticationError,
-    404: ResourceNotFoundError,
-    409: ResourceExistsError,
-    412: ResourceModifiedError,
-}
 
 
 @dataclass(frozen=True)
@@ -59,6 +45,8 @@ class Operation:
 def _check_id(operation: Operation, python_name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{operation.name}() needs {python_name} as a non-empty string, got {value!r}")
+    if value in (".", ".."):  # every transport resolves these path segments away: the request would go elsewhere
+        raise ValueError(f"{operation.name}() cannot address {python_name}={value!r}; use another id")
     return value
 
 
@@ -114,22 +102,28 @@ def _query_value(kind: str, value: Any) -> str:
     return str(serialize(value))
 
 
+def _quoted_etag(etag: str) -> str:
+    """An entity tag as HTTP spells it: quoted unless it is weak or quoted already (as 1.0.0 sends it)."""
+    if etag.startswith(("W/", '"', "'")):
+        return etag
+    return f'"{etag}"'
+
+
 def _conditional_headers(etag: Optional[str], match_condition: Any, if_unmodified_since: Any) -> Dict[str, str]:
+    """The headers of ``match_condition``; as in 1.0.0, an ``etag`` without a match condition sets none."""
     headers: Dict[str, str] = {}
     if match_condition == MatchConditions.IfNotModified:
         if not etag:
             raise ValueError("match_condition=IfNotModified needs the etag to compare with")
-        headers["If-Match"] = etag
+        headers["If-Match"] = _quoted_etag(etag)
     elif match_condition == MatchConditions.IfModified:
         if not etag:
             raise ValueError("match_condition=IfModified needs the etag to compare with")
-        headers["If-None-Match"] = etag
+        headers["If-None-Match"] = _quoted_etag(etag)
     elif match_condition == MatchConditions.IfPresent:
         headers["If-Match"] = "*"
     elif match_condition == MatchConditions.IfMissing:
         headers["If-None-Match"] = "*"
-    elif etag:
-        headers["If-Match"] = etag
     if if_unmodified_since is not None:
         if not isinstance(if_unmodified_since, datetime):
             raise TypeError("if_unmodified_since must be a datetime")
@@ -145,12 +139,14 @@ def build_request(
     path = operation.path
     for python_name, template_name in operation.path_params:
         value = _check_id(operation, python_name, arguments.pop(python_name))
-        path = path.replace("{" + template_name + "}", quote(value, safe=""))
-    params: Dict[str, str] = {"api-version": api_version}
+        path = path.replace("{" + template_name + "}", quote_path_segment(value))
+    # azure-core appends ``params`` unencoded, so the query is written here, each value encoded.
+    query = [("api-version", api_version)]
     for python_name, query_name, kind in operation.query:
         value = arguments.pop(python_name, None)
         if value is not None:
-            params[query_name] = _query_value(kind, value)
+            query.append((query_name, _query_value(kind, value)))
+    url = path + "?" + "&".join(f"{quote_query_value(name)}={quote_query_value(value)}" for name, value in query)
     headers: Dict[str, str] = {"Accept": "application/json"}
     if operation.conditional:
         headers.update(
@@ -169,12 +165,12 @@ def build_request(
         headers["Content-Type"] = operation.content_type or "application/json"
     extra_headers = kwargs.pop("headers", None) or {}
     headers.update(extra_headers)
-    request_kwargs: Dict[str, Any] = {"headers": headers, "params": params}
+    request_kwargs: Dict[str, Any] = {"headers": headers}
     if isinstance(body, bytes):
         request_kwargs["content"] = body
     elif body is not None:
         request_kwargs["content"] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return HttpRequest(operation.method, path, **request_kwargs)
+    return HttpRequest(operation.method, url, **request_kwargs)
 
 
 def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -184,34 +180,9 @@ def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]
     return {name: kwargs.pop(name) for name in list(kwargs) if name in model_type._fields}
 
 
-def raise_for_status(operation: Operation, response: Any) -> None:
-    """Raise the azure-core error for a failed call, with the service's error code and message."""
-    if response.status_code in operation.success:
-        return
-    code, message = _error_details(response)
-    error_type = _ERROR_TYPES.get(response.status_code, HttpResponseError)
-    text = f"({code}) {message}" if code else message or f"{operation.name} failed"
-    error = error_type(message=text, response=response)
-    error.error_code = code  # type: ignore[attr-defined]
-    raise error
-
-
-def _error_details(response: Any) -> Tuple[Optional[str], Optional[str]]:
-    try:
-        body = json.loads(response.text() or "null")
-    except (ValueError, TypeError):
-        return None, None
-    if not isinstance(body, dict):
-        return None, None
-    error = body.get("error") or body.get("communicationError") or {}
-    if not isinstance(error, dict):
-        return None, None
-    return error.get("code"), error.get("message")
-
-
-def read_response(operation: Operation, response: Any) -> Any:
-    """The typed result of a successful call."""
-    raise_for_status(operation, response)
+def read_response(operation: Operation, response: Any, match_condition: Optional[MatchConditions] = None) -> Any:
+    """The typed result of a successful call; a failed one raises as ``_errors.ERROR_TYPES`` says."""
+    raise_for_status(operation.name, operation.success, response, match_condition)
     if operation.response_model is None or response.status_code == 204:
         return None
     data = json.loads(response.text() or "null")
@@ -229,7 +200,7 @@ def next_page_request(next_link: str, api_version: str) -> HttpRequest:
 
 def read_page(operation: Operation, response: Any) -> Tuple[Optional[str], Iterator[Any]]:
     """(nextLink, the page's items) of a list response."""
-    raise_for_status(operation, response)
+    raise_for_status(operation.name, operation.success, response)
     body = json.loads(response.text() or "{}")
     model_type = operation.response_model or Model
     items = [deserialize(model_type, item) for item in body.get("value") or []]

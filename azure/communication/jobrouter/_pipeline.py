@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, List, Tuple, Union
 
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.pipeline import policies
+from azure.core.rest import HttpRequest
+from azure.core.utils import case_insensitive_dict
 
 from ._auth import TOKEN_SCOPE, HMACCredentialsPolicy, parse_connection_string
 from ._operation import DEFAULT_API_VERSION
@@ -70,3 +73,19 @@ def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[An
 
 def api_version_of(kwargs: Any) -> str:
     return kwargs.pop("api_version", DEFAULT_API_VERSION)
+
+
+def with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:
+    """``request`` with the client's endpoint in front of a relative URL."""
+    if not request.url.startswith(("http://", "https://")):
+        request.url = client.format_url(request.url)
+    return request
+
+
+def copy_of_callers_request(request: HttpRequest, client: Any) -> HttpRequest:
+    """What ``send_request`` sends: a copy, with an absolute URL, for the pipeline to add its headers to; the caller's
+    request stays as it was (as 1.0.0 leaves it)."""
+    copied = copy.deepcopy(request)
+    if copied.headers is request.headers:  # azure-core copies shallowly a body it cannot deep-copy (an open file)
+        copied.headers = case_insensitive_dict(request.headers)
+    return with_absolute_url(copied, client)

@@ -47,6 +47,8 @@ class JobRouterAdministrationClientOperations(_Operations):
         :type classification_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -66,6 +68,8 @@ class JobRouterAdministrationClientOperations(_Operations):
         :type distribution_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -84,6 +88,8 @@ class JobRouterAdministrationClientOperations(_Operations):
         :type exception_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -102,6 +108,8 @@ class JobRouterAdministrationClientOperations(_Operations):
         :type queue_id: str
         :return: Nothing: the queue is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -308,8 +316,11 @@ class JobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The classification policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -358,8 +369,11 @@ class JobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The distribution policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -405,8 +419,11 @@ class JobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The exception policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -457,8 +474,11 @@ class JobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The queue as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -656,6 +676,8 @@ class JobRouterClientOperations(_Operations):
         :type job_id: str
         :return: Nothing: the job is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -674,6 +696,8 @@ class JobRouterClientOperations(_Operations):
         :type worker_id: str
         :return: Nothing: the worker is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -932,8 +956,11 @@ class JobRouterClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The job as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -989,8 +1016,11 @@ class JobRouterClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The worker as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1014,6 +1044,8 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :type classification_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1033,6 +1065,8 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :type distribution_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1051,6 +1085,8 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :type exception_policy_id: str
         :return: Nothing: the policy is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1069,6 +1105,8 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :type queue_id: str
         :return: Nothing: the queue is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1275,8 +1313,11 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The classification policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ClassificationPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1325,8 +1366,11 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The distribution policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.DistributionPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1372,8 +1416,11 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The exception policy as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.ExceptionPolicy
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1424,8 +1471,11 @@ class AsyncJobRouterAdministrationClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The queue as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterQueue
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1623,6 +1673,8 @@ class AsyncJobRouterClientOperations(_Operations):
         :type job_id: str
         :return: Nothing: the job is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1641,6 +1693,8 @@ class AsyncJobRouterClientOperations(_Operations):
         :type worker_id: str
         :return: Nothing: the worker is gone.
         :rtype: None
+        :raises ~azure.core.exceptions.ResourceExistsError: The service refuses to delete the resource while it is in use
+            (409).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1899,8 +1953,11 @@ class AsyncJobRouterClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The job as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterJob
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
@@ -1956,8 +2013,11 @@ class AsyncJobRouterClientOperations(_Operations):
         :paramtype if_unmodified_since: ~datetime.datetime
         :return: The worker as stored, with its new etag.
         :rtype: ~azure.communication.jobrouter.models.RouterWorker
-        :raises ~azure.core.exceptions.ResourceModifiedError: ``etag`` with ``MatchConditions.IfNotModified`` no longer
-            matches the stored resource (412).
+        :raises ~azure.core.exceptions.ResourceModifiedError: ``MatchConditions.IfNotModified`` and the stored etag differs
+            (412).
+        :raises ~azure.core.exceptions.ResourceExistsError: ``MatchConditions.IfMissing`` and the resource exists (412).
+        :raises ~azure.core.exceptions.ResourceNotFoundError: ``MatchConditions.IfPresent`` and the resource does not exist
+            (412).
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """

@@ -16,7 +16,14 @@ from .._generated.client_operations import (
     AsyncJobRouterClientOperations,
 )
 from .._operation import Operation
-from .._pipeline import api_version_of, build_policies, check_endpoint, endpoint_and_credential
+from .._pipeline import (
+    api_version_of,
+    build_policies,
+    check_endpoint,
+    copy_of_callers_request,
+    endpoint_and_credential,
+    with_absolute_url,
+)
 
 C = TypeVar("C", bound="_AsyncClientBase")
 
@@ -38,16 +45,17 @@ class _AsyncClientBase:
         return cls(endpoint, credential, **kwargs)
 
     async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
+        match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = await self.send_request(request, **kwargs)
-        return _operation.read_response(operation, response)
+        response = await self._send(request, **kwargs)
+        return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
         first = _operation.build_request(operation, self._api_version, arguments, kwargs)
 
         async def get_next(next_link: Any = None) -> AsyncHttpResponse:
             request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return await self.send_request(request, **kwargs)
+            return await self._send(request, **kwargs)
 
         async def extract_data(response: AsyncHttpResponse) -> Tuple[Any, AsyncIterator[Any]]:
             next_link, items = _operation.read_page(operation, response)
@@ -57,10 +65,11 @@ class _AsyncClientBase:
 
     async def send_request(self, request: HttpRequest, *, stream: bool = False, **kwargs: Any) -> AsyncHttpResponse:
         """Send a raw request through the client's pipeline (authentication, retries, logging)."""
-        if not request.url.startswith(("http://", "https://")):
-            request.url = self._client.format_url(request.url)
+        return await self._send(copy_of_callers_request(request, self._client), stream=stream, **kwargs)
+
+    async def _send(self, request: HttpRequest, **kwargs: Any) -> AsyncHttpResponse:
         # Unless streaming, the transport has read the body already (an empty 204 body cannot be read twice).
-        return await self._client.send_request(request, stream=stream, **kwargs)
+        return await self._client.send_request(with_absolute_url(request, self._client), **kwargs)
 
     async def close(self) -> None:
         await self._client.close()
