@@ -1,8 +1,8 @@
 """The span of each public operation: azure-core's ``distributed_trace``, with the tracing settings read once a call.
 
 azure-core's decorator and its ``DistributedTracingPolicy`` each read the tracing settings on every call: two
-environment-variable look-ups each, together about 3% of a ``get_job`` on the benchmark machine
-(``benchmarks/README.md``). Here an operation reads them once. When tracing is on (or the call carries a tracing
+environment-variable look-ups each, together about 5% of a ``get_job`` on the benchmark machine
+(``benchmarks/tracing.py``). Here an operation reads them once. When tracing is on (or the call carries a tracing
 keyword) the call goes through azure-core's decorator unchanged, so its span, its name and its error handling are
 azure-core's; when tracing is off the call skips the decorator and marks its pipeline context, so that
 :class:`TracingPolicy` skips its own look-up. The HTTP span, when there is one, is the operation span's child.
