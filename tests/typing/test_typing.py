@@ -19,7 +19,8 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .._isolated import run_isolated
+
 USER_CODE = Path(__file__).with_name("user_code.py")
 
 
@@ -43,20 +44,13 @@ def _normalized(type_text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def installed(wheel, tmp_path_factory) -> Path:
     """A fresh virtual environment with the wheel of this checkout installed (not editable): its python."""
     where = tmp_path_factory.mktemp("typing")
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(where / "dist"), str(REPO)],
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr
-    [wheel] = (where / "dist").glob("*.whl")
     venv.create(where / "venv", with_pip=True)
     python = where / "venv" / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True)
-    assert install.returncode == 0, install.stderr
+    install = run_isolated(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel, cwd=where)
+    assert install.returncode == 0, install.stdout + install.stderr
     shutil.copy(USER_CODE, where / "user_code.py")
     return python
 
