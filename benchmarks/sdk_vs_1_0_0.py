@@ -69,39 +69,10 @@ def _best(fn, repeat: int = 5) -> float:
     return min(times)
 
 
-def workload() -> dict:
+def in_memory_transport(router):
+    """An azure-core transport that answers every request with 200 and the JSON bytes ``router(request)`` gives."""
     from azure.core.pipeline.transport import HttpTransport
     from azure.core.rest._http_response_impl import HttpResponseImpl
-
-    from azure.communication.jobrouter import JobRouterClient
-    from azure.communication.jobrouter.models import RouterChannel, RouterJob, RouterWorker
-
-    docs = [dict(JOB, id=f"job-{i}") for i in range(2000)]
-
-    def read_models():
-        for doc in docs:
-            job = RouterJob(doc)
-            _ = (job.id, job.status, job.enqueued_at, job.priority, job.labels, job.tags, job.matching_mode)
-            _ = job.requested_worker_selectors[0].label_operator
-            _ = job.assignments["a1"].assigned_at
-            _ = job.notes[0].added_at
-
-    def read_twice():
-        for doc in docs[:500]:
-            job = RouterJob(doc)
-            for _ in range(20):
-                _ = (job.enqueued_at, job.assignments, job.priority)
-
-    def build_and_serialize():
-        for i in range(2000):
-            worker = RouterWorker(
-                capacity=10,
-                queues=["q"],
-                labels={"n": i},
-                channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-                available_for_offers=True,
-            )
-            worker.as_dict()
 
     class Internal:
         def __init__(self, body: bytes) -> None:
@@ -141,6 +112,40 @@ def workload() -> dict:
             response._is_stream_consumed = True
             return response
 
+    return Transport(router)
+
+
+def workload() -> dict:
+    from azure.communication.jobrouter import JobRouterClient
+    from azure.communication.jobrouter.models import RouterChannel, RouterJob, RouterWorker
+
+    docs = [dict(JOB, id=f"job-{i}") for i in range(2000)]
+
+    def read_models():
+        for doc in docs:
+            job = RouterJob(doc)
+            _ = (job.id, job.status, job.enqueued_at, job.priority, job.labels, job.tags, job.matching_mode)
+            _ = job.requested_worker_selectors[0].label_operator
+            _ = job.assignments["a1"].assigned_at
+            _ = job.notes[0].added_at
+
+    def read_twice():
+        for doc in docs[:500]:
+            job = RouterJob(doc)
+            for _ in range(20):
+                _ = (job.enqueued_at, job.assignments, job.priority)
+
+    def build_and_serialize():
+        for i in range(2000):
+            worker = RouterWorker(
+                capacity=10,
+                queues=["q"],
+                labels={"n": i},
+                channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
+                available_for_offers=True,
+            )
+            worker.as_dict()
+
     job_body = json.dumps(JOB).encode()
     worker_body = json.dumps(WORKER).encode()
     pages = {}
@@ -159,7 +164,7 @@ def workload() -> dict:
         return job_body
 
     client = JobRouterClient.from_connection_string(
-        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}", transport=Transport(route)
+        f"endpoint=https://x.communication.azure.com/;accesskey={KEY}", transport=in_memory_transport(route)
     )
 
     def get_jobs():

@@ -35,7 +35,34 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="URL",
-        help="deliver events to this webhook in the Event Grid schema (repeatable)",
+        help="deliver every event to this webhook in the Event Grid schema: a subscription with Event Grid's "
+        "defaults (repeatable)",
+    )
+    parser.add_argument(
+        "--event-subscription",
+        action="append",
+        default=[],
+        nargs="+",
+        metavar=("NAME", "URL KEY=VALUE"),
+        help="an event subscription: a name, a webhook URL, then options as in PUT /_emulator/eventSubscriptions "
+        "(includedEventTypes=RouterJobQueued,RouterWorkerOfferIssued subjectBeginsWith=job/ "
+        "eventDeliverySchema=CloudEventSchemaV1_0 maxEventsPerBatch=10 maxDeliveryAttempts=5 "
+        "eventTimeToLiveInMinutes=60 deadLetterFolder=./dead-letters); repeatable",
+    )
+    parser.add_argument(
+        "--retry-scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="scale Event Grid's delivery retry schedule and event time to live (0.001: a 10 s step takes 10 ms)",
+    )
+    parser.add_argument(
+        "--faults",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="inject faults into /routing requests, as in PUT /_emulator/faults: throttle=0.1 (share answered 429) "
+        "retryAfterSeconds=1 unavailable=0.05 (503) drop=0.01 (connection closed) latency=0.2 latencyMs=250 "
+        "operations=upsert_job,get_job seed=7",
     )
     parser.add_argument("--seed", type=int, help="seed for random choices (weighted allocation), for repeatable runs")
     return parser
@@ -48,11 +75,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
+            from .api.faults import FaultPlan
+            from .delivery import EventSubscription
             from .service import EmulatorServer, EmulatorSettings
     except MissingEmulatorDependencies as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per webhook call is noise; delivery logs failures
+    try:
+        subscriptions = [EventSubscription.from_cli(tokens) for tokens in args.event_subscription]
+        faults = FaultPlan.from_cli(args.faults) if args.faults else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     settings = EmulatorSettings(
         host=args.host,
         port=args.port,
@@ -64,6 +100,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         access_key=args.access_key,
         allow_bearer=args.allow_bearer,
         event_webhooks=args.event_webhook,
+        event_subscriptions=subscriptions,
+        retry_scale=args.retry_scale,
+        faults=faults,
         seed=args.seed,
     )
     try:

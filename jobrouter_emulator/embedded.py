@@ -10,7 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, List, Optional
 
+from .api.faults import FaultPlan
 from .auth import DEFAULT_ACCESS_KEY
+from .delivery import EventSubscription
 from .engine.router import Router
 from .service import EmulatorServer, EmulatorSettings
 
@@ -26,6 +28,9 @@ class EmbeddedEmulator:
         allow_bearer: bool = False,
         port: Optional[int] = None,
         event_webhooks: Optional[List[str]] = None,
+        event_subscriptions: Optional[List[EventSubscription]] = None,
+        retry_scale: float = 1.0,
+        faults: Optional[FaultPlan] = None,
         seed: Optional[int] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
@@ -40,6 +45,9 @@ class EmbeddedEmulator:
             access_key=access_key,
             allow_bearer=allow_bearer,
             event_webhooks=list(event_webhooks or []),
+            event_subscriptions=list(event_subscriptions or []),
+            retry_scale=retry_scale,
+            faults=faults,
             seed=seed,
         )
         self._server: Optional[EmulatorServer] = None

@@ -1,5 +1,5 @@
-"""The emulator's one door into the SDK's internals: the models' field table, kind names, the date parser and
-request signing.
+"""The emulator's one door into the SDK's internals: the models' field table, kind names, the date parser, request
+signing and the operation table.
 
 The emulator shares these with the SDK on purpose: both read the same spec (``swagger/jobrouter.json``), spell kinds
 by the same rules and sign requests with the same function, so a client and the emulator cannot drift apart. Every
@@ -13,9 +13,11 @@ from typing import Any, FrozenSet, Optional, Type
 
 from azure.communication.jobrouter import models
 from azure.communication.jobrouter._auth import compute_signature, content_hash, string_to_sign
+from azure.communication.jobrouter._generated.operations import OPERATIONS
 from azure.communication.jobrouter._model_core import Model, check_document, kind_key, parse_datetime
 
 __all__ = [
+    "OPERATIONS",
     "Model",
     "check_document",
     "compute_signature",

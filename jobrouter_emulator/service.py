@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from .api import create_app
+from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
+from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
-from .delivery import WebhookDelivery
+from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.router import Router
 from .engine.rules import HttpOutbound
 from .store import MemoryStore, SQLiteStore
@@ -47,8 +49,14 @@ class EmulatorSettings:
     in_memory: bool = False
     access_key: str = DEFAULT_ACCESS_KEY
     allow_bearer: bool = False
-    event_webhooks: List[str] = field(default_factory=list)
+    event_webhooks: List[str] = field(default_factory=list)  # each a subscription with Event Grid's defaults
+    event_subscriptions: List[EventSubscription] = field(default_factory=list)
+    retry_scale: float = 1.0  # delivery retry schedule and event time to live, scaled (0.001: a 10 s step is 10 ms)
+    faults: Optional[FaultPlan] = None
     seed: Optional[int] = None
+
+    def subscriptions(self) -> List[EventSubscription]:
+        return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -72,10 +80,13 @@ class EmulatorServer:
         import uvicorn
 
         self.settings = settings
-        store = MemoryStore() if settings.in_memory else SQLiteStore(settings.data_dir / "state.sqlite3")
+        database = settings.data_dir / "state.sqlite3"
+        store = MemoryStore() if settings.in_memory else SQLiteStore(database)
         self.outbound = HttpOutbound()
         self.router = Router(store, seed=settings.seed, outbound=self.outbound)
-        self.delivery = WebhookDelivery(self.router, settings.event_webhooks) if settings.event_webhooks else None
+        subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
+        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
+        self.faults = Faults(settings.faults)
         self.cert_path: Optional[Path] = None
         ssl_options: Dict[str, Any] = {}
         if settings.tls:
@@ -84,9 +95,14 @@ class EmulatorServer:
             else:
                 self.cert_path, key_path = ensure_certificate(settings.data_dir)
             ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
-        app = create_app(self.router, access_key=settings.access_key, allow_bearer=settings.allow_bearer)
+        key, bearer = settings.access_key, settings.allow_bearer
+        control = [
+            *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
+            *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
+        ]
+        app = create_app(self.router, access_key=key, allow_bearer=bearer, extra_routes=control)
         config = uvicorn.Config(
-            app,
+            FaultInjection(app, self.faults),
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -108,6 +124,7 @@ class EmulatorServer:
         # connections that arrive before the server loop runs wait in the listen backlog.
         self._socket = _listening_socket(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
+        self.delivery.emulator_url = self.endpoint
 
     @property
     def endpoint(self) -> str:
@@ -125,8 +142,7 @@ class EmulatorServer:
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         self.router.start(background=True)
-        if self.delivery:
-            self.delivery.start()
+        self.delivery.start(self.settings.subscriptions())
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="jobrouter-emulator-http", daemon=True
         )
@@ -158,8 +174,7 @@ class EmulatorServer:
         """Serve until SIGINT or SIGTERM, then shut down gracefully (ending event streams, closing the store)."""
         self.stop_on_signals()
         self.router.start(background=True)
-        if self.delivery:
-            self.delivery.start()
+        self.delivery.start(self.settings.subscriptions())
         try:
             self._server.run(sockets=[self._socket])
         finally:
@@ -173,8 +188,7 @@ class EmulatorServer:
         self.close()
 
     def close(self) -> None:
-        if self.delivery:
-            self.delivery.stop()
+        self.delivery.stop()
         self.router.close()
         self.outbound.close()
         self._socket.close()

@@ -7,7 +7,8 @@ each event of a delivered batch to the handlers registered for its class.
     python samples/events_webhook.py            # serve on http://127.0.0.1:5000/api/events
     python samples/events_webhook.py --self-test  # post a sample batch to itself and check the handlers ran
 
-Point the emulator at it with: jobrouter-emulator --event-webhook http://127.0.0.1:5000/api/events
+Point the emulator at it with: jobrouter-emulator --event-subscription demo http://127.0.0.1:5000/api/events
+(add eventDeliverySchema=CloudEventSchemaV1_0 for CloudEvents; --event-webhook URL subscribes with every default)
 """
 
 from __future__ import annotations

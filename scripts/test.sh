@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a virtual environment in .venv (if missing), installs the project with its test extras,
-# then runs every check CI runs: generated-code freshness, ruff, mypy and the whole pytest suite.
+# then runs every check CI runs: generated-code freshness, ruff, mypy, the API reference build and the whole
+# pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,4 +13,6 @@ lint_dirs=()
 for d in azure jobrouter_emulator swagger samples tests benchmarks; do [ -d "$d" ] && lint_dirs+=("$d"); done
 .venv/bin/python -m ruff check "${lint_dirs[@]}"
 .venv/bin/python -m mypy azure jobrouter_emulator
+# The API reference: a missing or malformed docstring is an error.
+.venv/bin/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 .venv/bin/python -m pytest "$@"

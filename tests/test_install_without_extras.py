@@ -9,47 +9,26 @@ The wheel carries ``py.typed``. About 20-30 s (a wheel build, a venv, an install
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from ._isolated import run_isolated
+
 REPO = Path(__file__).resolve().parents[1]
 INSTALL_COMMAND = "pip install azure-communication-jobrouter[emulator]"
-
-
-def _run(*command: object, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    # Nothing from the outer test run may leak in: no PYTHONPATH to this checkout, no pytest options.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYTEST", "VIRTUAL_ENV"))}
-    return subprocess.run(
-        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    for package in ("azure", "jobrouter_emulator"):
-        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    out = tmp_path_factory.mktemp("dist")
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, source, cwd=source)
-    assert built.returncode == 0, built.stdout + built.stderr
-    return next(out.glob("azure_communication_jobrouter-*.whl"))
 
 
 @pytest.fixture(scope="module")
 def bare_environment(wheel, tmp_path_factory) -> Path:
     """A fresh venv holding the wheel (without extras) and pytest; returns its bin directory."""
     venv = tmp_path_factory.mktemp("venv")
-    created = _run(sys.executable, "-m", "venv", venv, cwd=venv)
+    created = run_isolated(sys.executable, "-m", "venv", venv, cwd=venv)
     assert created.returncode == 0, created.stderr
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    installed = _run(
+    installed = run_isolated(
         bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel,
         f"pytest=={pytest.__version__}", cwd=venv,
     )  # fmt: skip
@@ -64,14 +43,16 @@ def test_the_wheel_carries_the_type_markers(wheel):
 
 
 def test_pytest_runs_and_the_fixture_names_the_extra(bare_environment, tmp_path):
-    absent = _run(bare_environment / "python", "-c", "import starlette", cwd=tmp_path)
+    absent = run_isolated(bare_environment / "python", "-c", "import starlette", cwd=tmp_path)
     assert absent.returncode != 0, "the bare environment must not hold the emulator's dependencies"
     (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert 1 + 1 == 2\n")
     (tmp_path / "test_wants_emulator.py").write_text("def test_wants_emulator(jobrouter_emulator):\n    pass\n")
-    plain = _run(bare_environment / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_plain.py", cwd=tmp_path)
+    plain = run_isolated(
+        bare_environment / "python", "-m", "pytest", "-p", "no:cacheprovider", "test_plain.py", cwd=tmp_path
+    )
     assert plain.returncode == 0, plain.stdout + plain.stderr
     assert "1 passed" in plain.stdout
-    both = _run(bare_environment / "python", "-m", "pytest", "-p", "no:cacheprovider", "-rE", cwd=tmp_path)
+    both = run_isolated(bare_environment / "python", "-m", "pytest", "-p", "no:cacheprovider", "-rE", cwd=tmp_path)
     assert "1 passed, 1 error" in both.stdout, both.stdout + both.stderr
     assert INSTALL_COMMAND in both.stdout
     assert "Traceback" not in both.stdout + both.stderr
@@ -82,23 +63,25 @@ def test_the_command_says_what_to_install(bare_environment, tmp_path):
         [bare_environment / "jobrouter-emulator"],
         [bare_environment / "python", "-m", "jobrouter_emulator"],
     ):
-        result = _run(*command, "--in-memory", "--port", "0", cwd=tmp_path, timeout=60)
+        result = run_isolated(*command, "--in-memory", "--port", "0", cwd=tmp_path, timeout=60)
         assert result.returncode == 2, result.stdout + result.stderr
         assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert INSTALL_COMMAND in result.stderr and "Traceback" not in result.stderr
-    helped = _run(bare_environment / "jobrouter-emulator", "--help", cwd=tmp_path)
+    helped = run_isolated(bare_environment / "jobrouter-emulator", "--help", cwd=tmp_path)
     assert helped.returncode == 0 and "--in-memory" in helped.stdout
 
 
 def test_the_sdk_imports_and_the_emulator_import_says_what_to_install(bare_environment, tmp_path):
-    sdk = _run(
+    sdk = run_isolated(
         bare_environment / "python",
         "-c",
         "import azure.communication.jobrouter.aio, azure.communication.jobrouter.events, jobrouter_emulator",
         cwd=tmp_path,
     )
     assert sdk.returncode == 0, sdk.stderr
-    emulator = _run(bare_environment / "python", "-c", "from jobrouter_emulator import EmbeddedEmulator", cwd=tmp_path)
+    emulator = run_isolated(
+        bare_environment / "python", "-c", "from jobrouter_emulator import EmbeddedEmulator", cwd=tmp_path
+    )
     assert "ImportError" in emulator.stderr or "MissingEmulatorDependencies" in emulator.stderr
     assert INSTALL_COMMAND in emulator.stderr
 
@@ -107,5 +90,5 @@ def test_the_plugin_loads_without_importing_the_emulator():
     """Here the extra is installed: loading the plugin still imports neither the server nor its dependencies."""
     heavy = ("starlette", "uvicorn", "httpx", "httptools", "cryptography", "jobrouter_emulator.embedded")
     probe = f"import sys, jobrouter_emulator.pytest_plugin; print([m for m in sys.modules if m.startswith({heavy!r})])"
-    loaded = _run(sys.executable, "-c", probe, cwd=REPO)
+    loaded = run_isolated(sys.executable, "-c", probe, cwd=REPO)
     assert loaded.returncode == 0 and loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

@@ -15,14 +15,14 @@ import json
 import logging
 import re
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ..auth import DEFAULT_ACCESS_KEY, verify_request
 from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
@@ -203,9 +203,15 @@ def _error_response(error: RouterError, path: str) -> JSONResponse:
 
 
 def create_app(
-    router: Router, *, access_key: str = DEFAULT_ACCESS_KEY, allow_bearer: bool = False, require_auth: bool = True
+    router: Router,
+    *,
+    access_key: str = DEFAULT_ACCESS_KEY,
+    allow_bearer: bool = False,
+    require_auth: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The ASGI app serving ``router``; requests must be signed with ``access_key``."""
+    """The ASGI app serving ``router``; requests must be signed with ``access_key``. ``extra_routes`` are the
+    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``)."""
     api = _Api(router)
 
     async def routing(request: Request) -> Response:
@@ -286,6 +292,7 @@ def create_app(
         routes=[
             Route("/_emulator/health", health, methods=["GET"]),
             Route("/_emulator/events", events, methods=["GET"]),
+            *extra_routes,
             Route("/routing/{rest:path}", routing, methods=["GET", "PATCH", "POST", "DELETE", "PUT"]),
         ]
     )

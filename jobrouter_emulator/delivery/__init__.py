@@ -1,5 +1,16 @@
-"""Event delivery: Router events pushed to webhook subscribers as Event Grid would."""
+"""Event delivery: Router events pushed to webhook subscriptions as Event Grid pushes them (handshakes, schemas,
+filters, batches, retries, dead-letter), from a cursor kept per subscription."""
 
-from .webhook import WebhookDelivery
+from .manager import EventDelivery
+from .state import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
+from .subscription import EventSubscription, SubscriptionError
 
-__all__ = ["WebhookDelivery"]
+__all__ = [
+    "EventDelivery",
+    "EventSubscription",
+    "MemorySubscriptionStore",
+    "SQLiteSubscriptionStore",
+    "SubscriptionError",
+    "SubscriptionRecord",
+    "SubscriptionStore",
+]

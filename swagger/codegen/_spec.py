@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -62,17 +63,34 @@ def type_code(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
 
 
 def python_type(schema: Dict[str, Any], definitions: Dict[str, Any]) -> str:
-    """A readable type for docstrings."""
+    """A readable type for docstrings: the annotation, with ``or`` for its unions and builtin generic names."""
+    text = annotation(schema, definitions)
+    while "Union[" in text:
+        text = re.sub(r"Union\[([^\[\]]*)\]", lambda match: match.group(1).replace(", ", " or "), text)
+    return text.replace("List[", "list[").replace("Dict[", "dict[")
+
+
+def annotation(schema: Dict[str, Any], definitions: Dict[str, Any], *, models: str = "", enums: str = "") -> str:
+    """The Python type annotation of a value of ``schema``; ``models``/``enums`` prefix the class names."""
     if "$ref" in schema:
         target = ref_name(schema)
-        return f"str or {target}" if is_enum(definitions[target]) else target
+        return f"Union[str, {enums}{target}]" if is_enum(definitions[target]) else f"{models}{target}"
     kind = schema.get("type")
     if kind == "array":
-        return f"list[{python_type(schema.get('items', {}), definitions)}]"
+        return f"List[{annotation(schema.get('items', {}), definitions, models=models, enums=enums)}]"
     if kind == "object" and "additionalProperties" in schema:
-        return f"dict[str, {python_type(schema['additionalProperties'] or {}, definitions)}]"
+        inner = annotation(schema["additionalProperties"] or {}, definitions, models=models, enums=enums)
+        return f"Dict[str, {inner}]"
     if schema.get("format") == "date-time":
         return "datetime"
     if schema.get("format") == "duration":
-        return "timedelta"
+        return "Union[timedelta, isodate.Duration]"
     return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")
+
+
+def description(node: Dict[str, Any], what: str) -> str:
+    """The spec's description of ``node``; every documented thing must have one (the docs build relies on it)."""
+    text = node.get("description")
+    if not text:
+        raise ValueError(f"{what} has no description in the spec: write one (it becomes the docstring)")
+    return " ".join(str(text).split())

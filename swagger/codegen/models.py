@@ -2,18 +2,25 @@
 
 ``render_models`` and ``render_enums`` are shared: the SDK models come from swagger/jobrouter.json, and other
 specs (such as events) can render their own classes with the same code.
+
+Each model attribute is annotated with its Python type, and each class declares its keyword-only constructor (and
+the one-mapping form) as ``typing.overload``s under ``TYPE_CHECKING``: type checkers and IDEs see real signatures,
+while at run time every model keeps the one ``Model.__init__`` of ``_model_core`` (no per-class code to run).
 """
 
 from __future__ import annotations
 
 import keyword
+import re
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from codegen import _spec
 
 
-def _docstring(lines: List[str], indent: str = "    ") -> List[str]:
+def docstring(lines: List[str], indent: str = "    ") -> List[str]:
+    """A docstring of ``lines`` (the first is the summary), escaped so any text renders as written."""
+    lines = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in lines]
     out = [f'{indent}"""{lines[0]}']
     out.extend(f"{indent}{line}" if line else "" for line in lines[1:])
     out.append(f'{indent}"""')
@@ -38,38 +45,87 @@ def render_enums(definitions: Dict[str, Any], *, spec_name: str) -> str:
         if not _spec.is_enum(definition):
             continue
         out += ["", f"class {name}(str, Enum, metaclass=CaseInsensitiveEnumMeta):"]
-        out += _docstring([definition.get("description", f"Values of {name}.")])
+        out += docstring([_spec.description(definition, name)])
+        out.append("")
         for value in definition["x-ms-enum"]["values"]:
+            # Sphinx reads "#:" comments as the member's documentation.
+            member = f"{name}.{value['name']}"
+            out.append(f"    #: {_spec.description(value, member)}")
             out.append(f"    {value['name']} = {value['value']!r}")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _fields(name: str, definitions: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any], bool]]:
+    """(REST name, schema, required) of every property of ``name``, its bases' first."""
+    definition = definitions[name]
+    base = _spec.base_of(definition)
+    inherited = _fields(base, definitions) if base else []
+    required = set(definition.get("required", []))
+    own = [(rest, schema, rest in required) for rest, schema in definition.get("properties", {}).items()]
+    return inherited + own
+
+
+def _python_name(schema: Dict[str, Any], rest_name: str) -> str:
+    return str(schema.get("x-python-name", rest_name))
+
+
+def _attribute_type(schema: Dict[str, Any], required: bool, definitions: Dict[str, Any]) -> str:
+    annotation = _spec.annotation(schema, definitions, enums="_enums.")
+    return annotation if required or annotation == "Any" else f"Optional[{annotation}]"
+
+
+def _constructor(name: str, definitions: Dict[str, Any]) -> List[str]:
+    """The keyword and the JSON-mapping overloads of ``__init__``: writable fields only, the spec's required ones
+    required; a subclass of a polymorphic base sets its own ``kind``, so it is not a parameter there."""
+    is_subtype = "x-ms-discriminator-value" in definitions[name]
+    params = []
+    for rest, schema, required in _fields(name, definitions):
+        if schema.get("readOnly") or (is_subtype and rest == "kind"):
+            continue
+        annotation = _spec.annotation(schema, definitions, enums="_enums.")
+        python = _python_name(schema, rest)
+        params.append(f"{python}: {annotation}" if required else f"{python}: Optional[{annotation}] = None")
+    keywords = f"self, *, {', '.join(params)}" if params else "self"
+    return [
+        "",
+        "    if TYPE_CHECKING:",
+        "",
+        "        @overload",
+        f"        def __init__({keywords}) -> None: ...",
+        "",
+        "        @overload",
+        "        def __init__(self, mapping: Mapping[str, Any], /) -> None: ...",
+        "",
+        "        def __init__(self, *args: Any, **kwargs: Any) -> None: ...",
+    ]
+
+
 def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: str) -> str:
     """One class per object definition; a definition with ``discriminator`` becomes a polymorphic base."""
-    out = [
-        _spec.HEADER.format(spec=spec_name).rstrip("\n"),
-        f'"""Models of {spec_name}: typed views over the JSON documents."""',
-        f"from {base_import} import Model, RestField",
-        "",
-        "__all__ = [",
-    ]
     names = _spec.ordered_models(definitions)
-    out += [f"    {name!r}," for name in names] + ["]", ""]
+    # The names other Azure SDKs give the same classes (``AcsRouterJobQueuedEventData``), as plain aliases.
+    aliases = [(alias, name) for name in names for alias in definitions[name].get("x-python-aliases", [])]
+    out = ["__all__ = [", *[f"    {name!r}," for name in names + [alias for alias, _ in aliases]], "]", ""]
     for name in names:
         definition = definitions[name]
         base = _spec.base_of(definition) or "Model"
         out += ["", f"class {name}({base}):"]
-        doc = [definition.get("description", f"{name}.")]
+        doc = [_spec.description(definition, name)]
         props: Dict[str, Any] = definition.get("properties", {})
+        required_names = set(definition.get("required", []))
         if props:
             doc.append("")
         for rest_name, schema in props.items():
-            python_name = schema.get("x-python-name", rest_name)
-            flag = " Read-only." if schema.get("readOnly") else ""
-            doc.append(f":ivar {python_name}: {schema.get('description', f'JSON property ``{rest_name}``.')}{flag}")
+            python_name = _python_name(schema, rest_name)
+            notes = " Read-only: set by the service." if schema.get("readOnly") else ""
+            if rest_name in required_names and not schema.get("readOnly"):
+                notes += " Required."
+            text = _spec.description(schema, f"{name}.{rest_name}")
+            doc.append(f":ivar {python_name}: {text}{notes}")
             doc.append(f":vartype {python_name}: {_spec.python_type(schema, definitions)}")
-        out += _docstring(doc)
+        out += docstring(doc)
+        out.append("")
         if "discriminator" in definition:
             out.append(f"    _discriminator = {definition['discriminator']!r}")
         if "x-ms-discriminator-value" in definition:
@@ -78,7 +134,7 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
         if required:
             out.append(f"    _required = {required!r}")
         for rest_name, schema in props.items():
-            python_name = schema.get("x-python-name", rest_name)
+            python_name = _python_name(schema, rest_name)
             if keyword.iskeyword(python_name):
                 raise ValueError(f"{name}.{python_name} is a Python keyword; give it another x-python-name")
             args = [repr(rest_name)]
@@ -87,9 +143,37 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
                 args.append(repr(code))
             if schema.get("readOnly"):
                 args.append("read_only=True")
-            out.append(f"    {python_name} = RestField({', '.join(args)})")
+            attribute_type = _attribute_type(schema, rest_name in required_names, definitions)
+            out.append(f"    {python_name}: {attribute_type} = rest_field({', '.join(args)})")
+        out += _constructor(name, definitions)
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    if aliases:
+        out += ["", *[f"{alias} = {name}" for alias, name in aliases]]
+    body = "\n".join(out).rstrip("\n") + "\n"
+    header = [
+        _spec.HEADER.format(spec=spec_name).rstrip("\n"),
+        f'"""Models of {spec_name}: typed views over the JSON documents."""',
+        "from __future__ import annotations",
+        "",
+        *_imports(body),
+        f"from {base_import} import Model, rest_field",
+        "",
+        *(["from . import enums as _enums", ""] if "_enums." in body else []),
+    ]
+    return "\n".join(header) + "\n" + body
+
+
+def _imports(body: str) -> List[str]:
+    """The standard-library and third-party imports the annotations in ``body`` use (no unused import)."""
+    moments = [name for name in ("datetime", "timedelta") if re.search(rf"\b{name}\b", body)]
+    typing_names = ["TYPE_CHECKING", "Any", "Dict", "List", "Mapping", "Optional", "Union", "overload"]
+    used = [name for name in typing_names if re.search(rf"\b{name}\b", body)]
+    lines = [f"from datetime import {', '.join(moments)}"] if moments else []
+    lines.append(f"from typing import {', '.join(used)}")
+    lines.append("")
+    if "isodate." in body:
+        lines += ["import isodate", ""]
+    return lines
 
 
 def outputs(repo_root: Path) -> Dict[Path, str]:

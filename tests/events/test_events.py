@@ -11,6 +11,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from azure.communication.jobrouter import events as ev
+from azure.communication.jobrouter._model_core import Model
 from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store.memory import MemoryStore
@@ -383,3 +384,57 @@ def test_every_event_the_emulator_emits_parses_with_its_required_fields():
         "RouterWorkerDeleted",
         "RouterWorkerRegistered",
     } <= types
+
+
+def _unmodelled_fields(model, path=""):
+    """REST names in the model's JSON (nested models included) that no typed attribute reads."""
+    missing = []
+    for key in model._data:
+        field = type(model)._rest_fields.get(key)
+        if field is None:
+            missing.append(path + key)
+            continue
+        value = getattr(model, field.name)
+        items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+        for item in items:
+            if isinstance(item, Model):
+                missing += _unmodelled_fields(item, f"{path}{key}.")
+    return missing
+
+
+@pytest.mark.parametrize("event_type", sorted(BY_TYPE))
+def test_every_seed_field_is_a_typed_attribute_of_the_name_event_data_class(event_type):
+    event = ev.parse_event(BY_TYPE[event_type])
+    name = event_type.rsplit(".", 1)[-1]
+    assert type(event.data).__name__ == f"{name}EventData"
+    assert getattr(ev, f"AcsRouter{name[len('Router') :]}EventData") is type(event.data)
+    assert not hasattr(ev, f"{name}Data")  # renamed, no second name
+    assert _unmodelled_fields(event.data) == []
+
+
+def test_event_data_classes_have_the_catalog_inheritance():
+    assert issubclass(ev.RouterJobEventData, ev.RouterEventData)
+    assert issubclass(ev.RouterWorkerEventData, ev.RouterEventData)
+    assert {"job_id", "channel_reference", "channel_id"} <= set(ev.RouterEventData._fields)
+    assert {"queue_id", "labels", "tags"} <= set(ev.RouterJobEventData._fields) - set(ev.RouterEventData._fields)
+    assert set(ev.RouterWorkerEventData._fields) - set(ev.RouterEventData._fields) == {"worker_id"}
+    for event_class in ev.EVENT_CLASSES.values():
+        name = event_class.__name__
+        if name.startswith("RouterJob"):
+            assert issubclass(event_class.data_type, ev.RouterJobEventData), name
+        elif name.startswith("RouterWorkerOffer") or name == "RouterWorkerDeleted":
+            assert issubclass(event_class.data_type, ev.RouterWorkerEventData), name
+    assert ev.AcsRouterJobEventData is ev.RouterJobEventData and ev.AcsRouterEventData is ev.RouterEventData
+
+
+def test_deleted_jobs_and_scheduled_jobs_expose_every_field_the_catalog_shows():
+    deleted = ev.parse_event(BY_TYPE["Microsoft.Communication.RouterJobDeleted"]).data
+    raw = BY_TYPE["Microsoft.Communication.RouterJobDeleted"]["data"]
+    assert (deleted.channel_reference, deleted.channel_id) == (raw["channelReference"], raw["channelId"])
+    assert (deleted.labels, deleted.tags, deleted.queue_id) == (raw["labels"], raw["tags"], raw["queueId"])
+    for name in ("RouterJobWaitingForActivation", "RouterJobSchedulingFailed"):
+        data = ev.parse_event(BY_TYPE[f"Microsoft.Communication.{name}"]).data
+        for attribute in ("requested_worker_selectors", "attached_worker_selectors"):
+            selectors = getattr(data, attribute)
+            assert selectors and all(isinstance(s, ev.WorkerSelector) for s in selectors), (name, attribute)
+        assert {"requested_worker_selectors_expired", "attached_worker_selectors_expired"} <= set(type(data)._fields)

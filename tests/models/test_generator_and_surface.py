@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 from azure.communication.jobrouter import models
@@ -33,17 +35,32 @@ def test_check_reports_a_spec_change(tmp_path):
     shutil.copytree(REPO / "azure", tmp_path / "azure", ignore=shutil.ignore_patterns("__pycache__"))
     spec_path = tmp_path / "swagger" / "jobrouter.json"
     spec = json.loads(spec_path.read_text())
-    spec["definitions"]["RouterQueue"]["properties"]["color"] = {"type": "string", "x-python-name": "color"}
+    spec["definitions"]["RouterQueue"]["properties"]["color"] = {
+        "type": "string",
+        "x-python-name": "color",
+        "description": "The queue's color.",
+    }
     spec_path.write_text(json.dumps(spec))
     stale = _run_generate(tmp_path, "--check")
     assert stale.returncode == 1
     assert "_generated/models.py" in stale.stdout
     assert _run_generate(tmp_path).returncode == 0
     assert (
-        "color = RestField('color', 'str')"
+        "color: Optional[str] = rest_field('color', 'str')"
         in (tmp_path / "azure/communication/jobrouter/_generated/models.py").read_text()
     )
     assert _run_generate(tmp_path, "--check").returncode == 0
+
+
+def test_generation_refuses_a_spec_item_without_a_description(tmp_path):
+    """Every operation, parameter, model, field and enum value becomes documentation: none may go undescribed."""
+    shutil.copytree(REPO / "swagger", tmp_path / "swagger")
+    spec_path = tmp_path / "swagger" / "jobrouter.json"
+    spec = json.loads(spec_path.read_text())
+    del spec["definitions"]["RouterWorker"]["properties"]["capacity"]["description"]
+    spec_path.write_text(json.dumps(spec))
+    result = _run_generate(tmp_path, "--check")
+    assert result.returncode != 0 and "RouterWorker.capacity has no description" in result.stderr
 
 
 def _surface():
@@ -81,3 +98,26 @@ def test_discriminators_match_1_0_0():
         root = next(k for k in base.__mro__ if "_discriminator" in vars(k) and k._discriminator)
         for kind, class_name in kinds.items():
             assert type(deserialize(root, {"kind": kind})) is getattr(models, class_name), (base_name, kind)
+
+
+def _type_text(annotation: str) -> str:
+    """A type's text without module paths, with Optional spelled as a Union with None (both spellings compare)."""
+    text = re.sub(r"ForwardRef\('(?:_models\.)?(\w+)'\)", r"\1", annotation)
+    text = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", text)
+    text = re.sub(r"\b(?:[a-z_]\w*\.)+(\w+)", r"\1", text)
+    text = re.sub(r"^Optional\[(.*)\]$", r"Union[\1, NoneType]", text)
+    return "Any" if text == "Union[Any, NoneType]" else text
+
+
+def test_every_1_0_0_model_field_has_the_1_0_0_type():
+    """The generated annotations say what 1.0.0's say; ``kind`` is a str enum here, where 1.0.0 has a Literal
+    (kinds are kept as the service spelled them, "longest-idle" included, so a Literal would not hold)."""
+    surface = _surface()
+    different = []
+    for class_name, info in surface["models"].items():
+        hints = typing.get_type_hints(getattr(models, class_name))
+        for python_name, field in info["fields"].items():
+            ours, theirs = _type_text(str(hints[python_name])), _type_text(field["type"])
+            if python_name != "kind" and ours != theirs:
+                different.append(f"{class_name}.{python_name}: {ours} != {theirs}")
+    assert different == []

@@ -6,10 +6,11 @@ offers. Async twins live in :mod:`azure.communication.jobrouter.aio`, models and
 """
 
 from ._client import JobRouterAdministrationClient, JobRouterClient
+from ._generated.options import RequestOptions
 from ._version import VERSION
 from .models import *  # noqa: F401,F403
 from .models import __all__ as _model_names
 
 __version__ = VERSION
 
-__all__ = ["JobRouterAdministrationClient", "JobRouterClient", *_model_names]
+__all__ = ["JobRouterAdministrationClient", "JobRouterClient", "RequestOptions", *_model_names]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Type, TypeVar, Union
 
 from azure.core import PipelineClient
+from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.paging import ItemPaged
 from azure.core.rest import HttpRequest, HttpResponse
 
@@ -20,9 +21,11 @@ from ._pipeline import (
     with_absolute_url,
 )
 
+C = TypeVar("C", bound="_SyncClientBase")
+
 
 class _SyncClientBase:
-    def __init__(self, endpoint: str, credential: Any, **kwargs: Any) -> None:
+    def __init__(self, endpoint: str, credential: Union[AzureKeyCredential, TokenCredential], **kwargs: Any) -> None:
         self._endpoint = check_endpoint(endpoint)
         self._api_version = api_version_of(kwargs)
         self._client: PipelineClient = PipelineClient(
@@ -30,7 +33,7 @@ class _SyncClientBase:
         )
 
     @classmethod
-    def from_connection_string(cls, conn_str: str, **kwargs: Any) -> Any:
+    def from_connection_string(cls: Type[C], conn_str: str, **kwargs: Any) -> C:
         """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
         endpoint, credential = endpoint_and_credential(conn_str)
         return cls(endpoint, credential, **kwargs)
@@ -63,7 +66,7 @@ class _SyncClientBase:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> Any:
+    def __enter__(self: C) -> C:
         self._client.__enter__()
         return self
 

@@ -13,13 +13,14 @@ import re
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Dict, Iterator, Optional, Sequence, Tuple, Type, TypeVar
 
 import isodate
 
 __all__ = [
     "Model",
     "RestField",
+    "rest_field",
     "check_document",
     "deserialize",
     "serialize",
@@ -244,6 +245,11 @@ class RestField:
             instance._data.pop(self.rest_name, None)
         else:
             instance._data[self.rest_name] = self.codec.encode(value)
+
+
+def rest_field(rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> Any:
+    """A :class:`RestField`, typed ``Any`` so that a generated class can annotate the attribute with its value type."""
+    return RestField(rest_name, type_code, read_only=read_only)
 
 
 class Model(MutableMapping):  # type: ignore[type-arg]
@@ -476,8 +482,3 @@ def _check_json(code: str, value: Any, path: str, required: bool) -> None:
                     _check_json(inner, item, f"{path}.{key}", required)
     elif code in _REGISTRY:
         check_document(_REGISTRY[code], value, path, required=required)
-
-
-def field_names(model_type: Type[Model]) -> List[str]:
-    """The python attribute names of a model class, in declaration order."""
-    return list(model_type._fields)

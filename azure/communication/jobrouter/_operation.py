@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime as _rfc1123
 from io import IOBase
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core import MatchConditions
 from azure.core.rest import HttpRequest
 
-from . import models as _models
 from ._errors import raise_for_status
 from ._model_core import Model, deserialize, format_datetime, serialize
 from ._url import quote_path_segment, quote_query_value
@@ -35,26 +34,12 @@ class Operation:
     path_params: Tuple[Tuple[str, str], ...]  # (python name, name in the path template)
     query: Tuple[Tuple[str, str, str], ...]  # (python name, query name, kind)
     body_param: Optional[str]
-    body_model: Optional[str]
+    body_model: Optional[Type[Model]]
     content_type: Optional[str]
-    response_model: Optional[str]
+    response_model: Optional[Type[Model]]
     success: Tuple[int, ...]
     pageable: bool
     conditional: bool
-
-
-class OperationsMixinBase:
-    """What the generated client methods call; implemented by the sync and the async client."""
-
-    def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
-        raise NotImplementedError
-
-
-def _model_type(name: Optional[str]) -> Any:
-    return getattr(_models, name) if name else None
 
 
 def _check_id(operation: Operation, python_name: str, value: Any) -> str:
@@ -67,7 +52,7 @@ def _check_id(operation: Operation, python_name: str, value: Any) -> str:
 
 def _upsert_body(operation: Operation, args: Tuple[Any, ...], fields: Dict[str, Any]) -> Any:
     """The resource to send: a model, a JSON mapping, a byte stream, or the model's fields as keywords."""
-    model_type = _model_type(operation.body_model)
+    model_type = operation.body_model or Model
     if len(args) > 1:
         raise TypeError(f"{operation.name}() takes one resource after the id, got {len(args)}")
     if args:
@@ -86,14 +71,14 @@ def _upsert_body(operation: Operation, args: Tuple[Any, ...], fields: Dict[str, 
         if isinstance(resource, Mapping):
             return serialize(resource)
         raise TypeError(
-            f"{operation.name}() takes a {operation.body_model}, a JSON mapping or a byte stream, "
+            f"{operation.name}() takes a {model_type.__name__}, a JSON mapping or a byte stream, "
             f"not {type(resource).__name__}"
         )
     return model_type(**fields).as_dict(exclude_readonly=True)
 
 
 def _options_body(operation: Operation, options: Any, fields: Dict[str, Any]) -> Any:
-    model_type = _model_type(operation.body_model)
+    model_type = operation.body_model
     if options is None:
         return model_type(**fields).as_dict() if model_type else {}
     if fields:
@@ -106,7 +91,7 @@ def _options_body(operation: Operation, options: Any, fields: Dict[str, Any]) ->
         return options.read()
     if isinstance(options, (bytes, bytearray)):
         return bytes(options)
-    raise TypeError(f"{operation.name}() takes options as a {operation.body_model} or a JSON mapping")
+    raise TypeError(f"{operation.name}() takes options as a {(model_type or Model).__name__} or a JSON mapping")
 
 
 def _query_value(kind: str, value: Any) -> str:
@@ -189,7 +174,7 @@ def build_request(
 
 
 def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    model_type = _model_type(operation.body_model)
+    model_type = operation.body_model
     if model_type is None:
         return {}
     return {name: kwargs.pop(name) for name in list(kwargs) if name in model_type._fields}
@@ -201,7 +186,7 @@ def read_response(operation: Operation, response: Any, match_condition: Optional
     if operation.response_model is None or response.status_code == 204:
         return None
     data = json.loads(response.text() or "null")
-    return deserialize(_model_type(operation.response_model), data)
+    return deserialize(operation.response_model, data)
 
 
 def next_page_request(next_link: str, api_version: str) -> HttpRequest:
@@ -217,6 +202,6 @@ def read_page(operation: Operation, response: Any) -> Tuple[Optional[str], Itera
     """(nextLink, the page's items) of a list response."""
     raise_for_status(operation.name, operation.success, response)
     body = json.loads(response.text() or "{}")
-    model_type = _model_type(operation.response_model)
+    model_type = operation.response_model or Model
     items = [deserialize(model_type, item) for item in body.get("value") or []]
     return body.get("nextLink") or None, iter(items)

@@ -12,6 +12,7 @@ from azure.core.utils import case_insensitive_dict
 
 from ._auth import TOKEN_SCOPE, HMACCredentialsPolicy, parse_connection_string
 from ._operation import DEFAULT_API_VERSION
+from ._tracing import TracingPolicy
 from ._version import VERSION
 
 SDK_MONIKER = f"communication-jobrouter/{VERSION}"
@@ -64,7 +65,7 @@ def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[An
         kwargs.get("authentication_policy") or auth_policy(credential, is_async=is_async),
         policies.CustomHookPolicy(**kwargs),
         kwargs.get("logging_policy") or policies.NetworkTraceLoggingPolicy(**kwargs),
-        policies.DistributedTracingPolicy(**kwargs),
+        TracingPolicy(**kwargs),
         policies.SensitiveHeaderCleanupPolicy(**kwargs),
         kwargs.get("http_logging_policy") or policies.HttpLoggingPolicy(**kwargs),
     ]

@@ -1,4 +1,4 @@
-"""The emulator's HTTP layer: signatures, status codes, headers, paging, error bodies, durability, CLI, delivery."""
+"""The emulator's HTTP layer: signatures, status codes, headers, paging, error bodies, durability and the CLI."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import base64
 import json
 import subprocess
 import sys
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from starlette.testclient import TestClient
@@ -18,7 +15,6 @@ from starlette.testclient import TestClient
 from azure.communication.jobrouter._auth import authorization_header, compute_signature, content_hash, string_to_sign
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
-from jobrouter_emulator.delivery import WebhookDelivery
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store import MemoryStore, SQLiteStore
 
@@ -312,45 +308,6 @@ def test_cli_prints_the_connection_string(tmp_path):
         and ":0/" not in second
         and f"accesskey={DEFAULT_ACCESS_KEY}" in second
     )
-
-
-def test_webhook_delivery_validates_then_delivers_in_order():
-    received: list = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            events = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if events[0]["eventType"] == "Microsoft.EventGrid.SubscriptionValidationEvent":
-                body = json.dumps({"validationResponse": events[0]["data"]["validationCode"]}).encode()
-            else:
-                received.extend(events)
-                body = b"{}"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    router = Router(MemoryStore())
-    delivery = WebhookDelivery(router, [f"http://127.0.0.1:{server.server_port}/events"])
-    delivery.start()
-    try:
-        router.upsert("distributionPolicies", "dp", {"mode": {"kind": "roundRobin"}})
-        router.upsert("queues", "q", {"distributionPolicyId": "dp"})
-        for index in range(3):
-            router.upsert("workers", f"w{index}", {"availableForOffers": True, "queues": ["q"]})
-        deadline = time.monotonic() + 10
-        while len(received) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        delivery.stop()
-        server.shutdown()
-    assert [e["data"]["workerId"] for e in received] == ["w0", "w1", "w2"]
-    assert {e["eventType"] for e in received} == {"Microsoft.Communication.RouterWorkerRegistered"}
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -24,145 +24,230 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class DistributionModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of DistributionModeKind.
+    """The kinds of distribution mode.
     """
+
+    #: Offer to the workers a scoring rule rates highest.
     BEST_WORKER = 'bestWorker'
+    #: Offer to the workers idle the longest.
     LONGEST_IDLE = 'longestIdle'
+    #: Offer to the eligible workers in turn.
     ROUND_ROBIN = 'roundRobin'
 
 
 class ExceptionActionKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExceptionActionKind.
+    """The kinds of exception action.
     """
+
+    #: Cancel the job.
     CANCEL = 'cancel'
+    #: Move the job to a given queue, priority and selectors.
     MANUAL_RECLASSIFY = 'manualReclassify'
+    #: Classify the job again.
     RECLASSIFY = 'reclassify'
 
 
 class ExceptionTriggerKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExceptionTriggerKind.
+    """The kinds of exception trigger.
     """
+
+    #: Fires on the length of the queue.
     QUEUE_LENGTH = 'queueLength'
+    #: Fires on how long the job waited.
     WAIT_TIME = 'waitTime'
 
 
 class ExpressionRouterRuleLanguage(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ExpressionRouterRuleLanguage.
+    """The languages an expression rule can be written in.
     """
+
+    #: PowerFx, the formula language of Power Platform.
     POWER_FX = 'powerFx'
 
 
 class JobMatchingModeKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of JobMatchingModeKind.
+    """The kinds of job matching mode.
     """
+
+    #: Match as soon as the job is queued.
     QUEUE_AND_MATCH = 'queueAndMatch'
+    #: Hold the job until a time, then wait for activation.
     SCHEDULE_AND_SUSPEND = 'scheduleAndSuspend'
+    #: Hold the job until it is activated.
     SUSPEND = 'suspend'
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of LabelOperator.
+    """How a selector compares a label with its value.
     """
+
+    #: The label equals the value.
     EQUAL = 'equal'
+    #: The label differs from the value.
     NOT_EQUAL = 'notEqual'
+    #: The label is less than the value.
     LESS_THAN = 'lessThan'
+    #: The label is less than or equal to the value.
     LESS_THAN_OR_EQUAL = 'lessThanOrEqual'
+    #: The label is greater than the value.
     GREATER_THAN = 'greaterThan'
+    #: The label is greater than or equal to the value.
     GREATER_THAN_OR_EQUAL = 'greaterThanOrEqual'
 
 
 class QueueSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of QueueSelectorAttachmentKind.
+    """The kinds of queue selector attachment.
     """
+
+    #: Attach when a rule returns true.
     CONDITIONAL = 'conditional'
+    #: Compare with the job's label of the same key.
     PASS_THROUGH = 'passThrough'
+    #: Attach what a rule returns.
     RULE_ENGINE = 'ruleEngine'
+    #: Always attach the same selector.
     STATIC = 'static'
+    #: Attach one set, picked at random by weight.
     WEIGHTED_ALLOCATION = 'weightedAllocation'
 
 
 class RouterJobStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterJobStatus.
+    """Where a job is in its life.
     """
+
+    #: Waiting for its classification policy to run.
     PENDING_CLASSIFICATION = 'pendingClassification'
+    #: In a queue, waiting for a worker.
     QUEUED = 'queued'
+    #: A worker accepted it and works on it.
     ASSIGNED = 'assigned'
+    #: The worker finished it and is in wrap-up.
     COMPLETED = 'completed'
+    #: Wrap-up is over; final.
     CLOSED = 'closed'
+    #: Cancelled; final.
     CANCELLED = 'cancelled'
+    #: Its classification policy found no queue; final.
     CLASSIFICATION_FAILED = 'classificationFailed'
+    #: Just created; routing has not started yet.
     CREATED = 'created'
+    #: Waiting for the time of its ScheduleAndSuspendMode.
     PENDING_SCHEDULE = 'pendingSchedule'
+    #: Its scheduled time has come; waiting for activation.
     SCHEDULED = 'scheduled'
+    #: It could not be scheduled; final.
     SCHEDULE_FAILED = 'scheduleFailed'
+    #: Suspended: waiting for you to activate it.
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
 
 
 class RouterJobStatusSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterJobStatusSelector.
+    """The job statuses list_jobs can filter on.
     """
+
+    #: Every job, whatever its status.
     ALL = 'all'
+    #: Waiting for its classification policy to run.
     PENDING_CLASSIFICATION = 'pendingClassification'
+    #: In a queue, waiting for a worker.
     QUEUED = 'queued'
+    #: A worker accepted it and works on it.
     ASSIGNED = 'assigned'
+    #: The worker finished it and is in wrap-up.
     COMPLETED = 'completed'
+    #: Wrap-up is over; final.
     CLOSED = 'closed'
+    #: Cancelled; final.
     CANCELLED = 'cancelled'
+    #: Its classification policy found no queue; final.
     CLASSIFICATION_FAILED = 'classificationFailed'
+    #: Just created; routing has not started yet.
     CREATED = 'created'
+    #: Waiting for the time of its ScheduleAndSuspendMode.
     PENDING_SCHEDULE = 'pendingSchedule'
+    #: Its scheduled time has come; waiting for activation.
     SCHEDULED = 'scheduled'
+    #: It could not be scheduled; final.
     SCHEDULE_FAILED = 'scheduleFailed'
+    #: Suspended: waiting for you to activate it.
     WAITING_FOR_ACTIVATION = 'waitingForActivation'
+    #: Any job that is not in a final status.
     ACTIVE = 'active'
 
 
 class RouterRuleKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterRuleKind.
+    """The kinds of rule.
     """
+
+    #: Return the job's labels.
     DIRECT_MAP = 'directMap'
+    #: Compute with an expression.
     EXPRESSION = 'expression'
+    #: Compute with an Azure Function.
     FUNCTION = 'function'
+    #: Always attach the same selector.
     STATIC = 'static'
+    #: Compute with a web service.
     WEBHOOK = 'webhook'
 
 
 class RouterWorkerSelectorStatus(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerSelectorStatus.
+    """Whether a worker selector still applies.
     """
+
+    #: It applies: workers must meet it.
     ACTIVE = 'active'
+    #: Its time to live is over: it no longer applies.
     EXPIRED = 'expired'
 
 
 class RouterWorkerState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerState.
+    """Whether a worker receives offers.
     """
+
+    #: Registered: it receives offers.
     ACTIVE = 'active'
+    #: Deregistered, but still holding jobs: no new offers.
     DRAINING = 'draining'
+    #: Deregistered and holding no job: no offers.
     INACTIVE = 'inactive'
 
 
 class RouterWorkerStateSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of RouterWorkerStateSelector.
+    """The worker states list_workers can filter on.
     """
+
+    #: Registered workers.
     ACTIVE = 'active'
+    #: Deregistered, but still holding jobs: no new offers.
     DRAINING = 'draining'
+    #: Deregistered and holding no job: no offers.
     INACTIVE = 'inactive'
+    #: Every worker, whatever its state.
     ALL = 'all'
 
 
 class ScoringRuleParameterSelector(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of ScoringRuleParameterSelector.
+    """What a scoring rule is given besides the worker.
     """
+
+    #: The job's labels.
     JOB_LABELS = 'jobLabels'
+    #: The job's worker selectors.
     WORKER_SELECTORS = 'workerSelectors'
 
 
 class WorkerSelectorAttachmentKind(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of WorkerSelectorAttachmentKind.
+    """The kinds of worker selector attachment.
     """
+
+    #: Attach when a rule returns true.
     CONDITIONAL = 'conditional'
+    #: Compare with the job's label of the same key.
     PASS_THROUGH = 'passThrough'
+    #: Attach what a rule returns.
     RULE_ENGINE = 'ruleEngine'
+    #: Always attach the same selector.
     STATIC = 'static'
+    #: Attach one set, picked at random by weight.
     WEIGHTED_ALLOCATION = 'weightedAllocation'

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Tuple
+from typing import Any, AsyncIterator, Dict, Tuple, Type, TypeVar, Union
 
 from azure.core import AsyncPipelineClient
 from azure.core.async_paging import AsyncItemPaged, AsyncList
+from azure.core.credentials import AzureKeyCredential
+from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.rest import AsyncHttpResponse, HttpRequest
 
 from .. import _operation
@@ -23,9 +25,13 @@ from .._pipeline import (
     with_absolute_url,
 )
 
+C = TypeVar("C", bound="_AsyncClientBase")
+
 
 class _AsyncClientBase:
-    def __init__(self, endpoint: str, credential: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, endpoint: str, credential: Union[AzureKeyCredential, AsyncTokenCredential], **kwargs: Any
+    ) -> None:
         self._endpoint = check_endpoint(endpoint)
         self._api_version = api_version_of(kwargs)
         self._client: AsyncPipelineClient = AsyncPipelineClient(
@@ -33,7 +39,7 @@ class _AsyncClientBase:
         )
 
     @classmethod
-    def from_connection_string(cls, conn_str: str, **kwargs: Any) -> Any:
+    def from_connection_string(cls: Type[C], conn_str: str, **kwargs: Any) -> C:
         """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
         endpoint, credential = endpoint_and_credential(conn_str)
         return cls(endpoint, credential, **kwargs)
@@ -68,7 +74,7 @@ class _AsyncClientBase:
     async def close(self) -> None:
         await self._client.close()
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: C) -> C:
         await self._client.__aenter__()
         return self
 

@@ -11,18 +11,28 @@ from azure.core import CaseInsensitiveEnumMeta
 
 
 class LabelOperator(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of LabelOperator.
+    """How a worker selector compares a label with its value.
     """
+
+    #: The label equals the value.
     EQUAL = 'equal'
+    #: The label differs from the value.
     NOT_EQUAL = 'notEqual'
+    #: The label is less than the value.
     LESS_THAN = 'lessThan'
+    #: The label is less than or equal to the value.
     LESS_THAN_EQUAL = 'lessThanEqual'
+    #: The label is greater than the value.
     GREATER_THAN = 'greaterThan'
+    #: The label is greater than or equal to the value.
     GREATER_THAN_EQUAL = 'greaterThanEqual'
 
 
 class WorkerSelectorState(str, Enum, metaclass=CaseInsensitiveEnumMeta):
-    """Values of WorkerSelectorState.
+    """Whether a worker selector still applies.
     """
+
+    #: The selector applies.
     ACTIVE = 'active'
+    #: The selector's time to live is over.
     EXPIRED = 'expired'

@@ -32,171 +32,171 @@ __all__ = [
 
 
 class RouterJobReceived(RouterEvent):
-    """A new job was created for routing (``Microsoft.Communication.RouterJobReceived``)."""
+    """A job was created and routing starts: it is classified next, or queued at once when it names its queue (``Microsoft.Communication.RouterJobReceived``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobReceived'
-    data_type = _models.RouterJobReceivedData
-    data: _models.RouterJobReceivedData
+    data_type = _models.RouterJobReceivedEventData
+    data: _models.RouterJobReceivedEventData
 
 
 class RouterJobClassified(RouterEvent):
-    """The classification policy was applied to a job (``Microsoft.Communication.RouterJobClassified``)."""
+    """A classification policy gave a job its queue, priority and worker selectors (``Microsoft.Communication.RouterJobClassified``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClassified'
-    data_type = _models.RouterJobClassifiedData
-    data: _models.RouterJobClassifiedData
+    data_type = _models.RouterJobClassifiedEventData
+    data: _models.RouterJobClassifiedEventData
 
 
 class RouterJobQueued(RouterEvent):
-    """A job has been successfully enqueued (``Microsoft.Communication.RouterJobQueued``)."""
+    """A job entered its queue and waits for a worker (``Microsoft.Communication.RouterJobQueued``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobQueued'
-    data_type = _models.RouterJobQueuedData
-    data: _models.RouterJobQueuedData
+    data_type = _models.RouterJobQueuedEventData
+    data: _models.RouterJobQueuedEventData
 
 
 class RouterJobClassificationFailed(RouterEvent):
-    """Router failed to classify job using classification policy (``Microsoft.Communication.RouterJobClassificationFailed``)."""
+    """A job's classification policy could not give it a queue (``Microsoft.Communication.RouterJobClassificationFailed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClassificationFailed'
-    data_type = _models.RouterJobClassificationFailedData
-    data: _models.RouterJobClassificationFailedData
+    data_type = _models.RouterJobClassificationFailedEventData
+    data: _models.RouterJobClassificationFailedEventData
 
 
 class RouterJobCompleted(RouterEvent):
-    """A job was completed and enters wrap-up (``Microsoft.Communication.RouterJobCompleted``)."""
+    """A worker completed a job and starts wrap-up (``Microsoft.Communication.RouterJobCompleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobCompleted'
-    data_type = _models.RouterJobCompletedData
-    data: _models.RouterJobCompletedData
+    data_type = _models.RouterJobCompletedEventData
+    data: _models.RouterJobCompletedEventData
 
 
 class RouterJobClosed(RouterEvent):
-    """A job was closed and wrap-up is finished (``Microsoft.Communication.RouterJobClosed``)."""
+    """A job was closed: wrap-up is over and the worker's capacity is free (``Microsoft.Communication.RouterJobClosed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobClosed'
-    data_type = _models.RouterJobClosedData
-    data: _models.RouterJobClosedData
+    data_type = _models.RouterJobClosedEventData
+    data: _models.RouterJobClosedEventData
 
 
 class RouterJobCancelled(RouterEvent):
-    """A job was canceled (``Microsoft.Communication.RouterJobCancelled``)."""
+    """A job was cancelled before it was finished (``Microsoft.Communication.RouterJobCancelled``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobCancelled'
-    data_type = _models.RouterJobCancelledData
-    data: _models.RouterJobCancelledData
+    data_type = _models.RouterJobCancelledEventData
+    data: _models.RouterJobCancelledEventData
 
 
 class RouterJobExceptionTriggered(RouterEvent):
-    """A job exception has been triggered (``Microsoft.Communication.RouterJobExceptionTriggered``)."""
+    """An exception rule of the job's queue fired for the job (``Microsoft.Communication.RouterJobExceptionTriggered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobExceptionTriggered'
-    data_type = _models.RouterJobExceptionTriggeredData
-    data: _models.RouterJobExceptionTriggeredData
+    data_type = _models.RouterJobExceptionTriggeredEventData
+    data: _models.RouterJobExceptionTriggeredEventData
 
 
 class RouterJobWorkerSelectorsExpired(RouterEvent):
-    """One or more worker selectors on a job have expired (``Microsoft.Communication.RouterJobWorkerSelectorsExpired``)."""
+    """Some worker selectors of a job reached the end of their lives (``Microsoft.Communication.RouterJobWorkerSelectorsExpired``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobWorkerSelectorsExpired'
-    data_type = _models.RouterJobWorkerSelectorsExpiredData
-    data: _models.RouterJobWorkerSelectorsExpiredData
+    data_type = _models.RouterJobWorkerSelectorsExpiredEventData
+    data: _models.RouterJobWorkerSelectorsExpiredEventData
 
 
 class RouterJobUnassigned(RouterEvent):
-    """An already assigned job has been unassigned from a worker (``Microsoft.Communication.RouterJobUnassigned``)."""
+    """An assigned job was taken back from its worker (``Microsoft.Communication.RouterJobUnassigned``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobUnassigned'
-    data_type = _models.RouterJobUnassignedData
-    data: _models.RouterJobUnassignedData
+    data_type = _models.RouterJobUnassignedEventData
+    data: _models.RouterJobUnassignedEventData
 
 
 class RouterJobWaitingForActivation(RouterEvent):
-    """A scheduled job's requested scheduled time has arrived, Router is waiting on contoso to act on the job (``Microsoft.Communication.RouterJobWaitingForActivation``)."""
+    """A scheduled or suspended job is ready and waits for you to activate it (``Microsoft.Communication.RouterJobWaitingForActivation``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobWaitingForActivation'
-    data_type = _models.RouterJobWaitingForActivationData
-    data: _models.RouterJobWaitingForActivationData
+    data_type = _models.RouterJobWaitingForActivationEventData
+    data: _models.RouterJobWaitingForActivationEventData
 
 
 class RouterJobSchedulingFailed(RouterEvent):
-    """A scheduled job was requested however, Router failed to create one (``Microsoft.Communication.RouterJobSchedulingFailed``)."""
+    """A job could not be scheduled at the time its matching mode asked for (``Microsoft.Communication.RouterJobSchedulingFailed``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobSchedulingFailed'
-    data_type = _models.RouterJobSchedulingFailedData
-    data: _models.RouterJobSchedulingFailedData
+    data_type = _models.RouterJobSchedulingFailedEventData
+    data: _models.RouterJobSchedulingFailedEventData
 
 
 class RouterJobDeleted(RouterEvent):
-    """A job has been deleted (``Microsoft.Communication.RouterJobDeleted``)."""
+    """A job was deleted (``Microsoft.Communication.RouterJobDeleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterJobDeleted'
-    data_type = _models.RouterJobDeletedData
-    data: _models.RouterJobDeletedData
+    data_type = _models.RouterJobDeletedEventData
+    data: _models.RouterJobDeletedEventData
 
 
 class RouterWorkerOfferIssued(RouterEvent):
     """A job was offered to a worker (``Microsoft.Communication.RouterWorkerOfferIssued``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferIssued'
-    data_type = _models.RouterWorkerOfferIssuedData
-    data: _models.RouterWorkerOfferIssuedData
+    data_type = _models.RouterWorkerOfferIssuedEventData
+    data: _models.RouterWorkerOfferIssuedEventData
 
 
 class RouterWorkerOfferAccepted(RouterEvent):
-    """An offer to a worker was accepted (``Microsoft.Communication.RouterWorkerOfferAccepted``)."""
+    """A worker accepted an offer: the job is assigned to it (``Microsoft.Communication.RouterWorkerOfferAccepted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferAccepted'
-    data_type = _models.RouterWorkerOfferAcceptedData
-    data: _models.RouterWorkerOfferAcceptedData
+    data_type = _models.RouterWorkerOfferAcceptedEventData
+    data: _models.RouterWorkerOfferAcceptedEventData
 
 
 class RouterWorkerOfferDeclined(RouterEvent):
-    """An offer to a worker was declined (``Microsoft.Communication.RouterWorkerOfferDeclined``)."""
+    """A worker declined an offer (``Microsoft.Communication.RouterWorkerOfferDeclined``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferDeclined'
-    data_type = _models.RouterWorkerOfferDeclinedData
-    data: _models.RouterWorkerOfferDeclinedData
+    data_type = _models.RouterWorkerOfferDeclinedEventData
+    data: _models.RouterWorkerOfferDeclinedEventData
 
 
 class RouterWorkerOfferRevoked(RouterEvent):
-    """An offer to a worker was revoked (``Microsoft.Communication.RouterWorkerOfferRevoked``)."""
+    """An open offer was withdrawn, for example because another worker accepted the job (``Microsoft.Communication.RouterWorkerOfferRevoked``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferRevoked'
-    data_type = _models.RouterWorkerOfferRevokedData
-    data: _models.RouterWorkerOfferRevokedData
+    data_type = _models.RouterWorkerOfferRevokedEventData
+    data: _models.RouterWorkerOfferRevokedEventData
 
 
 class RouterWorkerOfferExpired(RouterEvent):
-    """An offer to a worker has expired (``Microsoft.Communication.RouterWorkerOfferExpired``)."""
+    """An offer expired before the worker answered it (``Microsoft.Communication.RouterWorkerOfferExpired``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerOfferExpired'
-    data_type = _models.RouterWorkerOfferExpiredData
-    data: _models.RouterWorkerOfferExpiredData
+    data_type = _models.RouterWorkerOfferExpiredEventData
+    data: _models.RouterWorkerOfferExpiredEventData
 
 
 class RouterWorkerRegistered(RouterEvent):
-    """A worker has been registered (status changed from inactive/draining to active) (``Microsoft.Communication.RouterWorkerRegistered``)."""
+    """A worker became available for offers (its state is now active) (``Microsoft.Communication.RouterWorkerRegistered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerRegistered'
-    data_type = _models.RouterWorkerRegisteredData
-    data: _models.RouterWorkerRegisteredData
+    data_type = _models.RouterWorkerRegisteredEventData
+    data: _models.RouterWorkerRegisteredEventData
 
 
 class RouterWorkerDeregistered(RouterEvent):
-    """A worker has been deregistered (status changed from active to inactive/draining) (``Microsoft.Communication.RouterWorkerDeregistered``)."""
+    """A worker stopped being available for offers (draining or inactive) (``Microsoft.Communication.RouterWorkerDeregistered``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerDeregistered'
-    data_type = _models.RouterWorkerDeregisteredData
-    data: _models.RouterWorkerDeregisteredData
+    data_type = _models.RouterWorkerDeregisteredEventData
+    data: _models.RouterWorkerDeregisteredEventData
 
 
 class RouterWorkerDeleted(RouterEvent):
-    """A worker has been deleted (``Microsoft.Communication.RouterWorkerDeleted``)."""
+    """A worker was deleted (``Microsoft.Communication.RouterWorkerDeleted``)."""
 
     event_type_name = 'Microsoft.Communication.RouterWorkerDeleted'
-    data_type = _models.RouterWorkerDeletedData
-    data: _models.RouterWorkerDeletedData
+    data_type = _models.RouterWorkerDeletedEventData
+    data: _models.RouterWorkerDeletedEventData
 
 
 EVENT_CLASSES: Dict[str, Type[RouterEvent]] = {

@@ -1,0 +1,197 @@
+"""An event subscription: where Router events go, which ones, in which schema, and how hard to try.
+
+The JSON names are Event Grid's own (``endpointUrl``, ``includedEventTypes``, ``subjectBeginsWith``,
+``maxEventsPerBatch``, ``maxDeliveryAttempts``, ``eventTimeToLiveInMinutes``, ``eventDeliverySchema``), flattened
+into one object; ``deadLetterFolder`` stands in for Event Grid's dead-letter blob container. Limits and defaults are
+Event Grid's ("Event Grid message delivery and retry", https://learn.microsoft.com/azure/event-grid/delivery-and-retry):
+1-30 attempts (30), a time to live of 1-1440 minutes (1440), one event per delivery unless batching is asked for
+(up to 5,000 events per batch).
+
+One table (:data:`FIELDS`) drives reading, writing and the command line, so a new option is one row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
+
+from azure.communication.jobrouter.events import EVENT_CLASSES
+
+from ..options import options_from_tokens
+
+EVENT_GRID_SCHEMA = "EventGridSchema"
+CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0"
+SCHEMAS = (EVENT_GRID_SCHEMA, CLOUD_EVENT_SCHEMA)
+EVENT_TYPE_PREFIX = "Microsoft.Communication."
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{3,64}$")  # Event Grid's rule for event subscription names
+
+
+class SubscriptionError(ValueError):
+    """A subscription definition that cannot be used; ``target`` names the field to fix."""
+
+    def __init__(self, message: str, target: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.target = target
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise SubscriptionError(f"{name} must be a string, got {type(value).__name__}.", name)
+    return value
+
+
+def _whole(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise SubscriptionError(f"{name} must be a whole number from {low} to {high}, got {value!r}.", name)
+        if not low <= value <= high:
+            raise SubscriptionError(f"{name} must be from {low} to {high}, got {int(value)}.", name)
+        return int(value)
+
+    return check
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SubscriptionError(f"{name} must be true or false, got {value!r}.", name)
+    return value
+
+
+def _url(name: str, value: Any) -> str:
+    parts = urlsplit(_text(name, value))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SubscriptionError(f"{name} must be an http:// or https:// URL with a host, got {value!r}.", name)
+    return str(value)
+
+
+def _schema(name: str, value: Any) -> str:
+    for schema in SCHEMAS:
+        if _text(name, value).lower() == schema.lower():
+            return schema
+    raise SubscriptionError(f"{name} must be one of {', '.join(SCHEMAS)}, got {value!r}.", name)
+
+
+def _event_types(name: str, value: Any) -> Tuple[str, ...]:
+    """Full Event Grid type names; ``RouterJobQueued`` is accepted for ``Microsoft.Communication.RouterJobQueued``."""
+    if not isinstance(value, (list, tuple)):
+        raise SubscriptionError(f"{name} must be a list of event types, got {type(value).__name__}.", name)
+    known = {event_type.lower(): event_type for event_type in EVENT_CLASSES}
+    types: List[str] = []
+    for item in value:
+        text = _text(name, item).strip()
+        full = known.get(text.lower()) or known.get((EVENT_TYPE_PREFIX + text).lower())
+        if full is None:
+            short = sorted(t[len(EVENT_TYPE_PREFIX) :] for t in EVENT_CLASSES)
+            raise SubscriptionError(f"{name}: {text!r} is not a Router event type; known: {', '.join(short)}.", name)
+        if full not in types:
+            types.append(full)
+    return tuple(types)
+
+
+def _folder(name: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    text = _text(name, value)
+    if not text.strip():
+        raise SubscriptionError(f"{name} must name a folder.", name)
+    # A path on the emulator's machine, made absolute now so it does not depend on a later working directory.
+    return str(Path(text).expanduser().resolve())
+
+
+def _spec(json_name: str, check: Callable[[str, Any], Any]) -> Dict[str, Any]:
+    return {"json": json_name, "check": check}
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    name: str
+    endpoint_url: str = field(metadata=_spec("endpointUrl", _url))
+    included_event_types: Tuple[str, ...] = field(default=(), metadata=_spec("includedEventTypes", _event_types))
+    subject_begins_with: str = field(default="", metadata=_spec("subjectBeginsWith", _text))
+    subject_ends_with: str = field(default="", metadata=_spec("subjectEndsWith", _text))
+    is_subject_case_sensitive: bool = field(default=False, metadata=_spec("isSubjectCaseSensitive", _flag))
+    event_delivery_schema: str = field(default=EVENT_GRID_SCHEMA, metadata=_spec("eventDeliverySchema", _schema))
+    max_events_per_batch: int = field(default=1, metadata=_spec("maxEventsPerBatch", _whole(1, 5000)))
+    max_delivery_attempts: int = field(default=30, metadata=_spec("maxDeliveryAttempts", _whole(1, 30)))
+    event_time_to_live_in_minutes: int = field(
+        default=1440, metadata=_spec("eventTimeToLiveInMinutes", _whole(1, 1440))
+    )
+    dead_letter_folder: Optional[str] = field(default=None, metadata=_spec("deadLetterFolder", _folder))
+    _types_lower: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Filters run for every event and every subscription: fold the type names once.
+        object.__setattr__(self, "_types_lower", frozenset(t.lower() for t in self.included_event_types))
+
+    # -- reading and writing ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_json(cls, name: str, body: Any) -> EventSubscription:
+        """Read a definition (the JSON object of ``PUT /_emulator/eventSubscriptions/{name}``)."""
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise SubscriptionError(
+                f"The subscription name must be 3-64 letters, digits or hyphens, got {name!r}.", "name"
+            )
+        if not isinstance(body, Mapping):
+            raise SubscriptionError('A subscription is a JSON object such as {"endpointUrl": "https://..."}.')
+        specs = {f.metadata["json"]: f for f in fields(cls) if f.metadata}
+        unknown = sorted(set(body) - set(specs) - {"name"})
+        if unknown:
+            raise SubscriptionError(
+                f"Unknown subscription field(s) {', '.join(unknown)}; known: {', '.join(sorted(specs))}.", unknown[0]
+            )
+        if body.get("name", name) != name:
+            raise SubscriptionError(f"The body names {body['name']!r} but the URL names {name!r}.", "name")
+        if "endpointUrl" not in body:
+            raise SubscriptionError("endpointUrl is required: the webhook to deliver events to.", "endpointUrl")
+        values = {spec.name: spec.metadata["check"](key, body[key]) for key, spec in specs.items() if key in body}
+        return cls(name=name, **values)
+
+    @classmethod
+    def from_cli(cls, tokens: Sequence[str]) -> EventSubscription:
+        """``NAME URL [key=value ...]``, keys as in JSON; lists are comma-separated
+        (``includedEventTypes=RouterJobQueued,RouterWorkerOfferIssued``)."""
+        if len(tokens) < 2:
+            raise SubscriptionError("--event-subscription takes a name and a URL, then key=value options.")
+        name, url, *options = tokens
+        try:
+            body = options_from_tokens(options, list_keys=("includedEventTypes",))
+        except ValueError as exc:
+            raise SubscriptionError(f"--event-subscription {name}: {exc}") from None
+        return cls.from_json(name, {"endpointUrl": url, **body})
+
+    @classmethod
+    def for_webhook(cls, url: str) -> EventSubscription:
+        """The subscription ``--event-webhook URL`` stands for: every event, Event Grid schema, Event Grid's defaults.
+        Its name comes from the URL, so its cursor survives restarts and a reordered command line."""
+        return cls.from_json(f"webhook-{hashlib.sha1(url.encode()).hexdigest()[:10]}", {"endpointUrl": url})
+
+    def to_json(self) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"name": self.name}
+        for spec in fields(self):
+            if spec.metadata:
+                value = getattr(self, spec.name)
+                body[spec.metadata["json"]] = list(value) if isinstance(value, tuple) else value
+        return body
+
+    def same_endpoint(self, other: EventSubscription) -> bool:
+        """Whether a handshake done for ``other`` also holds for this definition."""
+        return (self.endpoint_url, self.event_delivery_schema) == (other.endpoint_url, other.event_delivery_schema)
+
+    def with_changes(self, **changes: Any) -> EventSubscription:
+        return replace(self, **changes)
+
+    # -- filtering ----------------------------------------------------------------------------------------------------
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        """Event Grid's filters: the type is one of the included ones (all when none are), and the subject begins and
+        ends as asked (ignoring case unless ``isSubjectCaseSensitive``)."""
+        if self.included_event_types and str(event.get("eventType", "")).lower() not in self._types_lower:
+            return False
+        subject = str(event.get("subject", ""))
+        begins, ends = self.subject_begins_with, self.subject_ends_with
+        if not self.is_subject_case_sensitive:
+            subject, begins, ends = subject.lower(), begins.lower(), ends.lower()
+        return subject.startswith(begins) and subject.endswith(ends)
