@@ -70,9 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    if bool(args.cert) != bool(args.key):
-        print("error: --cert and --key go together", file=sys.stderr)
-        return 2
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
             from .api.faults import FaultPlan
@@ -107,7 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     try:
         server = EmulatorServer(settings)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # StartupError (a ValueError) says what to change; no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     server.stop_on_signals()

@@ -42,6 +42,10 @@ def raw_error_response(error: RouterError) -> bytes:
     )
 
 
+class _StopParsing(Exception):
+    """Raised from a parser callback to stop parsing a request that has been refused."""
+
+
 class EmulatorHttpProtocol(HttpToolsProtocol):
     """uvicorn's protocol for one connection, with :class:`~jobrouter_emulator.limits.Limits` (a subclass made by
     :func:`protocol_class` carries them)."""
@@ -52,7 +56,10 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._header_timer: Optional[asyncio.TimerHandle] = None
         self._body_timer: Optional[asyncio.TimerHandle] = None
-        self._header_bytes: Optional[int] = None  # bytes of the request's head so far; None once it is complete
+        # The size of the request's line and headers: parsed (exactly, from the parser's callbacks), and received
+        # while the head was incomplete (a header that never ends reaches no callback). None once it is complete.
+        self._head_parsed: Optional[int] = None
+        self._head_received = 0
 
     # -- connection -----------------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -67,11 +74,20 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if self._header_bytes is not None and not self.transport.is_closing():
-            self._header_bytes += len(data)
-            if self._header_bytes > self.limits.max_header_bytes:
-                limit = self.limits.max_header_bytes
-                self._refuse(HeadersTooLarge(f"The request line and headers are over {limit} bytes."))
+        if self._head_parsed is not None and not self.transport.is_closing():
+            self._head_received += len(data)
+            if self._head_received > self.limits.max_header_bytes:
+                self._head_too_large()
+
+    def _count_head(self, size: int) -> None:
+        assert self._head_parsed is not None
+        self._head_parsed += size
+        if self._head_parsed > self.limits.max_header_bytes:
+            self._head_too_large()
+            raise _StopParsing()  # the parser reports it as an error, which send_400_response finds answered
+
+    def _head_too_large(self) -> None:
+        self._refuse(HeadersTooLarge(f"The request line and headers are over {self.limits.max_header_bytes} bytes."))
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn has logged the request as invalid already.
@@ -80,11 +96,19 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
     # -- parser callbacks -----------------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._header_bytes = 0
+        self._head_parsed, self._head_received = 0, 0
         self._header_timer = self.loop.call_later(self.limits.header_timeout, self._headers_too_slow)
 
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
-        self._header_bytes = None
+        self._head_parsed = None
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None

@@ -68,6 +68,8 @@ class EmulatorSettings:
 
     def check(self) -> None:
         """:class:`StartupError` naming the setting that cannot work, before anything is opened or served."""
+        if not 0 <= self.port <= 65535:
+            raise StartupError(f"--port must be from 0 (any free port) to 65535, got {self.port}")
         try:
             if not decode_access_key(self.access_key):
                 raise ValueError("empty")
@@ -98,14 +100,17 @@ class EmulatorSettings:
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

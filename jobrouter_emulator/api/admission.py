@@ -87,7 +87,7 @@ def json_object(body: bytes) -> Optional[Dict[str, Any]]:
     try:
         value = strict_json.loads(body)
     except strict_json.JsonRejected as exc:
-        raise BadRequest(exc.sentence("The request body"), target=exc.path or None) from None
+        raise BadRequest(exc.sentence("" if exc.path else "The request body"), target=exc.path or None) from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object.")
     return value

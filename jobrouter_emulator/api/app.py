@@ -81,9 +81,7 @@ def _segment(raw: str) -> str:
             raise UnicodeError("not percent-encoded")
         return unquote(raw, errors="strict")
     except UnicodeError:
-        raise BadRequest(
-            f"The path segment {raw!r} is not valid percent-encoded UTF-8.", target=unquote(raw, errors="replace")
-        ) from None
+        raise BadRequest(f"The path segment {raw!r} is not valid percent-encoded UTF-8.", target=raw) from None
 
 
 def _query(query_string: str) -> Dict[str, str]:

@@ -28,8 +28,11 @@ class JsonRejected(ValueError):
         self.path = path
 
     def sentence(self, subject: str) -> str:
-        """The refusal as a sentence about ``subject`` (the request body, a rule's answer), naming the value's path."""
-        return f"{subject}: {self.path} {self.reason}." if self.path else f"{subject} {self.reason}."
+        """The refusal as a sentence: about ``subject`` (the request body, a rule's answer) when the document itself
+        is refused, about the value's path otherwise (with ``subject`` as context, if given)."""
+        if not self.path:
+            return f"{subject} {self.reason}."
+        return f"{subject}: {self.path} {self.reason}." if subject else f"{self.path} {self.reason}."
 
 
 class _Refused(Exception):
