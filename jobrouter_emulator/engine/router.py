@@ -189,7 +189,10 @@ class Router:
         fired = 0
         while True:
             fired += self._fire_due()
-            if not self._rule_calls.wait():
+            waited = self._rule_calls.wait()
+            with self._lock:
+                due = self._timers.next_due()
+            if not waited and (due is None or due > self._clock.now()):
                 return fired
 
     def _fire_due(self) -> int:

@@ -67,13 +67,16 @@ class RuleCalls:
         except Exception as exc:  # noqa: BLE001 - the handler decides what a failed call means for the job
             outcome = Outcome(error=exc)
         with self._changed:
-            self._in_flight.discard(key)
-            if not self._closed:
+            closed = self._closed
+            if not closed:
                 self._outcomes[key] = outcome
-            self._changed.notify_all()
-        if not self._closed:
-            # Straight onto the heap: this thread runs no command, so the timer is not tied to one.
+        if not closed:
+            # Straight onto the heap: this thread runs no command, so the timer is not tied to one. Pushed before
+            # the call stops counting as under way, so that whoever waited for it finds the timer due.
             self._timers.push(self._clock.now(), kind, *args)
+        with self._changed:
+            self._in_flight.discard(key)
+            self._changed.notify_all()
 
     def in_flight(self, kind: TimerKind, args: Tuple[str, ...]) -> bool:
         """Whether that call is under way."""
