@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=Path(".jobrouter-emulator"),
-        help="where state and the generated certificate live (default ./.jobrouter-emulator)",
+        help="where state and the generated certificate live, private to its owner and used by one emulator at a "
+        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator)",
     )
     parser.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     parser.add_argument("--access-key", default=DEFAULT_ACCESS_KEY, help="base64 access key requests are signed with")

@@ -47,8 +47,9 @@ class Api:
         self.router.run_pending()
 
     def call(self, method: str, path: str, body=None, *, api_version: str = "2023-11-01", **options):
+        """``body``: JSON, or ``bytes`` sent as they are."""
         url = path + (("&" if "?" in path else "?") + f"api-version={api_version}" if api_version else "")
-        content = b"" if body is None else json.dumps(body).encode()
+        content = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         headers = _signed(method, url, content, **options)
         return self.client.request(method, url, content=content, headers=headers)
 
