@@ -193,6 +193,12 @@ def _raw(request: Callable[[Emulator], bytes], **options: Any) -> Callable[[Emul
     return lambda emulator: emulator.raw(request(emulator), **options)
 
 
+def _patch_w(emulator: Emulator, signed: bytes, sent: bytes) -> bytes:
+    """A PATCH of worker w signed for the body ``signed``, with ``sent`` as its body (of ``signed``'s length)."""
+    head = emulator.signed_head("PATCH", f"/routing/workers/w?{API}", signed, f"Content-Length: {len(signed)}\r\n")
+    return head + sent
+
+
 def _unsigned_head(emulator: Emulator, method: str, *headers: str) -> bytes:
     """The line and headers of an unsigned request for worker w."""
     lines = [f"{method} /routing/workers/w?{API} HTTP/1.1", f"Host: {emulator.host}", *headers]
@@ -354,12 +360,7 @@ ROWS: List[Row] = [
     ),
     Row(
         "a body signed for other bytes",
-        _raw(
-            lambda e: (
-                e.signed_head("PATCH", f"/routing/workers/w?{API}", b'{"capacity": 5}', "Content-Length: 15\r\n")
-                + b'{"capacity": 9}'
-            )
-        ),
+        _raw(lambda e: _patch_w(e, b'{"capacity": 5}', b'{"capacity": 9}')),
         401,
         code="Unauthorized",
     ),
@@ -377,26 +378,14 @@ ROWS: List[Row] = [
     ),
     Row(
         "a half-sent body",
-        _raw(
-            lambda e: (
-                e.signed_head("PATCH", f"/routing/workers/w?{API}", b'{"capacity": 7}', "Content-Length: 15\r\n")
-                + b'{"capa'
-            )
-        ),
+        _raw(lambda e: _patch_w(e, b'{"capacity": 7}', b'{"capa')),
         408,
         code="RequestTimeout",
     ),
     # 3. Signatures with bytes beyond ASCII.
     Row(
         "a non-ASCII byte in the signature",
-        _raw(
-            lambda e: (
-                e.signed_head("PATCH", f"/routing/workers/w?{API}", b"{}", "Content-Length: 2\r\n").replace(
-                    b"&Signature=", b"&Signature=\xe9\xff"
-                )
-                + b"{}"
-            )
-        ),
+        _raw(lambda e: _patch_w(e, b"{}", b"{}").replace(b"&Signature=", b"&Signature=\xe9\xff")),
         401,
         code="Unauthorized",
     ),
@@ -585,9 +574,8 @@ def test_an_idle_connection_is_closed(emulator: Emulator) -> None:
 
 
 def test_a_client_leaving_mid_upload_is_one_line_in_the_log(emulator: Emulator, caplog) -> None:
-    head = emulator.signed_head("PATCH", f"/routing/workers/w?{API}", b'{"capacity": 8}', "Content-Length: 15\r\n")
     with caplog.at_level("INFO"):
-        emulator.raw(head + b'{"cap', read=False)  # and the socket closes
+        emulator.raw(_patch_w(emulator, b'{"capacity": 8}', b'{"cap'), read=False)  # and the socket closes
         time.sleep(0.2)
     lines = [r for r in caplog.records if "disconnected" in r.getMessage()]
     assert len(lines) == 1 and lines[0].exc_info is None, [r.getMessage() for r in caplog.records]

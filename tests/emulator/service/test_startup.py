@@ -16,6 +16,8 @@ import pytest
 from jobrouter_emulator import EmbeddedEmulator
 from jobrouter_emulator.data_dir import StartupError
 
+from .test_durability import _connection_string, _start
+
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes and locks")
 
 
@@ -92,16 +94,9 @@ def test_options_that_cannot_work(arguments: List[str], words: List[str]) -> Non
 
 @POSIX
 def test_a_second_emulator_on_a_locked_data_dir_refuses_to_start(tmp_path: Path) -> None:
-    first = subprocess.Popen(
-        [sys.executable, "-m", "jobrouter_emulator", "--port", "0", "--data-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    first = _start(tmp_path)
     try:
-        assert first.stdout is not None
-        while not first.stdout.readline().startswith("endpoint="):
-            assert first.poll() is None, "the first emulator did not start"
+        _connection_string(first)
         _refused(_cli("--data-dir", str(tmp_path)), "in use", f"process {first.pid}", "--data-dir")
         with pytest.raises(StartupError, match=f"process {first.pid}"):  # embedded too
             EmbeddedEmulator(in_memory=False, data_dir=tmp_path).start()
