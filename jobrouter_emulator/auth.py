@@ -67,25 +67,3 @@ def verify_content_hash(headers: Mapping[str, str], body: bytes) -> None:
     if not _same(headers.get("x-ms-content-sha256", ""), content_hash(body)):
         raise Unauthorized("The x-ms-content-sha256 header does not match the request body.")
 
-
-def verify_request(
-    *,
-    method: str,
-    path_and_query: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    access_key: str,
-    allow_bearer: bool = False,
-    now: Optional[datetime] = None,
-) -> None:
-    """Both steps, for a request whose body is already in hand."""
-    signed = verify_signature(
-        method=method,
-        path_and_query=path_and_query,
-        headers=headers,
-        access_key=access_key,
-        allow_bearer=allow_bearer,
-        now=now,
-    )
-    if signed:
-        verify_content_hash(headers, body)

@@ -5,7 +5,10 @@ every test of a developer's machine needs, and the service's JSON error body whe
   ``Limits.idle_timeout`` (uvicorn only times out connections that have already had a response);
 - **headers**: a request's line and headers must arrive within ``Limits.header_timeout`` of its first byte and hold
   at most ``Limits.max_header_bytes`` (408 or 431, then the connection is closed);
-- **body**: the body must arrive within ``Limits.body_timeout`` of the headers (408, connection closed);
+- **body**: the body must arrive within ``Limits.body_timeout`` of the headers (408, connection closed). A request
+  refused before its body was read (too large, unsigned) is answered at once; the rest of its body is then discarded
+  as it comes, within the same timeout, so that the client, which may be sending it all before reading, gets the
+  answer rather than a reset connection;
 - a request that is not HTTP gets a JSON 400 rather than uvicorn's text.
 
 Each of these is logged in one line.
@@ -56,16 +59,19 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._header_timer: Optional[asyncio.TimerHandle] = None
         self._body_timer: Optional[asyncio.TimerHandle] = None
-        # The size of the request's line and headers: parsed (exactly, from the parser's callbacks), and received
-        # while the head was incomplete (a header that never ends reaches no callback). None once it is complete.
-        self._head_parsed: Optional[int] = None
-        self._head_received = 0
+        # Bytes received while the request's head was incomplete (None when no head is being read): a header that
+        # never ends reaches no parser callback. A head that arrived whole is measured when it is complete.
+        self._head_received: Optional[int] = None
 
     # -- connection -----------------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         # uvicorn arms its keep-alive timer only after a response: a connection that never sends a request would
         # be kept for ever. The same timer (cancelled by the first byte) closes it.
+        self._idle()
+
+    def _idle(self) -> None:
+        self._unset_keepalive_if_required()
         self.timeout_keep_alive_task = self.loop.call_later(self.limits.idle_timeout, self.timeout_keep_alive_handler)
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
@@ -74,17 +80,10 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if self._head_parsed is not None and not self.transport.is_closing():
+        if self._head_received is not None and not self.transport.is_closing():
             self._head_received += len(data)
             if self._head_received > self.limits.max_header_bytes:
                 self._head_too_large()
-
-    def _count_head(self, size: int) -> None:
-        assert self._head_parsed is not None
-        self._head_parsed += size
-        if self._head_parsed > self.limits.max_header_bytes:
-            self._head_too_large()
-            raise _StopParsing()  # the parser reports it as an error, which send_400_response finds answered
 
     def _head_too_large(self) -> None:
         self._refuse(HeadersTooLarge(f"The request line and headers are over {self.limits.max_header_bytes} bytes."))
@@ -96,22 +95,20 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
     # -- parser callbacks -----------------------------------------------------------------------------------------
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_parsed, self._head_received = 0, 0
+        self._head_received = 0
         self._header_timer = self.loop.call_later(self.limits.header_timeout, self._headers_too_slow)
 
-    def on_url(self, url: bytes) -> None:
-        self._count_head(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4)
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
-        self._head_parsed = None
+        self._head_received = None
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+        if (
+            len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+            > self.limits.max_header_bytes
+        ):
+            self._head_too_large()
+            raise _StopParsing()  # the parser reports it as an error, which send_400_response finds answered
         super().on_headers_complete()
         self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_too_slow)
 
@@ -120,6 +117,9 @@ class EmulatorHttpProtocol(HttpToolsProtocol):
             self._body_timer.cancel()
             self._body_timer = None
         super().on_message_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete and not self.transport.is_closing():
+            self._idle()  # answered before its body was in: the rest is discarded, and the connection idle again
 
     # -- timeouts -------------------------------------------------------------------------------------------------
     def _headers_too_slow(self) -> None:

@@ -17,7 +17,6 @@ from starlette.requests import ClientDisconnect, Request
 from ..auth import verify_content_hash, verify_signature
 from ..engine import strict_json
 from ..engine.errors import BadRequest, PayloadTooLarge
-from .errors import BODY_READ
 
 
 class ClientGone(Exception):
@@ -75,7 +74,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
             chunks.append(chunk)
     except ClientDisconnect:
         raise ClientGone() from None
-    request.scope[BODY_READ] = True
     return b"".join(chunks)
 
 

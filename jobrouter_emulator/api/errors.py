@@ -16,24 +16,15 @@ from ..engine.errors import InternalError, MethodNotAllowed, NotFound, RouterErr
 
 logger = logging.getLogger(__name__)
 
-BODY_READ = "jobrouter.body_read"  # in the request's scope once its body has been read whole
 TIMED_OUT = "jobrouter.timed_out"  # in the request's scope when the server closed it for being too slow
 
 
 def error_response(error: RouterError, request: Request, headers: Optional[Mapping[str, str]] = None) -> JSONResponse:
-    """The service's error body for ``error`` (its target defaults to the request's path). When the request's body
-    was not read, the connection is closed after the answer, so that the client cannot go on sending it."""
+    """The service's error body for ``error`` (its target defaults to the request's path). A refusal may come before
+    the request's body is read; the HTTP protocol then discards the rest of it (:mod:`..http_protocol`)."""
     if error.target is None:
         error.target = request.url.path
-    extra: Dict[str, str] = dict(headers or {})
-    if not request.scope.get(BODY_READ) and _has_body(request):
-        extra["Connection"] = "close"
-    return JSONResponse(error.to_body(), status_code=error.status, headers=extra)
-
-
-def _has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return (length is not None and length != "0") or "transfer-encoding" in request.headers
+    return JSONResponse(error.to_body(), status_code=error.status, headers=dict(headers or {}))
 
 
 def client_gone(request: Request) -> Response:

@@ -359,6 +359,18 @@ ROWS: List[Row] = [
         code="Unauthorized",
     ),
     Row(
+        "a body over the limit, from a client that sends it all before reading",
+        patch("workers", "w", {"labels": {"big": "x" * (LARGE + 1)}}),
+        413,
+        code="RequestEntityTooLarge",
+    ),
+    Row(
+        "an unsigned megabyte, from a client that sends it all before reading",
+        call("PATCH", f"/routing/workers/w?{API}", {"labels": {"big": "x" * (LARGE // 2)}}, sign=False),
+        401,
+        code="Unauthorized",
+    ),
+    Row(
         "a body signed for other bytes",
         _raw(lambda e: _patch_w(e, b'{"capacity": 5}', b'{"capacity": 9}')),
         401,
