@@ -93,7 +93,7 @@ class Emulator:
                 sender.join()
                 return 0, None
             received = b""
-            while True:
+            while not _complete(received):
                 try:
                     chunk = connection.recv(65536)
                 except OSError:
@@ -101,6 +101,7 @@ class Emulator:
                 if not chunk:
                     break
                 received += chunk
+            connection.shutdown(socket.SHUT_RDWR)  # the sender, if still sending, stops
             sender.join()
         if not received:
             return 0, None
@@ -120,6 +121,15 @@ class Emulator:
             page = self.call("GET", f"/_emulator/events?since={last}").json()["value"]
             last = page[-1]["sequence"] if page else last
         return last
+
+
+def _complete(received: bytes) -> bool:
+    """Whether ``received`` holds a whole response (its head and as many bytes as its Content-Length says)."""
+    head, separator, body = received.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    return bool(lengths) and len(body) >= int(lengths[0])
 
 
 @pytest.fixture(scope="module")
