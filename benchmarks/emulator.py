@@ -32,6 +32,7 @@ import httpx
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter.models import LongestIdleMode
+from jobrouter_emulator import HmacAuth
 from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store import MemoryStore, SQLiteStore
@@ -189,7 +190,7 @@ class OfferWatcher:
     def _read(self, endpoint: str, since: int) -> None:
         headers = {"Accept": "text/event-stream"}
         url = f"{endpoint}_emulator/events?since={since}"
-        with httpx.stream("GET", url, headers=headers, timeout=None) as response:
+        with httpx.stream("GET", url, headers=headers, auth=HmacAuth(), timeout=None) as response:
             for line in response.iter_lines():
                 if self._stop:
                     return

@@ -13,8 +13,9 @@ from ._dependencies import emulator_dependencies
 if TYPE_CHECKING:
     from .auth import DEFAULT_ACCESS_KEY
     from .embedded import EmbeddedEmulator
+    from .httpx_auth import HmacAuth
 
-__all__ = ["DEFAULT_ACCESS_KEY", "EmbeddedEmulator"]
+__all__ = ["DEFAULT_ACCESS_KEY", "EmbeddedEmulator", "HmacAuth"]
 
 
 def __getattr__(name: str) -> Any:
@@ -26,6 +27,11 @@ def __getattr__(name: str) -> Any:
             from . import embedded
 
         value = embedded.EmbeddedEmulator
+    elif name == "HmacAuth":
+        with emulator_dependencies():
+            from . import httpx_auth
+
+        value = httpx_auth.HmacAuth
     elif name == "DEFAULT_ACCESS_KEY":
         from . import auth
 

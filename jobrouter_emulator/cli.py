@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=Path(".jobrouter-emulator"),
-        help="where state and the generated certificate live (default ./.jobrouter-emulator)",
+        help="where state and the generated certificate live, private to its owner and used by one emulator at a "
+        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator)",
     )
     parser.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     parser.add_argument("--access-key", default=DEFAULT_ACCESS_KEY, help="base64 access key requests are signed with")
@@ -70,9 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    if bool(args.cert) != bool(args.key):
-        print("error: --cert and --key go together", file=sys.stderr)
-        return 2
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
             from .api.faults import FaultPlan
@@ -107,7 +105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     try:
         server = EmulatorServer(settings)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # StartupError (a ValueError) says what to change; no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     server.stop_on_signals()

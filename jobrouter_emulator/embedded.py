@@ -14,6 +14,7 @@ from .api.faults import FaultPlan
 from .auth import DEFAULT_ACCESS_KEY
 from .delivery import EventSubscription
 from .engine.router import Router
+from .limits import Limits
 from .service import EmulatorServer, EmulatorSettings
 
 
@@ -32,6 +33,7 @@ class EmbeddedEmulator:
         retry_scale: float = 1.0,
         faults: Optional[FaultPlan] = None,
         seed: Optional[int] = None,
+        limits: Optional[Limits] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
@@ -49,6 +51,7 @@ class EmbeddedEmulator:
             retry_scale=retry_scale,
             faults=faults,
             seed=seed,
+            limits=limits or Limits(),
         )
         self._server: Optional[EmulatorServer] = None
 

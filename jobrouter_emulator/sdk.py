@@ -12,19 +12,29 @@ from datetime import datetime
 from typing import Any, FrozenSet, Optional, Type
 
 from azure.communication.jobrouter import models
-from azure.communication.jobrouter._auth import compute_signature, content_hash, string_to_sign
+from azure.communication.jobrouter._auth import (
+    authorization_header,
+    compute_signature,
+    content_hash,
+    decode_access_key,
+    string_to_sign,
+)
 from azure.communication.jobrouter._generated.operations import OPERATIONS
 from azure.communication.jobrouter._model_core import Model, check_document, kind_key, parse_datetime
 
 __all__ = [
     "OPERATIONS",
     "Model",
+    "authorization_header",
     "check_document",
     "compute_signature",
     "content_hash",
+    "decode_access_key",
     "field_model",
+    "field_type",
     "is_polymorphic",
     "kind_key",
+    "model_named",
     "models",
     "parse_sdk_datetime",
     "read_only_fields",
@@ -51,12 +61,24 @@ def resolved_model(model: Type[Model], document: Any) -> Type[Model]:
     return model
 
 
+def field_type(model: Type[Model], rest_name: str) -> Optional[str]:
+    """The type code of a property: ``str``, ``int`` (the spec's int32), ``float``, ``bool``, ``datetime``,
+    ``list[<code>]``, ``dict[<code>]``, ``raw`` or a model's name; None for unknown names."""
+    field = model._rest_fields.get(rest_name)
+    return field.type_code if field is not None else None
+
+
+def model_named(type_code: str) -> Optional[Type[Model]]:
+    """The model a type code names (``RouterChannel``); None for primitives, lists and maps."""
+    found = getattr(models, type_code, None)
+    return found if isinstance(found, type) and issubclass(found, Model) else None
+
+
 def field_model(model: Type[Model], rest_name: str) -> Optional[Type[Model]]:
     """The model of an object-valued property (``mode`` of a distribution policy -> ``DistributionMode``); None for
     scalars, lists, maps and unknown names."""
-    field = model._rest_fields.get(rest_name)
-    found = getattr(models, field.type_code, None) if field is not None else None
-    return found if isinstance(found, type) and issubclass(found, Model) else None
+    code = field_type(model, rest_name)
+    return model_named(code) if code is not None else None
 
 
 def is_polymorphic(model: Type[Model]) -> bool:

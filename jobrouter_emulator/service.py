@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import sqlite3
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,10 +17,15 @@ from .api import create_app
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
+from .data_dir import DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.router import Router
 from .engine.rules import HttpOutbound
+from .http_protocol import protocol_class
+from .limits import Limits
+from .sdk import decode_access_key
 from .store import MemoryStore, SQLiteStore
+from .store.base import Store
 from .tls import ensure_certificate
 
 logger = logging.getLogger(__name__)
@@ -54,20 +61,56 @@ class EmulatorSettings:
     retry_scale: float = 1.0  # delivery retry schedule and event time to live, scaled (0.001: a 10 s step is 10 ms)
     faults: Optional[FaultPlan] = None
     seed: Optional[int] = None
+    limits: Limits = field(default_factory=Limits)
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
 
+    def check(self) -> None:
+        """:class:`StartupError` naming the setting that cannot work, before anything is opened or served."""
+        if not 0 <= self.port <= 65535:
+            raise StartupError(f"--port must be from 0 (any free port) to 65535, got {self.port}")
+        try:
+            if not decode_access_key(self.access_key):
+                raise ValueError("empty")
+        except ValueError:
+            raise StartupError(
+                "--access-key must be a base64 key, as in a connection string's accesskey= (the default is "
+                "the well-known development key)"
+            ) from None
+        for url in self.event_webhooks:
+            try:
+                EventSubscription.for_webhook(url)
+            except ValueError:
+                raise StartupError(
+                    f"--event-webhook must be an http:// or https:// URL with a host, got {url!r}"
+                ) from None
+        if bool(self.cert_file) != bool(self.key_file):
+            raise StartupError("--cert and --key go together")
+        if self.cert_file and self.key_file:
+            for option, path in (("--cert", self.cert_file), ("--key", self.key_file)):
+                if not Path(path).is_file():
+                    raise StartupError(f"{option} {path}: no such file")
+            try:
+                ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(str(self.cert_file), str(self.key_file))
+            except (ssl.SSLError, OSError) as exc:
+                raise StartupError(
+                    f"--cert {self.cert_file} with --key {self.key_file} cannot serve HTTPS: {exc}"
+                ) from None
+
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -79,38 +122,34 @@ class EmulatorServer:
     def __init__(self, settings: EmulatorSettings) -> None:
         import uvicorn
 
+        settings.check()
         self.settings = settings
-        database = settings.data_dir / "state.sqlite3"
-        store = MemoryStore() if settings.in_memory else SQLiteStore(database)
-        self.outbound = HttpOutbound()
-        self.router = Router(store, seed=settings.seed, outbound=self.outbound)
-        subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
-        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
-        self.faults = Faults(settings.faults)
-        self.cert_path: Optional[Path] = None
-        ssl_options: Dict[str, Any] = {}
-        if settings.tls:
-            if settings.cert_file and settings.key_file:
-                self.cert_path, key_path = settings.cert_file, settings.key_file
-            else:
-                self.cert_path, key_path = ensure_certificate(settings.data_dir)
-            ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
-        key, bearer = settings.access_key, settings.allow_bearer
-        control = [
-            *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
-            *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
-        ]
-        app = create_app(self.router, access_key=key, allow_bearer=bearer, extra_routes=control)
+        # Bind first, so the port is known (``--port 0``) and taken before the connection string is printed (and
+        # a port in use is reported before the data directory is touched); connections that arrive before the
+        # server loop runs wait in the listen backlog.
+        self._socket = _listening_socket(settings.host, settings.port)
+        self.port = int(self._socket.getsockname()[1])
+        self._data_dir: Optional[DataDir] = None
+        try:
+            if not settings.in_memory or (settings.tls and not settings.cert_file):
+                self._data_dir = DataDir(settings.data_dir)
+            self._open(settings)
+        except BaseException:
+            self._socket.close()
+            self._release_data_dir()
+            raise
         config = uvicorn.Config(
-            FaultInjection(app, self.faults),
+            FaultInjection(self._app, self.faults),
             host=settings.host,
             port=settings.port,
             log_level="warning",
             timeout_graceful_shutdown=1,
+            timeout_keep_alive=settings.limits.idle_timeout,  # type: ignore[arg-type]
+            http=protocol_class(settings.limits),
             lifespan="off",
-            **ssl_options,
+            **self._ssl_options,
         )
-        feed = app.state.event_feed
+        feed = self._app.state.event_feed
 
         class Server(uvicorn.Server):
             def handle_exit(self, sig: int, frame: Any) -> None:  # SIGINT/SIGTERM: end event streams first
@@ -120,11 +159,52 @@ class EmulatorServer:
         self._feed = feed
         self._server = Server(config)
         self._thread: Optional[threading.Thread] = None
-        # Bind now, so the port is known (``--port 0``) and taken before the connection string is printed;
-        # connections that arrive before the server loop runs wait in the listen backlog.
-        self._socket = _listening_socket(settings.host, settings.port)
-        self.port = int(self._socket.getsockname()[1])
         self.delivery.emulator_url = self.endpoint
+
+    def _open(self, settings: EmulatorSettings) -> None:
+        """The store, router, delivery and app; every failure to use the data directory is a StartupError."""
+        store: Store = MemoryStore()
+        database = settings.data_dir / "state.sqlite3"
+        if not settings.in_memory:
+            assert self._data_dir is not None
+            self._data_dir.lock()
+            self._data_dir.private_file(database.name)  # SQLite gives its -wal and -shm files the same mode
+        try:
+            if not settings.in_memory:
+                store = SQLiteStore(database)
+            self.outbound = HttpOutbound(
+                deadline=settings.limits.rule_call_deadline, max_response_bytes=settings.limits.max_rule_response_bytes
+            )
+            self.router = Router(store, seed=settings.seed, outbound=self.outbound)
+            subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            (self.router if hasattr(self, "router") else store).close()
+            raise StartupError(
+                f"cannot use the database {database} ({exc}); move it away to start afresh, or pass another --data-dir"
+            ) from None
+        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
+        self.faults = Faults(settings.faults)
+        self.cert_path: Optional[Path] = None
+        self._ssl_options: Dict[str, Any] = {}
+        if settings.tls:
+            if settings.cert_file and settings.key_file:
+                self.cert_path, key_path = settings.cert_file, settings.key_file
+            else:
+                assert self._data_dir is not None
+                self.cert_path, key_path = ensure_certificate(self._data_dir)
+            self._ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
+        key, bearer = settings.access_key, settings.allow_bearer
+        control = [
+            *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
+            *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
+        ]
+        self._app = create_app(
+            self.router, access_key=key, allow_bearer=bearer, extra_routes=control, limits=settings.limits
+        )
+
+    def _release_data_dir(self) -> None:
+        if self._data_dir is not None:
+            self._data_dir.release()
 
     @property
     def endpoint(self) -> str:
@@ -192,3 +272,4 @@ class EmulatorServer:
         self.router.close()
         self.outbound.close()
         self._socket.close()
+        self._release_data_dir()

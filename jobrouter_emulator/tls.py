@@ -1,4 +1,5 @@
-"""A self-signed certificate for localhost, made on first start and reused after (the SDK's default is https)."""
+"""A self-signed certificate for localhost, made on first start and reused after (the SDK's default is https); its
+private key is created owner-only (0600) in the private data directory."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Tuple
 
+from .data_dir import DataDir
 
-def ensure_certificate(directory: Path) -> Tuple[Path, Path]:
-    """(certificate path, key path) in ``directory``, created when missing."""
+
+def ensure_certificate(data_dir: DataDir) -> Tuple[Path, Path]:
+    """(certificate path, key path) in the data directory, created when missing."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    directory.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = directory / "emulator-cert.pem", directory / "emulator-key.pem"
+    cert_path, key_path = data_dir.path / "emulator-cert.pem", data_dir.path / "emulator-key.pem"
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
@@ -37,9 +39,9 @@ def ensure_certificate(directory: Path) -> Tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    key_path.write_bytes(
+    key_path.unlink(missing_ok=True)  # a key without its certificate: made again, as a new private file
+    data_dir.private_file(key_path.name).write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
-    key_path.chmod(0o600)
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path

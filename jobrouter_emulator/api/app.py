@@ -12,33 +12,51 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import re
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import DEFAULT_ACCESS_KEY, verify_request
-from ..engine.errors import BadRequest, NotFound, PayloadTooLarge, RouterError, UnsupportedMediaType
+from ..auth import DEFAULT_ACCESS_KEY
+from ..engine import strict_json
+from ..engine.documents import check_types
+from ..engine.errors import BadRequest, MethodNotAllowed, NotFound, RouterError, UnsupportedMediaType
 from ..engine.resources import RESOURCES
 from ..engine.router import Router
 from ..engine.state import Entity
 from ..engine.times import format_http_date, parse_http_date
-from .feed import EventFeed
-
-logger = logging.getLogger(__name__)
+from ..limits import Limits
+from ..sdk import OPERATIONS, Model
+from .admission import ClientGone, admit, json_object, lower_headers, raw_path
+from .errors import EXCEPTION_HANDLERS, client_gone, error_response
+from .feed import EventFeed, events_response
+from .signed import signed
 
 API_VERSIONS = {"2023-11-01"}
-MAX_BODY_BYTES = 2 * 1024 * 1024
 COLLECTIONS = "(" + "|".join(re.escape(collection) for collection in RESOURCES) + ")"
+MAX_QUERY_FIELDS = 50
 
 Handler = Callable[..., Tuple[int, Any, Dict[str, str]]]
+
+# The body each action takes, checked like a resource's (types, int32, dates): the operation table's body models
+# (None: any JSON object, as for reclassify).
+ACTION_BODIES: Dict[str, Optional[Type[Model]]] = {
+    action: OPERATIONS[operation].body_model
+    for action, operation in [
+        ("cancel", "cancel_job"),
+        ("reclassify", "reclassify_job"),
+        ("complete", "complete_job"),
+        ("close", "close_job"),
+        ("unassign", "unassign_job"),
+        ("decline", "decline_job_offer"),
+    ]
+}
 
 
 def _entity_response(entity: Entity, status: int = 200) -> Tuple[int, Any, Dict[str, str]]:
@@ -55,6 +73,26 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
 
 
+def _segment(raw: str) -> str:
+    """A path segment (an id) from its percent-encoded form. It must be UTF-8 once decoded: a lenient decoding
+    turned every invalid byte into U+FFFD, so ``%FE`` and ``%FF`` named the same resource."""
+    try:
+        if not raw.isascii():
+            raise UnicodeError("not percent-encoded")
+        return unquote(raw, errors="strict")
+    except UnicodeError:
+        raise BadRequest(f"The path segment {raw!r} is not valid percent-encoded UTF-8.", target=raw) from None
+
+
+def _query(query_string: str) -> Dict[str, str]:
+    try:
+        return dict(parse_qsl(query_string, keep_blank_values=True, errors="strict", max_num_fields=MAX_QUERY_FIELDS))
+    except UnicodeError:
+        raise BadRequest("The query string is not valid percent-encoded UTF-8.") from None
+    except ValueError:
+        raise BadRequest(f"The query string has more than {MAX_QUERY_FIELDS} parameters.") from None
+
+
 def _continuation(page: str, query: Dict[str, str]) -> str:
     """The continuation token of a next link: the router's page token and the query that chose the items."""
     return base64.urlsafe_b64encode(json.dumps({"page": page, "query": query}).encode()).decode()
@@ -62,7 +100,7 @@ def _continuation(page: str, query: Dict[str, str]) -> str:
 
 def _read_continuation(token: str) -> Tuple[str, Dict[str, str]]:
     try:
-        carried = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+        carried = strict_json.loads(base64.urlsafe_b64decode(token.encode()))
         page, query = carried["page"], carried["query"]
         if not isinstance(page, str) or not isinstance(query, dict):
             raise ValueError("unexpected shape")
@@ -94,20 +132,17 @@ class _Api:
         self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str], body: Any
     ) -> Tuple[int, Any, Dict[str, str]]:
         path_matched = False
+        wanted = "GET" if method == "HEAD" else method  # HEAD answers what GET would, without the body
         for route_method, pattern, handler in self.routes:
             match = pattern.match(path)
             if match is None:
                 continue
             path_matched = True
-            if route_method == method:
-                groups = [unquote(g) for g in match.groups()]
+            if route_method == wanted:
+                groups = [_segment(g) for g in match.groups()]
                 return handler(*groups, query=query, headers=headers, body=body)
         if path_matched:
-            return (
-                405,
-                {"communicationError": {"code": "MethodNotAllowed", "message": f"{method} is not allowed on {path}."}},
-                {},
-            )
+            raise MethodNotAllowed(f"{method} is not allowed on {path}.")
         raise NotFound(f"No operation matches {method} {path}.")
 
     # -- handlers -------------------------------------------------------------------------------------------------
@@ -163,7 +198,7 @@ class _Api:
         return 200, result, {}
 
     def job_action(self, job_id: str, action: str, *, body: Any, **_: Any):
-        body = body or {}
+        body = _action_body(action, body)
         if action == "cancel":
             return 200, self.router.cancel_job(job_id, body), {}
         if action == "reclassify":
@@ -177,7 +212,7 @@ class _Api:
         return 200, self.router.close_job(job_id, assignment_id, body), {}
 
     def assignment_action(self, job_id: str, assignment_id: str, action: str, *, body: Any, **_: Any):
-        body = body or {}
+        body = _action_body(action, body)
         if action == "complete":
             return 200, self.router.complete_job(job_id, assignment_id, body), {}
         if action == "close":
@@ -187,7 +222,7 @@ class _Api:
     def offer_action(self, worker_id: str, offer_id: str, action: str, *, body: Any, **_: Any):
         if action == "accept":
             return 200, self.router.accept_job_offer(worker_id, offer_id), {}
-        return 200, self.router.decline_job_offer(worker_id, offer_id, body or {}), {}
+        return 200, self.router.decline_job_offer(worker_id, offer_id, _action_body(action, body)), {}
 
     def position(self, job_id: str, **_: Any):
         return 200, self.router.get_queue_position(job_id), {}
@@ -196,10 +231,13 @@ class _Api:
         return 200, self.router.get_queue_statistics(queue_id), {}
 
 
-def _error_response(error: RouterError, path: str) -> JSONResponse:
-    if error.target is None:
-        error.target = path
-    return JSONResponse(error.to_body(), status_code=error.status)
+def _action_body(action: str, body: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """An action's body ({} when none was sent), checked against the action's model (400 naming a wrong field)."""
+    body = body or {}
+    model = ACTION_BODIES[action]
+    if model is not None:
+        check_types(model, body)
+    return body
 
 
 def create_app(
@@ -209,53 +247,46 @@ def create_app(
     allow_bearer: bool = False,
     require_auth: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
+    limits: Limits = Limits(),
 ) -> Starlette:
     """The ASGI app serving ``router``; requests must be signed with ``access_key``. ``extra_routes`` are the
-    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``)."""
+    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``). Every answer that is not a success is
+    the service's error body (:mod:`.errors`)."""
     api = _Api(router)
 
     async def routing(request: Request) -> Response:
         # The signature covers the path as sent (percent-encoded), so match and verify on the raw path.
-        path = raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]
-        query_string = request.scope.get("query_string", b"").decode("latin-1")
+        path = raw_path(request)
+        headers = lower_headers(request)
         try:
-            body_bytes = await request.body()
-            if len(body_bytes) > MAX_BODY_BYTES:
-                raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-            headers = {k.lower(): v for k, v in request.headers.items()}
-            if require_auth:
-                verify_request(
-                    method=request.method,
-                    path_and_query=raw_path + (f"?{query_string}" if query_string else ""),
-                    headers=headers,
-                    body=body_bytes,
-                    access_key=access_key,
-                    allow_bearer=allow_bearer,
-                )
-            query = dict(parse_qsl(query_string, keep_blank_values=True))
+            body_bytes = await admit(
+                request,
+                headers,
+                access_key=access_key,
+                allow_bearer=allow_bearer,
+                max_body=limits.max_body_bytes,
+                require_auth=require_auth,
+            )
+            query = _query(request.scope.get("query_string", b"").decode("latin-1"))
             version = query.get("api-version")
             if version is None:
                 raise BadRequest("The api-version query parameter is required (2023-11-01).", target="api-version")
             if version not in API_VERSIONS:
                 raise BadRequest(f"api-version {version} is not supported; use 2023-11-01.", target="api-version")
-            body: Any = None
-            if body_bytes:
-                try:
-                    body = json.loads(body_bytes)
-                except ValueError:
-                    raise BadRequest("The request body is not valid JSON.") from None
-                if not isinstance(body, dict):
-                    raise BadRequest("The request body must be a JSON object.")
-            call = (request.method, path, query, headers, body)
+            call = (request.method, path, query, headers, json_object(body_bytes))
             if router.try_lock():  # uncontended: answer on the event loop, without a thread hop (about 1 ms)
                 try:
                     status, payload, extra = api.dispatch(*call)
                 finally:
                     router.unlock()
-            else:  # the timer thread is routing (maybe calling a rule's URL): wait for it off the event loop
+            else:  # the timer thread is routing: wait for it off the event loop
                 status, payload, extra = await run_in_threadpool(api.dispatch, *call)
         except RouterError as error:
-            return _error_response(error, unquote(path))
+            if error.target is None:
+                error.target = unquote(path)
+            return error_response(error, request)
+        except ClientGone:
+            return client_gone(request)
         if status == 204:
             return Response(status_code=204, headers=extra)
         return JSONResponse(payload, status_code=status, headers=extra)
@@ -265,36 +296,21 @@ def create_app(
 
     feed = EventFeed(router)
 
-    async def events(request: Request) -> Response:
-        """Events after the ``since`` cursor (a sequence number; ``after`` is accepted too): a JSON page, or with
-        ``Accept: text/event-stream`` a live stream that resumes from ``Last-Event-ID``."""
-        params = request.query_params
-        try:
-            since = int(request.headers.get("last-event-id") or params.get("since") or params.get("after") or "0")
-            limit = min(int(params.get("limit", "1000")), 1000)
-        except ValueError:
-            return _error_response(BadRequest("since, after and limit must be whole numbers."), request.url.path)
-        if "text/event-stream" in request.headers.get("accept", ""):
-            return StreamingResponse(
-                feed.stream(since),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        stored = router.events_since(since, limit)
-        return JSONResponse(
-            {
-                "value": [{"sequence": s.sequence, **s.event} for s in stored],
-                "last": stored[-1].sequence if stored else since,
-            }
-        )
+    async def events(request: Request, body: bytes) -> Response:
+        return events_response(request, feed)
 
     app = Starlette(
         routes=[
             Route("/_emulator/health", health, methods=["GET"]),
-            Route("/_emulator/events", events, methods=["GET"]),
+            Route(
+                "/_emulator/events",
+                signed(events, access_key=access_key, allow_bearer=allow_bearer, require_auth=require_auth),
+                methods=["GET"],
+            ),
             *extra_routes,
             Route("/routing/{rest:path}", routing, methods=["GET", "PATCH", "POST", "DELETE", "PUT"]),
-        ]
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.event_feed = feed  # closed by the server on shutdown, ending open streams
     return app

@@ -1,5 +1,9 @@
 """The local event feed: ``GET /_emulator/events`` as JSON pages or as a live stream of server-sent events.
 
+Events carry job labels and tags, so the feed is signed like ``/routing`` (the app puts :func:`events_response`
+behind :func:`.signed.signed`); another way in, such as a browser page's session, can serve the same
+:func:`events_response` behind its own check.
+
 Streams are woken by the router's commit listener, not by polling: each open stream waits on an ``asyncio.Event``
 that the listener sets (from whichever thread committed) through the stream's event loop.
 """
@@ -11,6 +15,10 @@ import json
 import threading
 from typing import AsyncIterator, List, Set, Tuple
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from ..engine.errors import BadRequest
 from ..engine.router import Router
 from ..store.base import StoredEvent
 
@@ -28,7 +36,7 @@ class EventFeed:
     """Fans the router's committed events out to the open server-sent-event streams."""
 
     def __init__(self, router: Router, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> None:
-        self._router = router
+        self.router = router
         self._heartbeat = heartbeat_seconds
         self._streams: Set[Tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._lock = threading.Lock()
@@ -59,7 +67,7 @@ class EventFeed:
             yield ": connected\n\n"
             while not self._closed:
                 entry[1].clear()
-                batch = self._router.events_since(since, PAGE)
+                batch = self.router.events_since(since, PAGE)
                 for stored in batch:
                     yield sse_message(stored)
                     since = stored.sequence
@@ -73,3 +81,25 @@ class EventFeed:
         finally:
             with self._lock:
                 self._streams.discard(entry)
+
+
+def events_response(request: Request, feed: EventFeed) -> Response:
+    """Events after the ``since`` cursor (a sequence number; ``after`` is accepted too): a JSON page of at most
+    ``limit`` (1000), or with ``Accept: text/event-stream`` a live stream that resumes from ``Last-Event-ID``."""
+    params = request.query_params
+    try:
+        since = int(request.headers.get("last-event-id") or params.get("since") or params.get("after") or "0")
+        limit = min(int(params.get("limit", "1000")), PAGE)
+    except ValueError:
+        raise BadRequest("since, after and limit must be whole numbers.") from None
+    if not 0 <= since < 2**63 or limit < 1:  # sequence numbers are SQLite integers
+        raise BadRequest("since and after must be from 0 to 2^63 - 1, limit at least 1.")
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return StreamingResponse(
+            feed.stream(since),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    stored = feed.router.events_since(since, limit)
+    page = [{"sequence": s.sequence, **s.event} for s in stored]
+    return JSONResponse({"value": page, "last": stored[-1].sequence if stored else since})

@@ -1,60 +1,47 @@
-"""The emulator's own control routes (``/_emulator/...``): signed like ``/routing`` requests, with the same verifier,
-and answered with the service's error body (``{"communicationError": {"code", "message", "target"}}``)."""
+"""The emulator's own control routes (``/_emulator/...``): admitted like ``/routing`` requests (size limit, HMAC
+signature before the body is read, :mod:`.admission`), and answered with the service's error body."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Dict
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from ..auth import verify_request
-from ..engine.errors import BadRequest, PayloadTooLarge, RouterError
+from ..engine.errors import RouterError
+from .admission import ClientGone, admit, lower_headers
+from .admission import json_object as _json_object
+from .errors import client_gone, error_response
 
 MAX_CONTROL_BODY_BYTES = 64 * 1024  # a subscription or a fault plan is a few hundred bytes
 
 Handler = Callable[[Request, bytes], Awaitable[Response]]
 
 
-def error_response(error: RouterError, target: str) -> JSONResponse:
-    if error.target is None:
-        error.target = target
-    return JSONResponse(error.to_body(), status_code=error.status)
+def json_object(body: bytes) -> Dict[str, Any]:
+    """The request body as a JSON object, read strictly ({} when empty; a 400 that says what is wrong otherwise)."""
+    return _json_object(body) or {}
 
 
-def json_object(body: bytes) -> Any:
-    """The request body as a JSON object (a 400 that says so otherwise)."""
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        raise BadRequest("The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return value
-
-
-def signed(handler: Handler, *, access_key: str, allow_bearer: bool) -> Callable[[Request], Awaitable[Response]]:
-    """``handler`` behind HMAC verification; it gets the verified body, and its RouterErrors become error bodies."""
+def signed(
+    handler: Handler, *, access_key: str, allow_bearer: bool, require_auth: bool = True
+) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` behind admission; it gets the verified body, and its RouterErrors become error bodies."""
 
     async def endpoint(request: Request) -> Response:
-        # The signature covers the path as sent (percent-encoded).
-        raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]
-        query_string = request.scope.get("query_string", b"").decode("latin-1")
         try:
-            body = await request.body()
-            if len(body) > MAX_CONTROL_BODY_BYTES:
-                raise PayloadTooLarge(f"The request body is larger than {MAX_CONTROL_BODY_BYTES} bytes.")
-            verify_request(
-                method=request.method,
-                path_and_query=raw_path + (f"?{query_string}" if query_string else ""),
-                headers={k.lower(): v for k, v in request.headers.items()},
-                body=body,
+            body = await admit(
+                request,
+                lower_headers(request),
                 access_key=access_key,
                 allow_bearer=allow_bearer,
+                max_body=MAX_CONTROL_BODY_BYTES,
+                require_auth=require_auth,
             )
             return await handler(request, body)
         except RouterError as error:
-            return error_response(error, request.url.path)
+            return error_response(error, request)
+        except ClientGone:
+            return client_gone(request)
 
     return endpoint

@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from ..delivery import EventDelivery, EventSubscription, SubscriptionError
 from ..engine.errors import BadRequest, NotFound
-from .signed import error_response, json_object, signed
+from .errors import error_response
+from .signed import json_object, signed
 
 
 def subscription_routes(delivery: EventDelivery, *, access_key: str, allow_bearer: bool) -> List[Route]:
@@ -49,7 +50,7 @@ def subscription_routes(delivery: EventDelivery, *, access_key: str, allow_beare
         name = request.path_params["name"]
         if not delivery.validate_manually(name, request.query_params.get("id", "")):
             return error_response(
-                NotFound(f"No validation of event subscription {name!r} is waiting for this code."), request.url.path
+                NotFound(f"No validation of event subscription {name!r} is waiting for this code."), request
             )
         return JSONResponse({"validated": name})
 

@@ -1,14 +1,25 @@
-"""Classification: a job's queue, priority and attached worker selectors from a classification policy."""
+"""Classification: a job's queue, priority and attached worker selectors from a classification policy.
+
+Whatever the rules answer (an expression's value, a rule service's JSON), classification either gives a result the
+job can hold or fails with :class:`ClassificationFailed`: a priority must be a whole int32, a selector must be one a
+client could have sent. It never raises anything else, so a job never stays ``pendingClassification`` for ever.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..sdk import kind_key
+from ..sdk import kind_key, models
+from .documents import INT32, check_types, validate_selector
+from .errors import RouterError
 from .rules import Outbound, RuleEvaluationError, evaluate_rule
 from .selectors import satisfies
+
+logger = logging.getLogger(__name__)
 
 
 class ClassificationFailed(Exception):
@@ -49,14 +60,35 @@ def _selectors_of(
         result = evaluate_rule(attachment["rule"], labels, outbound=outbound)
         if isinstance(result, dict):
             result = [result]
-        if not isinstance(result, list) or not all(isinstance(s, dict) and "key" in s for s in result):
+        if not isinstance(result, list):
             raise RuleEvaluationError("A ruleEngine attachment's rule must return a list of selectors")
-        return [dict(s) for s in result]
+        return [_rule_selector(selector, index, plural) for index, selector in enumerate(result)]
     if kind == "weightedallocation":
         allocations = attachment["allocations"]
         chosen = rng.choices(allocations, weights=[a["weight"] for a in allocations], k=1)[0]
         return [dict(s) for s in chosen.get(plural) or []]
     raise RuleEvaluationError(f"Unknown attachment kind {attachment.get('kind')!r}")
+
+
+def _rule_selector(selector: Any, index: int, plural: str) -> Dict[str, Any]:
+    """A selector a rule returned, checked as a client's would be (it becomes part of the job)."""
+    path = f"{plural}[{index}]"
+    try:
+        validate_selector(selector, path)
+        check_types(models.RouterQueueSelector if plural == "queueSelectors" else models.RouterWorkerSelector, selector)
+    except RouterError as exc:
+        raise RuleEvaluationError(
+            f"A ruleEngine attachment's rule returned an invalid selector: {exc.message}"
+        ) from None
+    return dict(selector)
+
+
+def _priority(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ClassificationFailed("InvalidPriority", f"The prioritization rule returned {value!r:.100}, not a number.")
+    if not INT32[0] <= value <= INT32[1]:
+        raise ClassificationFailed("InvalidPriority", f"The prioritization rule returned {value!r}, beyond int32.")
+    return int(value)
 
 
 def classify(
@@ -89,12 +121,7 @@ def classify(
             )
         priority = job.get("priority", 1)
         if policy.get("prioritizationRule"):
-            value = evaluate_rule(policy["prioritizationRule"], labels, outbound=outbound)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ClassificationFailed(
-                    "InvalidPriority", f"The prioritization rule returned {value!r}, not a number."
-                )
-            priority = int(value)
+            priority = _priority(evaluate_rule(policy["prioritizationRule"], labels, outbound=outbound))
         attached: List[Dict[str, Any]] = []
         for attachment in policy.get("workerSelectorAttachments") or []:
             attached.extend(_selectors_of(attachment, labels, "workerSelectors", rng, outbound))
@@ -102,4 +129,9 @@ def classify(
         raise ClassificationFailed("RuleEvaluationFailed", str(exc)) from exc
     except (KeyError, TypeError) as exc:
         raise ClassificationFailed("InvalidPolicy", f"The classification policy is incomplete: {exc}") from exc
+    except ClassificationFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a fault of the emulator: the job fails, visibly, rather than hang
+        logger.exception("Classifying job %s failed unexpectedly", job.get("id"))
+        raise ClassificationFailed("InternalError", f"Classification failed: {exc}") from exc
     return ClassificationResult(queue_id, priority, attached)

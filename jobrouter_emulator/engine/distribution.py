@@ -1,9 +1,15 @@
 """Distribution: one matching pass over a queue, offering its jobs (in the queue's order) to eligible free workers
-as the queue's distribution policy says (how many offers, longest idle / round robin / best worker)."""
+as the queue's distribution policy says (how many offers, longest idle / round robin / best worker).
+
+A best-worker scoring rule that calls a service is called outside the lock (:mod:`.rule_calls`): the pass stops at
+the job that needs the ranking, so that no job behind it takes its workers, and the ranking's arrival (the
+``SCORING_RESULT`` timer) runs the pass again, which offers the job to the workers still eligible, best first.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import copy
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..sdk import kind_key
 from .capacity import free_capacity
@@ -11,10 +17,12 @@ from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
 from .queue_order import order_key
-from .rules import Outbound
+from .rule_calls import RuleCalls
+from .rules import Outbound, calls_out
 from .scoring import rank_best_workers
 from .selectors import satisfies
 from .state import Record, State
+from .timers import TimerKind
 
 
 class Distributor:
@@ -25,12 +33,14 @@ class Distributor:
         offers: Offers,
         match_requests: MatchRequests,
         outbound: Optional[Outbound],
+        rule_calls: RuleCalls,
     ) -> None:
         self._state = state
         self._index = index
         self._offers = offers
         self._match_requests = match_requests
         self._outbound = outbound
+        self._rule_calls = rule_calls
         self._round_robin: Dict[str, int] = {}  # queue id -> where the next rotation starts
 
     def match(self, queue_id: str) -> None:
@@ -60,8 +70,17 @@ class Distributor:
             eligible = [w for w in candidates if self._eligible(w, record, selectors, bypass)]
             if current + len(eligible) < min_offers:
                 continue
-            for worker_id in self._rank(queue_id, mode, job, eligible)[: max_offers - current]:
+            ranked = self._rank(queue_id, mode, job, eligible)
+            if ranked is None:  # waiting for a scoring service: the rest of the queue waits behind this job
+                return
+            for worker_id in ranked[: max_offers - current]:
                 self._offers.issue(worker_id, job["id"], policy)
+
+    def scoring_result(self, queue_id: str, job_id: str) -> None:
+        """Timer: a scoring service has ranked the workers for the job: match the queue again, which uses the
+        ranking if the job is still queued there with free workers; a ranking left unused is dropped."""
+        self.match(queue_id)
+        self._rule_calls.take(TimerKind.SCORING_RESULT, (queue_id, job_id))
 
     def _eligible(self, worker_id: str, job_record: Record, selectors: List[Dict[str, Any]], bypass: bool) -> bool:
         """Whether the worker can be offered the job now (the index only said it might)."""
@@ -91,8 +110,11 @@ class Distributor:
         record = self._state.get("jobs", job_id)
         return record.body.get("channelId") if record else None
 
-    def _rank(self, queue_id: str, mode: Dict[str, Any], job: Dict[str, Any], eligible: List[str]) -> List[str]:
-        """The eligible workers, best first, as the distribution mode ranks them."""
+    def _rank(
+        self, queue_id: str, mode: Dict[str, Any], job: Dict[str, Any], eligible: List[str]
+    ) -> Optional[List[str]]:
+        """The eligible workers, best first, as the distribution mode ranks them; None while a scoring service is
+        asked."""
         kind = kind_key(mode.get("kind"))
         if kind == "roundrobin":
             if not eligible:
@@ -107,7 +129,24 @@ class Distributor:
             return self._state.get("workers", worker_id).internal.get("idleSince", "")  # type: ignore[union-attr]
 
         by_idle = sorted(eligible, key=lambda w: (idle_since(w), w))
-        if kind == "bestworker":
-            workers = [self._state.get("workers", w).body for w in by_idle]  # type: ignore[union-attr]
+        if kind != "bestworker":
+            return by_idle
+        workers = [self._state.get("workers", w).body for w in by_idle]  # type: ignore[union-attr]
+        if not calls_out(mode.get("scoringRule")):
             return [w["id"] for w in rank_best_workers(mode, job, workers, outbound=self._outbound)]
-        return by_idle
+        args: Tuple[str, str] = (queue_id, job["id"])
+        outcome = self._rule_calls.take(TimerKind.SCORING_RESULT, args)
+        if outcome is None:
+            if not self._rule_calls.in_flight(TimerKind.SCORING_RESULT, args):
+                mode_copy, job_copy, workers_copy = copy.deepcopy((mode, job, workers))
+                self._rule_calls.start(
+                    TimerKind.SCORING_RESULT,
+                    args,
+                    lambda: [
+                        w["id"] for w in rank_best_workers(mode_copy, job_copy, workers_copy, outbound=self._outbound)
+                    ],
+                )
+            return None
+        # Ranked when it asked; workers eligible since then come after the ranked ones, in idle order.
+        ranked = outcome.value if outcome.error is None else []
+        return [w for w in ranked if w in by_idle] + [w for w in by_idle if w not in ranked]

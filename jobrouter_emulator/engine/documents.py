@@ -8,12 +8,18 @@ import copy
 import math
 from typing import Any, Dict, Iterable, List, Optional, Type
 
-from ..sdk import Model, check_document, field_model, is_polymorphic, kind_key, resolved_model
+from ..sdk import Model, check_document, field_model, field_type, is_polymorphic, kind_key, model_named, resolved_model
 from .errors import BadRequest
 from .rules.powerfx import PowerFxSyntaxError, parse_expression
+from .times import parse_time
 
 LABEL_OPERATORS = ("equal", "notEqual", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual")
 RULE_KINDS = ("static", "directMap", "expression", "function", "webhook")
+INT32 = (-(2**31), 2**31 - 1)  # every integer property of the spec is an int32
+# Properties holding a number of seconds that the engine adds to the current time: at most a century, so that the
+# moment it computes is one it can represent (timedelta and datetime overflow long before a double does).
+SECONDS_PROPERTIES = frozenset({"offerExpiresAfterSeconds", "expiresAfterSeconds", "thresholdSeconds"})
+MAX_SECONDS = 100 * 365 * 24 * 3600
 
 
 def merge_patch(target: Any, patch: Any, model: Optional[Type[Model]] = None) -> Any:
@@ -39,12 +45,48 @@ def merge_patch(target: Any, patch: Any, model: Optional[Type[Model]] = None) ->
 
 
 def check_types(model: Type[Model], body: Dict[str, Any]) -> None:
-    """400 naming the first field whose value has the wrong JSON type (``channels[0].capacityCostPerJob``)."""
+    """400 naming the first field whose value has the wrong JSON type (``channels[0].capacityCostPerJob``), or a
+    value outside what its type holds: an integer beyond int32, a date-time out of :mod:`.times`' range, a number of
+    seconds beyond :data:`MAX_SECONDS`."""
     try:
         check_document(model, body)
     except (TypeError, ValueError) as exc:
         path = str(exc).split(":", 1)[0]
         raise BadRequest(f"Invalid value for {exc}.", target=path) from None
+    _check_ranges(model, body, "")
+
+
+def _check_ranges(model: Type[Model], document: Dict[str, Any], path: str) -> None:
+    model = resolved_model(model, document)
+    for key, value in document.items():
+        code = field_type(model, key)
+        if code is not None and value is not None:
+            _check_range(code, key, value, f"{path}.{key}" if path else key)
+
+
+def _check_range(code: str, name: str, value: Any, where: str) -> None:
+    """``value`` (of the JSON type ``code`` asks for: :func:`check_document` has seen to it) within the type's range."""
+    if code == "int" and not INT32[0] <= value <= INT32[1]:
+        raise BadRequest(f"{where} must be a whole number from {INT32[0]} to {INT32[1]}.", target=where)
+    if code == "float" and name in SECONDS_PROPERTIES and abs(value) > MAX_SECONDS:
+        raise BadRequest(f"{where} must be at most {MAX_SECONDS} seconds (100 years).", target=where)
+    if code == "datetime":
+        try:
+            parse_time(value)
+        except ValueError as exc:
+            raise BadRequest(f"Invalid value for {where}: {exc}.", target=where) from None
+    elif code.startswith("list["):
+        for index, item in enumerate(value):
+            if item is not None:
+                _check_range(code[5:-1], name, item, f"{where}[{index}]")
+    elif code.startswith("dict[") and code != "dict[raw]":
+        for key, item in value.items():
+            if item is not None:
+                _check_range(code[5:-1], name, item, f"{where}.{key}")
+    else:
+        nested = model_named(code)
+        if nested is not None:
+            _check_ranges(nested, value, where)
 
 
 def require_object(value: Any, path: str) -> Dict[str, Any]:

@@ -39,6 +39,16 @@ class NotFound(RouterError):
     code = "NotFound"
 
 
+class MethodNotAllowed(RouterError):
+    status = 405
+    code = "MethodNotAllowed"
+
+
+class RequestTimeout(RouterError):
+    status = 408
+    code = "RequestTimeout"
+
+
 class Conflict(RouterError):
     status = 409
     code = "Conflict"
@@ -59,11 +69,27 @@ class UnsupportedMediaType(RouterError):
     code = "UnsupportedMediaType"
 
 
+class HeadersTooLarge(RouterError):
+    status = 431
+    code = "RequestHeaderFieldsTooLarge"
+
+
+class InternalError(RouterError):
+    """A fault of the emulator itself (a bug): the request may be sent again; the log has the details."""
+
+
 class StoreFailed(RouterError):
-    """The store refused to commit a command; nothing of the command was kept."""
+    """The store refused to commit a command (an I/O error); nothing of the command was kept."""
 
     status = 503
     code = "ServiceUnavailable"
+
+
+class StoreFull(StoreFailed):
+    """The store refused to commit a command because its disk is full; nothing of the command was kept."""
+
+    status = 507
+    code = "InsufficientStorage"
 
 
 class NotImplementedByEmulator(RouterError):

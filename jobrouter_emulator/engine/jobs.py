@@ -8,13 +8,14 @@ timer, never inside the request), then ``queued``, ``scheduled`` or ``waitingFor
 
 from __future__ import annotations
 
+import copy
 import random
 from datetime import timedelta
 from typing import Any, Callable, Dict, Optional
 
 from ..sdk import kind_key
 from .capacity import WorkerCapacity
-from .classification import ClassificationFailed, classify
+from .classification import ClassificationFailed, ClassificationResult, classify
 from .clock import Clock
 from .errors import BadRequest, Conflict
 from .events import job_event
@@ -22,7 +23,8 @@ from .exceptions import ExceptionRules
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
-from .rules import Outbound
+from .rule_calls import RuleCalls
+from .rules import Outbound, calls_out
 from .state import State
 from .timers import TimerKind, Timers
 from .times import format_time, parse_time_or_none
@@ -60,6 +62,7 @@ class JobLifecycle:
         exceptions: ExceptionRules,
         match_requests: MatchRequests,
         clock: Clock,
+        rule_calls: RuleCalls,
         *,
         processing_delay: timedelta,
         rng: random.Random,
@@ -76,6 +79,7 @@ class JobLifecycle:
         self._processing_delay = processing_delay
         self._rng = rng
         self._outbound = outbound
+        self._rule_calls = rule_calls
 
     def restore(self) -> None:
         """After loading the store: queued jobs back in the index, and the timers that were pending set again."""
@@ -219,32 +223,85 @@ class JobLifecycle:
             return
         job["status"] = "pendingClassification"
         policy = self._state.get("classificationPolicies", policy_id)
+        if policy is None:
+            failure = ClassificationFailed(
+                "ClassificationPolicyNotFound", f"Classification policy {policy_id} does not exist."
+            )
+            self._classification_failed(job_id, failure)
+            return
         queues = {r.body["id"]: r.body for r in self._state.records("queues")}
-        try:
-            if policy is None:
-                raise ClassificationFailed(
-                    "ClassificationPolicyNotFound", f"Classification policy {policy_id} does not exist."
-                )
-            result = classify(policy.body, job, queues=queues, rng=self._rng, outbound=self._outbound)
-        except ClassificationFailed as failure:
-            job["status"] = "classificationFailed"
-            self._state.emit(
-                job_event(
-                    "RouterJobClassificationFailed",
-                    job,
-                    self._clock.now(),
-                    f"/classificationpolicy/{policy_id}",
-                    classificationPolicyId=policy_id,
-                    errors=[{"code": failure.code, "message": failure.message}],
-                )
+        if calls_out(policy.body):
+            # A rule service is called outside the lock, on copies; the job waits in pendingClassification and
+            # the answer is applied by the CLASSIFICATION_RESULT timer if the job still waits for this one.
+            ticket = str(self._state.next_number("classification"))
+            record.internal["classification"] = ticket
+            policy_copy = copy.deepcopy(policy.body)
+            job_copy = {
+                "id": job_id,
+                "labels": copy.deepcopy(job.get("labels") or {}),
+                "queueId": job.get("queueId"),
+                "priority": job.get("priority", 1),
+            }
+            queue_labels = {key: {"labels": copy.deepcopy(q.get("labels") or {})} for key, q in queues.items()}
+            self._rule_calls.start(
+                TimerKind.CLASSIFICATION_RESULT,
+                (job_id, ticket),
+                lambda: classify(policy_copy, job_copy, queues=queue_labels, rng=self._rng, outbound=self._outbound),
             )
             return
+        try:
+            result = classify(policy.body, job, queues=queues, rng=self._rng, outbound=self._outbound)
+        except ClassificationFailed as failure:
+            self._classification_failed(job_id, failure)
+            return
+        self._classified(job_id, result)
+
+    def classification_result(self, job_id: str, ticket: str) -> None:
+        """Timer: a rule service answered for the classification ``ticket`` of the job; applied if the job still
+        waits for that classification (not updated, reclassified or cancelled since)."""
+        outcome = self._rule_calls.take(TimerKind.CLASSIFICATION_RESULT, (job_id, ticket))
+        record = self._state.get("jobs", job_id)
+        if outcome is None or record is None or record.internal.get("classification") != ticket:
+            return
+        if record.body.get("status") != "pendingClassification":
+            return
+        self._state.write("jobs", job_id).internal.pop("classification")
+        if isinstance(outcome.error, ClassificationFailed):
+            self._classification_failed(job_id, outcome.error)
+        elif outcome.error is not None:  # classify turns every failure into ClassificationFailed; this is a bug
+            self._classification_failed(job_id, ClassificationFailed("InternalError", str(outcome.error)))
+        elif self._state.get("queues", outcome.value.queue_id) is None:
+            queue_id = outcome.value.queue_id
+            self._classification_failed(
+                job_id, ClassificationFailed("QueueNotFound", f"Queue {queue_id} was deleted during classification.")
+            )
+        else:
+            self._classified(job_id, outcome.value)
+
+    def _classification_failed(self, job_id: str, failure: ClassificationFailed) -> None:
+        job = self._state.write("jobs", job_id).body
+        job["status"] = "classificationFailed"
+        policy_id = job.get("classificationPolicyId")
+        self._state.emit(
+            job_event(
+                "RouterJobClassificationFailed",
+                job,
+                self._clock.now(),
+                f"/classificationpolicy/{policy_id}",
+                classificationPolicyId=policy_id,
+                errors=[{"code": failure.code, "message": failure.message}],
+            )
+        )
+
+    def _classified(self, job_id: str, result: ClassificationResult) -> None:
+        record = self._state.write("jobs", job_id)
+        job = record.body
         if not job.get("queueId"):
             record.internal["queueFromClassification"] = True
         job["queueId"] = result.queue_id
         job["priority"] = result.priority
         job["attachedWorkerSelectors"] = [self._activate_selector(job_id, s) for s in result.attached_worker_selectors]
-        queue = queues[result.queue_id]
+        queue = self._state.require("queues", result.queue_id, f"/routing/queues/{result.queue_id}").body
         self._state.emit(
             job_event(
                 "RouterJobClassified",
@@ -252,7 +309,7 @@ class JobLifecycle:
                 self._clock.now(),
                 f"/queue/{result.queue_id}",
                 queueDetails={"id": queue["id"], "name": queue.get("name"), "labels": queue.get("labels")},
-                classificationPolicyId=policy_id,
+                classificationPolicyId=job.get("classificationPolicyId"),
                 priority=result.priority,
                 attachedWorkerSelectors=job["attachedWorkerSelectors"],
             )

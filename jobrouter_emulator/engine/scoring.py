@@ -9,6 +9,7 @@ chooses what "job" carries: its labels (``jobLabels``) and/or its worker selecto
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Dict, List, Optional
 
 from ..sdk import kind_key
@@ -29,8 +30,8 @@ def _job_context(job: Dict[str, Any], parameters: List[str]) -> Dict[str, Any]:
 
 
 def _as_score(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RuleEvaluationError(f"A scoring rule must return a number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RuleEvaluationError(f"A scoring rule must return a finite number, not {value!r:.100}")
     return float(value)
 
 

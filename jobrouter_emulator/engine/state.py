@@ -11,6 +11,7 @@ before the command.
 from __future__ import annotations
 
 import copy
+import errno
 import logging
 import marshal
 import os
@@ -20,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..store.base import Batch, Store, StoredEvent
 from .clock import Clock
-from .errors import NotFound, StoreFailed
+from .errors import NotFound, StoreFailed, StoreFull
 from .times import format_time, parse_time_or_none
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,13 @@ class Entity:
     body: Dict[str, Any]
     etag: str
     last_modified: datetime
+
+
+def _disk_full(error: Exception) -> bool:
+    """Whether a store's error says its disk is full (an OSError's ENOSPC, SQLite's SQLITE_FULL)."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return getattr(error, "sqlite_errorcode", None) == 13 or "disk is full" in str(error)  # 13: SQLITE_FULL
 
 
 class Record:
@@ -321,7 +329,9 @@ class State:
             return self._store.commit(batch)
         except Exception as exc:  # the store's own error types differ (sqlite3, OSError, ...)
             logger.error("The store refused a commit (%s); the command is rolled back", exc)
-            raise StoreFailed(f"The emulator could not save the change: {exc}") from exc
+            if _disk_full(exc):
+                raise StoreFull(f"The emulator's store is full and could not save the change: {exc}") from exc
+            raise StoreFailed(f"The emulator's store failed and could not save the change: {exc}") from exc
 
     def _rollback(self, tx: Transaction) -> None:
         self._counters = tx.counters

@@ -23,6 +23,8 @@ class TimerKind(str, Enum):
     EXPIRE_OFFER = "expireOffer"  # an offer reaches its expiresAt
     WAIT_TIME_EXCEPTION = "waitTimeException"  # a queued job has waited as long as a waitTime trigger says
     MATCH_QUEUE = "matchQueue"  # offer a queue's jobs to its free workers
+    CLASSIFICATION_RESULT = "classificationResult"  # a classification that called a rule service has its answer
+    SCORING_RESULT = "scoringResult"  # a scoring rule's service has ranked the workers for a queued job
 
 
 Entry = Tuple[datetime, int, TimerKind, Tuple[str, ...]]
@@ -48,6 +50,10 @@ class Timers:
     def schedule(self, at: datetime, kind: TimerKind, *args: str) -> None:
         """Run the ``kind`` handler with ``args`` at ``at`` (once the current command has committed)."""
         self._defer(lambda: self._push(at, kind, args))
+
+    def push(self, at: datetime, kind: TimerKind, *args: str) -> None:
+        """:meth:`schedule` at once, tied to no command: for threads that run none (rule calls)."""
+        self._push(at, kind, args)
 
     def _push(self, at: datetime, kind: TimerKind, args: Tuple[str, ...]) -> None:
         with self.wakeup:

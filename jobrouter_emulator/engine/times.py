@@ -2,8 +2,12 @@
 documents and events, one of each for the RFC 1123 dates of HTTP headers.
 
 The ISO parser is the SDK's (through :mod:`jobrouter_emulator.sdk`), so the emulator reads every form a client may send
-exactly as the SDK reads the emulator's answers. The formatter writes what the live service writes: UTC with the
-offset "+00:00" and the fraction without trailing zeros ("2023-11-03T21:26:56.396967+00:00").
+exactly as the SDK reads the emulator's answers. It accepts the moments the service can represent (.NET's
+``DateTimeOffset`` in UTC, year 1 to 9999: the service itself sends ``0001-01-01T00:00:00Z`` for "none"); a time whose
+offset carries it outside that range (``0001-01-01T00:00:00+01:00``) is refused rather than overflowing later.
+
+The formatter writes what the live service writes: UTC with the offset "+00:00" and the fraction without trailing
+zeros ("2023-11-03T21:26:56.396967+00:00").
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ from ..sdk import parse_sdk_datetime
 
 
 def parse_time(value: str) -> datetime:
-    """A timezone-aware datetime from an ISO 8601 text (naive means UTC); ValueError if it is not one."""
+    """A timezone-aware datetime from an ISO 8601 text (naive means UTC); ValueError if it is not one, or if it is
+    not between years 1 and 9999 in UTC."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an ISO 8601 date-time")
-    return parse_sdk_datetime(value)
+    moment = parse_sdk_datetime(value)
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{value!r} is outside the years 1 to 9999 in UTC") from None
+    return moment
 
 
 def parse_time_or_none(value: Any) -> Optional[datetime]:

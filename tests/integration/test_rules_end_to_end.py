@@ -25,13 +25,14 @@ from azure.communication.jobrouter.models import (
     WaitTimeExceptionTrigger,
     WebhookRouterRule,
 )
+from jobrouter_emulator import HmacAuth
 from tests.emulator.rules._servers import LoopbackServer
 
 from ._polling import wait_for
 
 
 def _events_for(emulator, job_id: str):
-    feed = httpx.get(emulator.endpoint + "_emulator/events?after=0&limit=1000").json()["value"]
+    feed = httpx.get(emulator.endpoint + "_emulator/events?after=0&limit=1000", auth=HmacAuth()).json()["value"]
     return [
         ev.parse_event({k: v for k, v in e.items() if k != "sequence"})
         for e in feed

@@ -23,7 +23,7 @@ from azure.communication.jobrouter.models import (
     RouterWorker,
     WaitTimeExceptionTrigger,
 )
-from jobrouter_emulator import EmbeddedEmulator
+from jobrouter_emulator import EmbeddedEmulator, HmacAuth
 
 from ._polling import wait_for
 
@@ -162,7 +162,7 @@ def test_events_feed_shows_routing(jobrouter_emulator, clients):
 
     _, client, prefix = clients
     client.upsert_worker(f"{prefix}-feed-w", available_for_offers=True, queues=[f"{prefix}-q"], capacity=1)
-    feed = httpx.get(jobrouter_emulator.endpoint + "_emulator/events?after=0&limit=1000").json()
+    feed = httpx.get(jobrouter_emulator.endpoint + "_emulator/events?after=0&limit=1000", auth=HmacAuth()).json()
     assert any(
         e["eventType"] == "Microsoft.Communication.RouterWorkerRegistered"
         and e["data"]["workerId"] == f"{prefix}-feed-w"
@@ -181,7 +181,7 @@ def _stream_events(endpoint: str, since: int, until, timeout: float = 15.0, resu
     url, headers = endpoint + f"_emulator/events?since={since}", {"Accept": "text/event-stream"}
     if resume:
         url, headers = endpoint + "_emulator/events", {**headers, "Last-Event-ID": str(since)}
-    with httpx.stream("GET", url, headers=headers, timeout=timeout) as response:
+    with httpx.stream("GET", url, headers=headers, auth=HmacAuth(), timeout=timeout) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():
             if line.startswith(":"):

@@ -19,10 +19,23 @@ __all__ = [
     "Outbound",
     "PowerFxSyntaxError",
     "RuleEvaluationError",
+    "calls_out",
     "evaluate_expression",
     "evaluate_rule",
     "parse_expression",
 ]
+
+
+def calls_out(document: Any) -> bool:
+    """Whether a rule, or any rule inside a policy or mode, is a function or webhook rule (so evaluating it calls a
+    service, which the router does outside its lock)."""
+    if isinstance(document, dict):
+        if kind_key(document.get("kind")) in ("function", "webhook"):
+            return True
+        return any(calls_out(value) for value in document.values())
+    if isinstance(document, list):
+        return any(calls_out(item) for item in document)
+    return False
 
 
 def evaluate_rule(

@@ -6,15 +6,31 @@ and ``&& || !``, parentheses, and the functions If, Switch-free And/Or/Not, IsBl
 Concatenate, Text, Value, Max, Min, Round, Abs. Function names and keywords ignore case; label names are
 compared exactly. A blank (missing label) is ``Blank()``: it equals another blank, counts as 0 in arithmetic
 and "" in text. Expressions are parsed once and cached by their text.
+
+Rules come from clients, so the language has limits, checked when a policy is stored (a 400 naming the rule):
+:data:`MAX_EXPRESSION_CHARS`, :data:`MAX_DEPTH` levels of nesting, number literals of :data:`MAX_NUMBER_CHARS`
+characters and text literals of :data:`MAX_TEXT_LITERAL_CHARS`. Evaluating has a budget (:data:`MAX_STEPS` steps,
+:data:`MAX_TEXT_CHARS` characters of text made), and numbers stay finite doubles: an expression that goes past
+either fails with a :class:`RuleEvaluationError` (the job's classification fails), never holding the router.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import RuleEvaluationError
+
+MAX_EXPRESSION_CHARS = 4096
+MAX_DEPTH = 64  # nested parentheses, calls, unary operators and chained binary operators alike
+MAX_NUMBER_CHARS = 32
+MAX_TEXT_LITERAL_CHARS = 1024
+MAX_STEPS = 100_000  # nodes evaluated by one evaluation
+MAX_TEXT_CHARS = 1_000_000  # characters of text one evaluation may make (concatenations, Upper, Text, ...)
+_LARGEST = sys.float_info.max
 
 
 class PowerFxSyntaxError(RuleEvaluationError):
@@ -45,8 +61,12 @@ def _tokenize(text: str) -> List[Tuple[str, Any, int]]:
         raw = match.group(kind)
         value: Any = raw
         if kind == "number":
+            if len(raw) > MAX_NUMBER_CHARS:
+                raise PowerFxSyntaxError(f"A number longer than {MAX_NUMBER_CHARS} characters", match.start(kind))
             value = float(raw) if "." in raw else int(raw)
         elif kind == "string":
+            if len(raw) - 2 > MAX_TEXT_LITERAL_CHARS:
+                raise PowerFxSyntaxError(f"A text longer than {MAX_TEXT_LITERAL_CHARS} characters", match.start(kind))
             value = raw[1:-1].replace('""', '"')
         tokens.append((kind, value, match.start(kind)))
         position = match.end()
@@ -77,6 +97,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
+        self.depth = 0  # of unary(), which every nested construct goes through
 
     def peek(self) -> Tuple[str, Any, int]:
         return self.tokens[self.index]
@@ -112,13 +133,19 @@ class _Parser:
 
     def unary(self) -> Node:
         kind, value, position = self.peek()
-        if kind == "op" and value in ("!", "-"):
-            self.take()
-            return ("not" if value == "!" else "neg", self.unary())
-        if kind == "name" and value.lower() == "not" and self.tokens[self.index + 1][1] != "(":
-            self.take()
-            return ("not", self.unary())
-        return self.postfix(self.primary())
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise PowerFxSyntaxError(f"Nested more than {MAX_DEPTH} levels deep", position)
+        try:
+            if kind == "op" and value in ("!", "-"):
+                self.take()
+                return ("not" if value == "!" else "neg", self.unary())
+            if kind == "name" and value.lower() == "not" and self.tokens[self.index + 1][1] != "(":
+                self.take()
+                return ("not", self.unary())
+            return self.postfix(self.primary())
+        finally:
+            self.depth -= 1
 
     def primary(self) -> Node:
         kind, value, position = self.take()
@@ -165,8 +192,28 @@ class _Parser:
 
 @lru_cache(maxsize=1024)
 def parse_expression(text: str) -> Node:
-    """The syntax tree of ``text`` (cached by text); PowerFxSyntaxError with the column when it does not parse."""
-    return _Parser(text).parse()
+    """The syntax tree of ``text`` (cached by text); PowerFxSyntaxError with the column when it does not parse or
+    is beyond the limits."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise PowerFxSyntaxError(f"Longer than {MAX_EXPRESSION_CHARS} characters", MAX_EXPRESSION_CHARS)
+    tree = _Parser(text).parse()
+    if _depth(tree) > MAX_DEPTH:  # a chain such as 1+1+...+1 nests on the left without parentheses
+        raise PowerFxSyntaxError(f"Nested more than {MAX_DEPTH} levels deep", 0)
+    return tree
+
+
+def _depth(tree: Node) -> int:
+    """The depth of a syntax tree, without recursion (the tree may be deeper than the limit)."""
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for part in node[1:]:
+            if isinstance(part, tuple):
+                pending.append((part, depth + 1))
+            elif isinstance(part, list):
+                pending.extend((argument, depth + 1) for argument in part)
+    return deepest
 
 
 def _number(value: Any) -> float:
@@ -175,11 +222,18 @@ def _number(value: Any) -> float:
     if value is None:
         return 0
     if isinstance(value, (int, float)):
-        return value
+        return _finite(value)
     try:
-        return float(value)
+        return _finite(float(value))
     except (TypeError, ValueError) as exc:
-        raise RuleEvaluationError(f"{value!r} is not a number") from exc
+        raise RuleEvaluationError(f"{value!r:.100} is not a number") from exc
+
+
+def _finite(value: float) -> float:
+    """``value`` if a double holds it (not NaN, not infinite, not an integer beyond 1.8e308)."""
+    if not (-_LARGEST <= value <= _LARGEST if isinstance(value, int) else math.isfinite(value)):
+        raise RuleEvaluationError(f"The number {repr(value)[:40]} is out of range (overflow)")
+    return value
 
 
 def _text(value: Any) -> str:
@@ -245,8 +299,22 @@ def evaluate_expression(text: str, labels: Dict[str, Any], *, worker: Optional[D
     scope: Dict[str, Any] = {"job": labels}
     if worker is not None:
         scope["worker"] = worker
+    steps = 0
+    text_made = 0
 
     def run(node: Node) -> Any:
+        nonlocal steps, text_made
+        steps += 1
+        if steps > MAX_STEPS:
+            raise RuleEvaluationError(f"The expression took more than {MAX_STEPS} steps")
+        value = step(node)
+        if isinstance(value, str) and node[0] in ("concat", "call"):
+            text_made += len(value)
+            if text_made > MAX_TEXT_CHARS:
+                raise RuleEvaluationError(f"The expression made more than {MAX_TEXT_CHARS} characters of text")
+        return value
+
+    def step(node: Node) -> Any:
         op = node[0]
         if op == "lit":
             return node[1]
@@ -287,13 +355,20 @@ def evaluate_expression(text: str, labels: Dict[str, Any], *, worker: Optional[D
             return _compare(op, _number(left), _number(right))
         x, y = _number(left), _number(right)
         if op == "add":
-            return x + y
+            return _finite(x + y)
         if op == "sub":
-            return x - y
+            return _finite(x - y)
         if op == "mul":
-            return x * y
+            return _finite(x * y)
         if y == 0:
             raise RuleEvaluationError("Division by zero")
-        return x / y
+        return _finite(x / y)
 
-    return run(parse_expression(text))
+    try:
+        result = run(parse_expression(text))
+    except RuleEvaluationError:
+        raise
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError) as exc:
+        # A function given the wrong arguments (Len(), Max()), values that do not compare, ...
+        raise RuleEvaluationError(f"The expression cannot be evaluated: {exc}") from None
+    return _finite(result) if isinstance(result, (int, float)) and not isinstance(result, bool) else result

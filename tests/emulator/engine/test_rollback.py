@@ -16,23 +16,6 @@ from jobrouter_emulator.store.memory import MemoryStore
 from ._stores import RefusingStore
 
 
-class FlakyScorer:
-    """Function-rule calls: scores 1, except the ``fail_on``-th call, which fails unexpectedly."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.fail_on = 0
-
-    def call_function(self, rule, payload):
-        self.calls += 1
-        if self.calls == self.fail_on:
-            raise RuntimeError("the scoring call broke")
-        return 1
-
-    def call_webhook(self, rule, payload):
-        return self.call_function(rule, payload)
-
-
 def _observable(router: Router):
     """Everything a client or the engine's next step can see."""
     documents = {c: router.list(c, page_size=10**6)[0] for c in RESOURCES}
@@ -74,23 +57,31 @@ def test_a_refused_commit_of_an_accept_changes_nothing():
     assert router.get("workers", "b").body["offers"] == [] and router.get("workers", "a").body["loadRatio"] == 0.5
 
 
-def test_a_match_that_fails_half_way_issues_no_offer_at_all():
-    scorer = FlakyScorer()
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0, outbound=scorer)
-    _setup(router, {"kind": "bestWorker", "scoringRule": {"kind": "function", "functionUri": "https://score.test"}})
+def test_a_match_that_fails_half_way_issues_no_offer_at_all(monkeypatch):
+    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    _setup(router, {"kind": "longestIdle", "maxConcurrentOffers": 2})
     router.upsert("jobs", "first", {"channelId": "voice", "queueId": "q", "priority": 2})
     router.upsert("jobs", "second", {"channelId": "voice", "queueId": "q", "priority": 1})
-    scorer.fail_on = 3  # the first job's two workers are scored, then scoring the second job breaks
-    with pytest.raises(RuntimeError, match="scoring call broke"):
+    issue, issued = router._offers.issue, []
+
+    def breaks_on_the_third_offer(worker_id, job_id, policy):
+        if len(issued) == 2:  # the first job's two offers are made, then offering the second job breaks
+            raise RuntimeError("issuing an offer broke")
+        issued.append(job_id)
+        issue(worker_id, job_id, policy)
+
+    monkeypatch.setattr(router._offers, "issue", breaks_on_the_third_offer)
+    with pytest.raises(RuntimeError, match="issuing an offer broke"):
         router.run_pending()
     assert [router.get("workers", w).body["offers"] for w in ("a", "b")] == [[], []]
     assert [router.get("workers", w).body["loadRatio"] for w in ("a", "b")] == [0, 0]
     assert router.queued_job_ids("q") == ["first", "second"]
     assert "RouterWorkerOfferIssued" not in [e.event["eventType"].rsplit(".", 1)[-1] for e in router.events_since(0)]
+    monkeypatch.setattr(router._offers, "issue", issue)
     router.upsert("workers", "a", {"labels": {"retry": True}})  # any change of a worker matches its queues again
     router.run_pending()
     offered = sorted(o["jobId"] for w in ("a", "b") for o in router.get("workers", w).body["offers"])
-    assert offered == ["first", "second"]
+    assert offered == ["first", "first", "second", "second"]
 
 
 def test_a_timer_whose_commit_is_refused_runs_again_later():

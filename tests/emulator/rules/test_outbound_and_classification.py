@@ -23,7 +23,7 @@ QUEUES = {
 
 @pytest.fixture
 def outbound():
-    client = HttpOutbound(timeout=2.0, retries=1)
+    client = HttpOutbound(deadline=5.0, retries=1)
     yield client
     client.close()
 

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from jobrouter_emulator.engine.rules import PowerFxSyntaxError, RuleEvaluationError, evaluate_expression
 
 LABELS = {
+    "Huge": 1e200,
+    "Big": "x" * 100_000,
     "Region": "NA",
     "Hardware_VIP": True,
     "Score": 7,
@@ -109,6 +111,29 @@ ERRORS = [
     ("other.Label", RuleEvaluationError, "Unknown name"),
     ("1 / 0", RuleEvaluationError, "Division by zero"),
     ('Value("x") + 1', RuleEvaluationError, "not a number"),
+    # limits, checked when the rule is stored
+    ("(" * 65 + "1" + ")" * 65, PowerFxSyntaxError, "Nested more than 64 levels"),
+    ("-" * 2000 + "1", PowerFxSyntaxError, "Nested more than 64 levels"),
+    ("+".join(["1"] * 65), PowerFxSyntaxError, "Nested more than 64 levels"),  # a chain nests on the left
+    ("Len(" * 65 + '"a"' + ")" * 65, PowerFxSyntaxError, "Nested more than 64 levels"),  # calls nest too
+    ("9" * 33, PowerFxSyntaxError, "number longer than 32"),
+    ('"' + "a" * 1025 + '"', PowerFxSyntaxError, "text longer than 1024"),
+    ("1" + " " * 4096, PowerFxSyntaxError, "Longer than 4096"),
+    # numbers stay finite doubles; an argument error is an evaluation error, not a crash
+    ("job.Huge * job.Huge", RuleEvaluationError, "out of range"),
+    ('Value("1e999")', RuleEvaluationError, "out of range"),
+    ('Value("NaN") + 1', RuleEvaluationError, "out of range"),
+    ("Max()", RuleEvaluationError, "cannot be evaluated"),
+    ("Len()", RuleEvaluationError, "cannot be evaluated"),
+    ('If(1 < 2, "a") < 3', RuleEvaluationError, "not a number"),
+    # the evaluation budget: 100 KB of label concatenated, far less than the 800 terms that once took 17 s
+    ("Len(" + " & ".join(["job.Big"] * 12) + ")", RuleEvaluationError, "more than 1000000 characters"),
+    (
+        "Len(Upper(job.Big) & Upper(job.Big) & Upper(job.Big) & Lower(job.Big) & Text(job.Big) & job.Big & job.Big"
+        " & job.Big & job.Big & job.Big)",
+        RuleEvaluationError,
+        "more than 1000000 characters",
+    ),
 ]
 
 

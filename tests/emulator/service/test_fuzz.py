@@ -2,10 +2,11 @@
 conforms to the spec (the resource's definition on success, the error body otherwise).
 
 Request bodies are built from the spec's definitions, mostly well-typed, with values of the wrong JSON type mixed
-in at any depth; ids come from a small pool so that references (queue -> distribution policy, job -> queue) and
-actions on existing items are exercised, not only 404s. Each example is a short sequence of calls on a fresh
-emulator, with routing (timers) run between calls. The example count is bounded for CI;
-``FUZZ_EXAMPLES=2000 FUZZ_RANDOM=1`` explores further.
+in at any depth, and poisons: NaN and infinities, numbers no double or int32 holds, lone surrogates in texts and
+keys, nesting thousands of levels deep (written as JSON text, which Python's encoder would refuse to make). Ids come
+from a small pool so that references (queue -> distribution policy, job -> queue) and actions on existing items are
+exercised, not only 404s. Each example is a short sequence of calls on a fresh emulator, with routing (timers) run
+between calls. The example count is bounded for CI; ``FUZZ_EXAMPLES=2000 FUZZ_RANDOM=1`` explores further.
 """
 
 from __future__ import annotations
@@ -33,10 +34,54 @@ IDS = ["a", "b", "c"]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 REPEATABLE = not os.environ.get("FUZZ_RANDOM")  # CI replays the same examples; FUZZ_RANDOM=1 explores
 
-_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-5, 5), st.text(max_size=4))
+
+class Raw:
+    """JSON text put into a body as it is (deep nesting, ``1e400``: what ``json.dumps`` cannot or would not write)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Raw({self.text[:40]!r})"
+
+
+def render(value: Any) -> str:
+    """The JSON text of a body holding :class:`Raw` parts; NaN, infinities and lone surrogates are written as Python
+    writes them (``NaN``, ``Infinity``, ``"\\ud800"``), which is what a hostile client sends."""
+    if isinstance(value, Raw):
+        return value.text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(key)}: {render(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render(item) for item in value) + "]"
+    return json.dumps(value)
+
+
+POISONS = st.sampled_from(
+    [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        Raw("1e400"),
+        Raw("-1e999"),
+        10**400,
+        2**31,
+        -(2**31) - 1,
+        2**63,
+        1e300,
+        "\ud800",
+        "a\udfffb",
+        Raw("[" * 40 + "]" * 40),
+        Raw("[" * 1000 + "]" * 1000),
+        Raw('{"a": ' * 50 + "1" + "}" * 50),
+        Raw("[" * 100_000),
+    ]
+)
+_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-5, 5), st.text(max_size=4), POISONS)
+_keys = st.one_of(st.text(max_size=3), st.sampled_from(["\udc00", "k\ud800"]))
 ANY_JSON = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_keys, inner, max_size=2),
     max_leaves=4,
 )
 
@@ -89,14 +134,23 @@ def _typed(schema: Dict[str, Any], depth: int) -> st.SearchStrategy:
     kind = schema.get("type")
     if kind == "string":
         if schema.get("format") == "date-time":
-            return st.sampled_from(["2024-01-01T00:00:00Z", "2099-01-01T00:00:00+00:00", "not a date"])
+            return st.sampled_from(
+                [
+                    "2024-01-01T00:00:00Z",
+                    "2099-01-01T00:00:00+00:00",
+                    "not a date",
+                    "0001-01-01T00:00:00Z",  # the service's "none"
+                    "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
+                    "9999-12-31T23:59:59-01:00",  # after 9999 in UTC
+                ]
+            )
         if schema.get("format") == "duration":
             return st.sampled_from(["PT1M", "P1D", "soon"])
         return st.integers(0, 3).flatmap(lambda n: st.text(max_size=8) if n == 0 else st.sampled_from(IDS))
     if kind == "integer":
-        return st.integers(-2, 20)
+        return st.one_of(st.integers(-2, 20), st.integers(-2, 20), st.integers(-2, 20), POISONS)
     if kind == "number":
-        return st.one_of(st.integers(-2, 20), st.floats(-2, 20, allow_nan=False))
+        return st.one_of(st.integers(-2, 20), st.floats(-2, 20, allow_nan=False), POISONS)
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
@@ -152,11 +206,11 @@ def _run(sequence, seen: Counter) -> None:
         assert api.call("PATCH", path, body).status_code == 201
     api.settle()
     for method, path, body, responses in sequence:
-        response = api.call(method, path, body)
+        response = api.call(method, path, None if body is None else render(body).encode())
         api.settle()
         status = response.status_code
         seen[(method, path.split("/")[2], status)] += 1
-        assert status < 500, f"{method} {path} {json.dumps(body)[:300]} -> {status} {response.text[:300]}"
+        assert status < 500, f"{method} {path} {render(body)[:300]} -> {status} {response.text[:300]}"
         if status == 204:
             continue
         payload = response.json()

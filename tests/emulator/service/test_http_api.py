@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from azure.communication.jobrouter._auth import authorization_header, compute_signature, content_hash, string_to_sign
+from jobrouter_emulator import HmacAuth
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
 from jobrouter_emulator.engine.router import Router
@@ -46,8 +47,9 @@ class Api:
         self.router.run_pending()
 
     def call(self, method: str, path: str, body=None, *, api_version: str = "2023-11-01", **options):
+        """``body``: JSON, or ``bytes`` sent as they are."""
         url = path + (("&" if "?" in path else "?") + f"api-version={api_version}" if api_version else "")
-        content = b"" if body is None else json.dumps(body).encode()
+        content = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         headers = _signed(method, url, content, **options)
         return self.client.request(method, url, content=content, headers=headers)
 
@@ -327,7 +329,11 @@ def test_cli_shuts_down_cleanly_with_an_open_event_stream(tmp_path, signal_name)
         process.stdout.readline()
         endpoint = process.stdout.readline().split(";")[0].split("=", 1)[1]
         with httpx.stream(
-            "GET", endpoint + "_emulator/events", headers={"Accept": "text/event-stream"}, timeout=10
+            "GET",
+            endpoint + "_emulator/events",
+            headers={"Accept": "text/event-stream"},
+            auth=HmacAuth(),
+            timeout=10,
         ) as stream:
             lines = stream.iter_lines()
             assert next(lines) == ": connected"
