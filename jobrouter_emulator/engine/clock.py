@@ -20,7 +20,8 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that stands still until a test moves it."""
+    """A clock that stands still until it is moved: the engine tests' clock, and the emulator's virtual clock
+    (``--clock virtual``), which :meth:`~.router.Router.advance` moves."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -200,6 +200,16 @@ class State:
                 self._records[collection][key] = record
                 self._counters["created"] = max(self._counters["created"], record.created)
 
+    def clear(self) -> None:
+        """Forget every record, counter and stored event (a reset); event sequence numbers go on from where they
+        were, so readers' cursors stay valid."""
+        if self._tx is not None:
+            raise RuntimeError("a reset cannot run inside a command")
+        self._store.clear()
+        for records in self._records.values():
+            records.clear()
+        self._counters = {"created": 0}
+
     # -- changing -------------------------------------------------------------------------------------------------
     def _transaction(self) -> Transaction:
         if self._tx is None:
