@@ -11,11 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from . import routing_log
 from .api import create_app
+from .api.control import control_routes
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
+from .api.feed import EventFeed
+from .api.request_log import RequestLog
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
+from .dashboard import DashboardAuth, dashboard_routes
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
+from .engine.clock import make_clock
 from .engine.router import Router
 from .engine.rules import HttpOutbound
 from .store import MemoryStore, SQLiteStore
@@ -38,6 +44,9 @@ class _QuietShutdown(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietShutdown())
 
 
+STATE_FILE = "state.sqlite3"
+
+
 @dataclass
 class EmulatorSettings:
     host: str = "127.0.0.1"
@@ -54,9 +63,22 @@ class EmulatorSettings:
     retry_scale: float = 1.0  # delivery retry schedule and event time to live, scaled (0.001: a 10 s step is 10 ms)
     faults: Optional[FaultPlan] = None
     seed: Optional[int] = None
+    clock: str = "system"  # "virtual": time moves only when told (POST /_emulator/clock:advance)
+    reset: bool = False  # start from empty state: the state database in data_dir is deleted first
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
+
+    @property
+    def state_path(self) -> Path:
+        """The SQLite database of the state (and of the event subscriptions)."""
+        return self.data_dir / STATE_FILE
+
+
+def delete_state(path: Path) -> None:
+    """Delete a state database and its write-ahead log (``--reset``); other files of the data dir stay."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -80,10 +102,14 @@ class EmulatorServer:
         import uvicorn
 
         self.settings = settings
-        database = settings.data_dir / "state.sqlite3"
+        clock = make_clock(settings.clock)
+        database = settings.state_path
+        if settings.reset and not settings.in_memory:
+            delete_state(database)
         store = MemoryStore() if settings.in_memory else SQLiteStore(database)
         self.outbound = HttpOutbound()
-        self.router = Router(store, seed=settings.seed, outbound=self.outbound)
+        self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound)
+        routing_log.attach(self.router)
         subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
         self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
         self.faults = Faults(settings.faults)
@@ -96,21 +122,28 @@ class EmulatorServer:
                 self.cert_path, key_path = ensure_certificate(settings.data_dir)
             ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
         key, bearer = settings.access_key, settings.allow_bearer
+        feed = EventFeed(self.router)
+        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls)
         control = [
             *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
+            *control_routes(self.router, access_key=key, allow_bearer=bearer),
+            *dashboard_routes(self.router, feed, self.dashboard_auth),
         ]
-        app = create_app(self.router, access_key=key, allow_bearer=bearer, extra_routes=control)
+        app = create_app(self.router, access_key=key, allow_bearer=bearer, extra_routes=control, feed=feed)
         config = uvicorn.Config(
-            FaultInjection(app, self.faults),
+            RequestLog(FaultInjection(app, self.faults)),
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            # The request log (api/request_log.py) replaces uvicorn's access log, which would print query strings
+            # (a dashboard login token among them); uvicorn's loggers propagate to whatever the host process set up.
+            access_log=False,
+            log_config=None,
             timeout_graceful_shutdown=1,
             lifespan="off",
             **ssl_options,
         )
-        feed = app.state.event_feed
 
         class Server(uvicorn.Server):
             def handle_exit(self, sig: int, frame: Any) -> None:  # SIGINT/SIGTERM: end event streams first
@@ -139,6 +172,10 @@ class EmulatorServer:
     @property
     def access_key(self) -> str:
         return self.settings.access_key
+
+    def dashboard_login_url(self) -> str:
+        """A new one-time URL that logs a browser in to the dashboard."""
+        return f"{self.endpoint}_emulator/?token={self.dashboard_auth.new_login_token()}"
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         self.router.start(background=True)

@@ -209,9 +209,11 @@ def create_app(
     allow_bearer: bool = False,
     require_auth: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
+    feed: Optional[EventFeed] = None,
 ) -> Starlette:
     """The ASGI app serving ``router``; requests must be signed with ``access_key``. ``extra_routes`` are the
-    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``)."""
+    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``, ``api/control.py``, the dashboard);
+    ``feed`` is the event feed they share with ``/_emulator/events`` (a new one when not given)."""
     api = _Api(router)
 
     async def routing(request: Request) -> Response:
@@ -263,7 +265,7 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    feed = EventFeed(router)
+    feed = feed or EventFeed(router)
 
     async def events(request: Request) -> Response:
         """Events after the ``since`` cursor (a sequence number; ``after`` is accepted too): a JSON page, or with

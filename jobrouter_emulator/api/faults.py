@@ -17,10 +17,9 @@ import json
 import logging
 import math
 import random
-import re
 import threading
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,29 +29,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..engine.errors import BadRequest
 from ..options import options_from_tokens
 from ..sdk import OPERATIONS
+from .operations import operation_of
 from .signed import json_object, signed
 
 logger = logging.getLogger(__name__)
-
-
-def _operation_patterns() -> List[Tuple[str, Pattern[str], str]]:
-    """(method, path pattern, SDK operation name) for every operation of the API, from the SDK's operation table."""
-    table = []
-    for name, operation in OPERATIONS.items():
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/:]+", re.escape(operation.path))
-        table.append((operation.method, re.compile(f"^{pattern}$"), name))
-    return table
-
-
-_OPERATIONS = _operation_patterns()
-
-
-def operation_of(method: str, path: str) -> Optional[str]:
-    """The SDK name of the operation a request calls (``PATCH /routing/jobs/j1`` -> ``upsert_job``)."""
-    for operation_method, pattern, name in _OPERATIONS:
-        if operation_method == method and pattern.match(path):
-            return name
-    return None
 
 
 def _share(name: str, value: Any) -> float:

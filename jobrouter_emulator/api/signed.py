@@ -3,6 +3,7 @@ and answered with the service's error body (``{"communicationError": {"code", "m
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Awaitable, Callable
 
@@ -37,6 +38,7 @@ def json_object(body: bytes) -> Any:
 def signed(handler: Handler, *, access_key: str, allow_bearer: bool) -> Callable[[Request], Awaitable[Response]]:
     """``handler`` behind HMAC verification; it gets the verified body, and its RouterErrors become error bodies."""
 
+    @functools.wraps(handler)  # named after the handler, as the request log names the operation
     async def endpoint(request: Request) -> Response:
         # The signature covers the path as sent (percent-encoded).
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]

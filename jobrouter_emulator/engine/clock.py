@@ -42,3 +42,14 @@ class FakeClock:
         """Set the time."""
         with self._lock:
             self._now = when
+
+
+CLOCKS = ("system", "virtual")
+
+
+def make_clock(kind: str) -> Clock:
+    """The clock named ``kind``: the system's, or a virtual one that starts at the current time and then stands
+    still until it is moved."""
+    if kind not in CLOCKS:
+        raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {kind!r}")
+    return FakeClock(datetime.now(timezone.utc)) if kind == "virtual" else SystemClock()

@@ -79,12 +79,14 @@ class Router:
         *,
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
-        processing_delay: float = 0.001,
+        processing_delay: Optional[float] = None,
     ) -> None:
         # ``processing_delay``: routing runs this long after the request that caused it. One millisecond lets the
         # response leave before routing competes with it for the GIL (with 0 the create's response waited for the
-        # match in a first, noisy, measurement).
+        # match in a first, noisy, measurement). On a virtual clock it runs "now": that clock would never get there.
         self._clock = clock or SystemClock()
+        if processing_delay is None:
+            processing_delay = 0.0 if isinstance(self._clock, FakeClock) else 0.001
         self._seed = seed
         self._rng = random.Random(seed)
         self._resets = 0
@@ -176,6 +178,11 @@ class Router:
     def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
         """Committed events after sequence number ``sequence``, oldest first."""
         return self._state.events_since(sequence, limit)
+
+    @property
+    def last_event_sequence(self) -> int:
+        """The sequence number of the last event committed (0 before the first)."""
+        return self._state.last_sequence
 
     def add_notice_listener(self, callback: Callable[[str], None]) -> None:
         """Call ``callback("reset")`` after a reset and ``callback("clock")`` after a virtual clock moved: changes
