@@ -1,7 +1,7 @@
 """The routing log: one line per routing decision, on the ``jobrouter_emulator.routing`` logger.
 
     job j1 classified to queue sales, priority 5
-    offer 3: job j1 to worker w1, expires 2024-01-01T10:00:30+00:00
+    job j1 offered to worker w1 until 2024-01-01T10:00:30Z offerId=6f1c...
     exception rule long-wait triggered for job j2 in queue sales
 
 Every decision the engine makes raises a Router event, so the log is written from the committed events (a command
@@ -16,6 +16,7 @@ import string
 from typing import Any, Dict, List
 
 from .engine.router import Router
+from .engine.times import parse_time_or_none
 from .store.base import StoredEvent
 
 logger = logging.getLogger("jobrouter_emulator.routing")
@@ -30,11 +31,11 @@ MESSAGES: Dict[str, str] = {
     "RouterJobSchedulingFailed": "job {jobId} scheduling failed: {failureReason}",
     "RouterJobWorkerSelectorsExpired": "worker selectors of job {jobId} expired",
     "RouterJobExceptionTriggered": "exception rule {exceptionRuleId} triggered for job {jobId} in queue {queueId}",
-    "RouterWorkerOfferIssued": "offer {offerId}: job {jobId} to worker {workerId}, expires {expiresOn}",
-    "RouterWorkerOfferAccepted": "offer {offerId} accepted: job {jobId} assigned to worker {workerId}",
-    "RouterWorkerOfferDeclined": "offer {offerId} of job {jobId} declined by worker {workerId}",
-    "RouterWorkerOfferExpired": "offer {offerId} of job {jobId} to worker {workerId} expired",
-    "RouterWorkerOfferRevoked": "offer {offerId} of job {jobId} to worker {workerId} revoked",
+    "RouterWorkerOfferIssued": "job {jobId} offered to worker {workerId} until {expiresOn}",
+    "RouterWorkerOfferAccepted": "job {jobId} assigned to worker {workerId}: offer accepted",
+    "RouterWorkerOfferDeclined": "job {jobId} declined by worker {workerId}",
+    "RouterWorkerOfferExpired": "offer of job {jobId} to worker {workerId} expired",
+    "RouterWorkerOfferRevoked": "offer of job {jobId} to worker {workerId} revoked",
     "RouterJobUnassigned": "job {jobId} unassigned from worker {workerId}",
     "RouterJobCompleted": "job {jobId} completed by worker {workerId}",
     "RouterJobClosed": "job {jobId} closed by worker {workerId}, disposition {dispositionCode}",
@@ -45,6 +46,7 @@ MESSAGES: Dict[str, str] = {
     "RouterWorkerDeleted": "worker {workerId} deleted",
 }
 ID_FIELDS = ("jobId", "workerId", "queueId", "offerId", "assignmentId", "exceptionRuleId")
+TRAILING_IDS = ("offerId", "assignmentId")  # long generated ids: after the sentence in the text line, not in it
 
 
 class _Blank(dict):  # type: ignore[type-arg]
@@ -62,14 +64,21 @@ def _data(event: Dict[str, Any]) -> Dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _shown(value: Any) -> Any:
+    """A value as a sentence shows it: "-" for none, a date-time to the second."""
+    if value is None:
+        return "-"
+    moment = parse_time_or_none(value) if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T" else None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else value
+
+
 def describe(event: Dict[str, Any]) -> str:
-    """The log line of a Router event."""
+    """What a Router event says, as a sentence (the routing log's line, the dashboard's event summary)."""
     name = str(event.get("eventType", "")).rsplit(".", 1)[-1]
     template = MESSAGES.get(name)
     if template is None:
         return f"{name} {event.get('subject', '')}".strip()
-    data = _data(event)
-    return _FORMATTER.vformat(template, (), _Blank({k: "-" if v is None else v for k, v in data.items()}))
+    return _FORMATTER.vformat(template, (), _Blank({k: _shown(v) for k, v in _data(event).items()}))
 
 
 def log_events(stored: List[StoredEvent]) -> None:
@@ -85,7 +94,8 @@ def log_events(stored: List[StoredEvent]) -> None:
             "sequence": item.sequence,
             **{name: data[name] for name in ID_FIELDS if data.get(name) is not None},
         }
-        logger.info("%s", describe(event), extra={"fields": fields})
+        trailing = "".join(f" {name}={data[name]}" for name in TRAILING_IDS if data.get(name) is not None)
+        logger.info("%s%s", describe(event), trailing, extra={"fields": fields})
 
 
 def attach(router: Router) -> None:

@@ -48,9 +48,11 @@ def _static(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-def login_page(message: str, status: int = 401) -> Response:
-    """The login form (401: the page needs a session), with ``message`` saying why it is shown."""
+def login_page(message: str, status: int = 401, *, refused: bool = True) -> Response:
+    """The login form (401: the page needs a session), with ``message`` saying why it is shown (in red when a login
+    was ``refused``)."""
     body = _static("login.html").replace("<!--message-->", html.escape(message))
+    body = body.replace("<!--tone-->", "refused" if refused else "")
     return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=HEADERS)
 
 
@@ -72,7 +74,7 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
                 return login_page("This login link was used already or is not one of this emulator's.")
             return to_page(session)
         if session_of(request) is None:
-            return login_page("Open the login URL the emulator printed, or enter its access key.")
+            return login_page("Open the login URL the emulator printed, or enter its access key.", refused=False)
         return Response(_static("index.html"), media_type="text/html; charset=utf-8", headers=HEADERS)
 
     async def dashboard_login(request: Request) -> Response:

@@ -81,8 +81,8 @@ def _worker(client: JobRouterClient, worker_id: str = "w") -> None:
 def test_a_job_scheduled_an_hour_ahead_waits_for_activation_an_hour_later(router):
     _, client, clock = router
     start = clock.now()
-    client.upsert_job("j", channel_id="voice", queue_id="q", matching_mode=ScheduleAndSuspendMode(
-        schedule_at=start + timedelta(hours=1)))  # fmt: skip
+    in_an_hour = ScheduleAndSuspendMode(schedule_at=start + timedelta(hours=1))
+    client.upsert_job("j", channel_id="voice", queue_id="q", matching_mode=in_an_hour)
     clock.advance(0)
     assert client.get_job("j").status == "scheduled"
     clock.advance(3599)
@@ -129,9 +129,12 @@ def test_a_close_at_in_the_future_closes_the_job_then(router):
 
 def test_a_wait_time_exception_fires_after_the_threshold(router):
     admin, client, clock = router
-    admin.upsert_exception_policy("ep", exception_rules=[ExceptionRule(
-        id="too-long", trigger=WaitTimeExceptionTrigger(threshold_seconds=60),
-        actions=[CancelExceptionAction(disposition_code="WaitedTooLong")])])  # fmt: skip
+    too_long = ExceptionRule(
+        id="too-long",
+        trigger=WaitTimeExceptionTrigger(threshold_seconds=60),
+        actions=[CancelExceptionAction(disposition_code="WaitedTooLong")],
+    )
+    admin.upsert_exception_policy("ep", exception_rules=[too_long])
     admin.upsert_queue("q", distribution_policy_id="dp", exception_policy_id="ep")
     start = clock.now()
     client.upsert_job("j", channel_id="voice", queue_id="q")  # no worker: it waits

@@ -116,8 +116,10 @@
 
   function distributionCell(d) {
     if (!d) return el("td", { class: "detail" }, el("span", { class: "none" }, "–"));
-    const offers = d.minConcurrentOffers || d.maxConcurrentOffers
-      ? `${d.minConcurrentOffers ?? 1}–${d.maxConcurrentOffers ?? 1} offers at once` : "1 offer at once";
+    const most = d.maxConcurrentOffers ?? 1;
+    const least = d.minConcurrentOffers ?? 1;
+    const offers = most <= 1 ? "one offer at a time" : least === most ? `${most} offers at once`
+      : `${least}–${most} offers at once`;
     const expiry = d.offerExpiresAfterSeconds ? `, offers live ${duration(d.offerExpiresAfterSeconds)}` : "";
     return el("td", { class: "detail" },
       el("span", { class: "name" }, d.mode || "–"),
@@ -146,7 +148,7 @@
           ? el("span", { class: waitClass(wait), data: { field: "longest-wait" } }, duration(wait))
           : el("span", { class: "none", data: { field: "longest-wait" } }, "–")),
         el("td", { class: "num", data: { field: "assigned" } }, q.assigned),
-        el("td", {}, `${q.availableWorkers} available`, el("span", { class: "sub" }, `of ${q.workers}`)),
+        el("td", { class: "nowrap" }, `${q.availableWorkers} / ${q.workers}`, el("span", { class: "sub" }, "available")),
         distributionCell(q.distribution),
         exceptionCell(q.exceptionPolicy));
     });
@@ -156,7 +158,7 @@
 
   function loadCell(worker) {
     const ratio = worker.capacity ? worker.usedCapacity / worker.capacity : 0;
-    const level = ratio >= 1 ? "full" : ratio >= 0.75 ? "high" : "";
+    const level = ratio >= 1 ? "full" : "";
     return el("td", {},
       el("div", { class: "load", data: { field: "load" } },
         el("div", { class: `bar ${level}` }, el("span", { style: { width: `${Math.min(100, Math.round(ratio * 100))}%` } })),
@@ -193,7 +195,9 @@
 
   function renderJobStatuses() {
     const counts = page.snapshot.jobs.counts;
-    const chips = [["", "all", page.snapshot.jobs.total], ...Object.entries(counts).map(([s, n]) => [s, s, n])]
+    // Statuses no job is in are left out (the one selected aside): the row reads as what is happening.
+    const present = Object.entries(counts).filter(([s, n]) => n || s === page.jobStatus);
+    const chips = [["", "all", page.snapshot.jobs.total], ...present.map(([s, n]) => [s, s, n])]
       .map(([status, label, count]) => el("button", {
         type: "button", class: `chip ${count ? "" : "is-zero"}`, "aria-pressed": page.jobStatus === status ? "true" : "false",
         data: { status: status || "all" },
