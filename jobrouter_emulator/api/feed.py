@@ -57,15 +57,19 @@ class EventFeed:
         """Whether the feed was closed (the server is stopping)."""
         return self._closed
 
-    async def batches(self, since: int) -> AsyncIterator[List[StoredEvent]]:
+    async def batches(self, since: int, *, announce: bool = False) -> AsyncIterator[List[StoredEvent]]:
         """Every event after sequence ``since`` (in pages), then each new batch as it is committed; an empty batch
-        when woken by a notice, or after ``heartbeat_seconds`` without news. Ends when the feed is closed."""
+        when woken by a notice, or after ``heartbeat_seconds`` without news. Ends when the feed is closed.
+
+        With ``announce``, an empty batch comes first, once the reader is registered for wake-ups: a snapshot the
+        reader takes then cannot miss a change made after it."""
         entry = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             self._streams.add(entry)
         try:
+            if announce:
+                yield []
             while not self._closed:
-                entry[1].clear()
                 batch = self._router.events_since(since, PAGE)
                 if batch:
                     since = batch[-1].sequence
@@ -77,6 +81,9 @@ class EventFeed:
                 except asyncio.TimeoutError:
                     yield []
                     continue
+                # Cleared as soon as it woke us: a wake-up that comes while the reader handles this one (a notice,
+                # which leaves no event to find) sets it again, and is not lost.
+                entry[1].clear()
                 if not self._closed and not self._router.events_since(since, 1):
                     yield []  # woken with no event: a notice
         finally:

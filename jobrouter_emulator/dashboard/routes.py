@@ -71,7 +71,7 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
         if token is not None:
             session = auth.redeem_token(token)
             if session is None:
-                return login_page("This login link was used already or is not one of this emulator's.")
+                return login_page("This login link was used already, or was never valid here.")
             return to_page(session)
         if session_of(request) is None:
             return login_page("Open the login URL the emulator printed, or enter its access key.", refused=False)
@@ -84,7 +84,7 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
         key = (parse_qs(body.decode("utf-8", "replace")).get("key") or [""])[0]
         session = auth.log_in_with_key(key)
         if session is None:
-            return login_page("That is not this emulator's access key.")
+            return login_page("That is not the access key of this emulator.")
         return to_page(session)
 
     async def dashboard_logout(request: Request) -> Response:

@@ -42,15 +42,16 @@ def router_message(stored: StoredEvent) -> str:
 async def dashboard_messages(router: Router, feed: EventFeed, since: int) -> AsyncIterator[str]:
     """The stream from event ``since`` on, until the feed closes."""
     yield "retry: 2000\n\n"  # reconnect after 2 s when the emulator restarts
-    # Off the event loop: building a snapshot takes the router's lock, which a timer may hold during a rule's call.
-    yield _message("state", await run_in_threadpool(build_snapshot, router))
-    last_snapshot = time.monotonic()
-    async for batch in feed.batches(since):
+    last_snapshot = -MIN_SNAPSHOT_INTERVAL
+    # The first batch is empty (announce): the first snapshot is taken once changes wake this stream.
+    async for batch in feed.batches(since, announce=True):
         for stored in batch:
             yield router_message(stored)
         wait = last_snapshot + MIN_SNAPSHOT_INTERVAL - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
+        # Off the event loop: building a snapshot takes the router's lock, which a timer may hold during a rule's
+        # call.
         yield _message("state", await run_in_threadpool(build_snapshot, router))
         last_snapshot = time.monotonic()
     yield ": the emulator is shutting down\n\n"
