@@ -179,12 +179,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             flush=True,
         )
     print(f"dashboard: {server.dashboard_login_url()} (one-time login link)", flush=True)
-    print("state: in memory" if settings.in_memory else f"state: {settings.state_path}", flush=True)
     if settings.clock == "virtual":
         print(
             f"clock: virtual, at {server.router.now().isoformat()}; move it with POST /_emulator/clock:advance",
             flush=True,
         )
+    print("state: in memory" if settings.in_memory else f"state: {settings.state_path}", flush=True)
     server.serve_forever()
     print("Job Router emulator stopped.", flush=True)
     return 0
