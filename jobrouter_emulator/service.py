@@ -21,8 +21,8 @@ from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
-from .engine.clock import make_clock
-from .engine.router import Router
+from .engine.clock import FakeClock, make_clock
+from .engine.router import PROCESSING_DELAY, Router
 from .engine.rules import HttpOutbound
 from .store import MemoryStore, SQLiteStore
 from .tls import ensure_certificate
@@ -108,7 +108,9 @@ class EmulatorServer:
             delete_state(database)
         store = MemoryStore() if settings.in_memory else SQLiteStore(database)
         self.outbound = HttpOutbound()
-        self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound)
+        # On a virtual clock routing runs "now" (see Router's processing_delay): that clock never moves by itself.
+        delay = 0.0 if isinstance(clock, FakeClock) else PROCESSING_DELAY
+        self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound, processing_delay=delay)
         routing_log.attach(self.router)
         subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
         self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)

@@ -198,6 +198,8 @@ async def _respond(send: Send, status: int, body: bytes, headers: List[Tuple[byt
 async def _drop_connection(send: Send) -> None:
     """Close the connection without answering. ASGI has no message for that, so this reaches uvicorn's transport
     (``send`` is a method of uvicorn's request cycle); the client sees the connection reset."""
+    while hasattr(send, "__wrapped__"):  # middleware that wraps send (the request log) names the one it wraps
+        send = send.__wrapped__
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is None:  # another server: end the response half-way, which it reports as a broken connection
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})

@@ -48,6 +48,8 @@ class RequestLog:
                 status["code"] = message["status"]
             await send(message)
 
+        send_and_note.__wrapped__ = send  # type: ignore[attr-defined]  # fault injection drops through to the server
+
         try:
             await self.app(scope, receive, send_and_note)
         except BaseException:

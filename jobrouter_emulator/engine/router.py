@@ -48,6 +48,7 @@ from .workers import WorkerLifecycle
 logger = logging.getLogger(__name__)
 
 STORE_RETRY = timedelta(seconds=1)  # a timer whose commit the store refused runs again this much later
+PROCESSING_DELAY = 0.001  # seconds between a request and the routing it causes (see Router.__init__)
 MAX_ADVANCE = timedelta(days=3660)  # one move of a virtual clock: ten years, far from datetime's limits
 
 __all__ = ["Entity", "Router"]
@@ -79,14 +80,13 @@ class Router:
         *,
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
-        processing_delay: Optional[float] = None,
+        processing_delay: float = PROCESSING_DELAY,
     ) -> None:
         # ``processing_delay``: routing runs this long after the request that caused it. One millisecond lets the
         # response leave before routing competes with it for the GIL (with 0 the create's response waited for the
-        # match in a first, noisy, measurement). On a virtual clock it runs "now": that clock would never get there.
+        # match in a first, noisy, measurement). An emulator on a virtual clock passes 0: that clock would never
+        # get a millisecond further on its own.
         self._clock = clock or SystemClock()
-        if processing_delay is None:
-            processing_delay = 0.0 if isinstance(self._clock, FakeClock) else 0.001
         self._seed = seed
         self._rng = random.Random(seed)
         self._resets = 0

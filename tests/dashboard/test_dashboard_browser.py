@@ -39,8 +39,10 @@ def browser(tmp_path):
 
 
 def _text(browser, css: str) -> str:
-    found = browser.find_elements("css selector", css)
-    return found[0].text if found else ""
+    """The element's text, read in one step in the page (the page redraws its tables as it updates: an element found
+    first and read after could be gone by then)."""
+    script = "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';"
+    return browser.execute_script(script, css)
 
 
 def _wait_until(browser, condition, what: str, timeout: float = 15.0) -> None:

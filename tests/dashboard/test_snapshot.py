@@ -9,7 +9,7 @@ from jobrouter_emulator.store.memory import MemoryStore
 
 
 def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them():
-    router = Router(MemoryStore(), FakeClock(), seed=1)
+    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
     router.upsert(
         "distributionPolicies",
         "dp",

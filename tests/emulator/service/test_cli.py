@@ -23,7 +23,8 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["--version"])
     assert exited.value.code == 0
-    assert capsys.readouterr().out.strip() == f"jobrouter-emulator {__version__} (Job Router REST api-version 2023-11-01)"
+    expected = f"jobrouter-emulator {__version__} (Job Router REST api-version 2023-11-01)"
+    assert capsys.readouterr().out.strip() == expected
 
 
 def test_help_is_plain_text_and_lists_every_option(capsys):

@@ -153,3 +153,22 @@ def test_json_lines_carry_the_record_fields():
         "info",
         "jobrouter_emulator.requests",
     )
+
+
+def test_faulted_requests_are_logged_and_a_drop_still_drops(caplog):
+    from jobrouter_emulator import EmbeddedEmulator
+    from jobrouter_emulator.api.faults import FaultPlan
+
+    caplog.set_level(logging.INFO, logger="jobrouter_emulator.requests")
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    with EmbeddedEmulator(faults=FaultPlan(drop=0.5, unavailable=0.5, seed=1)) as emulator:
+        for _ in range(6):
+            try:
+                httpx.get(emulator.endpoint + "routing/workers/w?api-version=2023-11-01")
+            except httpx.TransportError:  # dropped: no answer at all
+                pass
+    lines = [r for r in caplog.records if r.name == "jobrouter_emulator.requests"]
+    statuses = sorted(str(r.fields["status"]) for r in lines)
+    assert len(lines) == 6 and "503" in statuses and "None" in statuses  # a drop has no status
+    assert all(r.getMessage().startswith("GET /routing/workers/w get_worker ") for r in lines)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "the server saw a drop as an error"

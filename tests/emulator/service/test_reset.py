@@ -24,10 +24,8 @@ def _fill(connection_string: str) -> JobRouterClient:
 def _is_empty(connection_string: str) -> bool:
     admin = JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0)
     client = JobRouterClient.from_connection_string(connection_string, retry_total=0)
-    return not any(
-        list(paged)
-        for paged in (admin.list_distribution_policies(), admin.list_queues(), client.list_workers(), client.list_jobs())
-    )
+    lists = (admin.list_distribution_policies(), admin.list_queues(), client.list_workers(), client.list_jobs())
+    return not any(list(paged) for paged in lists)
 
 
 def test_the_signed_reset_route_empties_the_emulator(jobrouter_emulator):
