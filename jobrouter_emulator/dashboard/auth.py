@@ -34,14 +34,18 @@ class DashboardAuth:
         self._sessions: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _issue(self, issued: OrderedDict[str, None], limit: int) -> str:
+        """A new random secret, remembered in ``issued`` (the oldest forgotten past ``limit``)."""
+        secret = secrets.token_urlsafe(32)
+        with self._lock:
+            issued[_digest(secret)] = None
+            while len(issued) > limit:
+                issued.popitem(last=False)
+        return secret
+
     def new_login_token(self) -> str:
         """A token that logs one browser in, once."""
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._tokens[_digest(token)] = None
-            while len(self._tokens) > MAX_PENDING_TOKENS:
-                self._tokens.popitem(last=False)
-        return token
+        return self._issue(self._tokens, MAX_PENDING_TOKENS)
 
     def redeem_token(self, token: str) -> Optional[str]:
         """A new session for a login token not used before (the token is spent); None otherwise."""
@@ -59,12 +63,7 @@ class DashboardAuth:
         return self._new_session()
 
     def _new_session(self) -> str:
-        session = secrets.token_urlsafe(32)
-        with self._lock:
-            self._sessions[_digest(session)] = None
-            while len(self._sessions) > MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-        return session
+        return self._issue(self._sessions, MAX_SESSIONS)
 
     def has_session(self, cookie: Optional[str]) -> bool:
         """Whether the cookie's value is a live session."""

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
-from azure.communication.jobrouter.models import LongestIdleMode, RouterChannel
+from azure.communication.jobrouter.models import LongestIdleMode
 from tests._cli_process import CliEmulator
+from tests._workers import voice_worker
 from tests.integration._polling import wait_for
 
 from ._browser import keep_screenshot, require_browser, start_chromium
@@ -62,14 +63,7 @@ def test_the_dashboard_shows_routing_live(emulator, browser, tmp_path):
     client = JobRouterClient.from_connection_string(emulator.connection_string)
     admin.upsert_distribution_policy("ten-minutes", offer_expires_after_seconds=600, mode=LongestIdleMode())
     admin.upsert_queue(QUEUE, name="Customer support", distribution_policy_id="ten-minutes")
-    client.upsert_worker(
-        WORKER,
-        capacity=1,
-        queues=[QUEUE],
-        available_for_offers=True,
-        channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-        labels={"language": "en"},
-    )
+    voice_worker(client, WORKER, queues=[QUEUE], labels={"language": "en"})
     for job_id in JOBS:
         client.upsert_job(job_id, channel_id="voice", queue_id=QUEUE, priority=1)
     offer = wait_for(lambda: client.get_worker(WORKER).offers)[0]

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
-from azure.communication.jobrouter.models import LongestIdleMode, RouterChannel
+from azure.communication.jobrouter.models import LongestIdleMode
 from jobrouter_emulator import EmbeddedEmulator
+from tests._workers import voice_worker
 
 Message = Tuple[str, Dict[str, Any]]  # (SSE event name, data)
 
@@ -113,13 +114,7 @@ def test_the_stream_carries_snapshots_and_events_as_they_happen(emulator, sessio
     client = JobRouterClient.from_connection_string(emulator.connection_string)
     admin.upsert_distribution_policy("dp", offer_expires_after_seconds=30, mode=LongestIdleMode())
     admin.upsert_queue("q", name="Sales", distribution_policy_id="dp")
-    client.upsert_worker(
-        "w",
-        capacity=1,
-        queues=["q"],
-        available_for_offers=True,
-        channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-    )
+    voice_worker(client, "w", queues=["q"])
     for job_id in ("j1", "j2", "j3"):
         client.upsert_job(job_id, channel_id="voice", queue_id="q")
     emulator.advance(0)

@@ -20,12 +20,12 @@ from azure.communication.jobrouter.models import (
     CancelExceptionAction,
     ExceptionRule,
     LongestIdleMode,
-    RouterChannel,
     RouterWorkerSelector,
     ScheduleAndSuspendMode,
     WaitTimeExceptionTrigger,
 )
 from jobrouter_emulator.engine.times import parse_time
+from tests._workers import voice_worker
 
 REAL_TIME_LIMIT = 1.0  # seconds of real time a scenario may take, whatever it does on the virtual clock
 
@@ -68,14 +68,8 @@ def router(virtual_clock_jobrouter_emulator) -> Iterator[Any]:
     assert elapsed < REAL_TIME_LIMIT, f"the scenario took {elapsed:.2f} s of real time"
 
 
-def _worker(client: JobRouterClient, worker_id: str = "w") -> None:
-    client.upsert_worker(
-        worker_id,
-        capacity=1,
-        queues=["q"],
-        available_for_offers=True,
-        channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-    )
+def _worker(client: JobRouterClient) -> None:
+    voice_worker(client, "w", queues=["q"])
 
 
 def test_a_job_scheduled_an_hour_ahead_waits_for_activation_an_hour_later(router):

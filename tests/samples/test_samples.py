@@ -15,6 +15,7 @@ from typing import List
 
 import pytest
 
+from tests._workers import voice_worker
 from tests.integration._polling import wait_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -103,7 +104,7 @@ def _free_port() -> int:
 def test_the_webhook_sample_prints_each_event_it_handles_when_serving(tmp_path):
     """The sample as a server, fed by the emulator's event delivery (handshake first, then the events)."""
     from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
-    from azure.communication.jobrouter.models import LongestIdleMode, RouterChannel
+    from azure.communication.jobrouter.models import LongestIdleMode
     from jobrouter_emulator import EmbeddedEmulator
     from jobrouter_emulator.delivery import EventSubscription
 
@@ -128,8 +129,7 @@ def test_the_webhook_sample_prints_each_event_it_handles_when_serving(tmp_path):
             client = JobRouterClient.from_connection_string(emulator.connection_string)
             admin.upsert_distribution_policy("dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
             admin.upsert_queue("q", distribution_policy_id="dp")
-            voice = [RouterChannel(channel_id="voice", capacity_cost_per_job=1)]
-            client.upsert_worker("w", capacity=1, queues=["q"], available_for_offers=True, channels=voice)
+            voice_worker(client, "w", queues=["q"])
             client.upsert_job("j", channel_id="voice", queue_id="q", priority=3)
             wait_for(lambda: any(line.startswith("worker w offered job j until") for line in printed), timeout=30)
     finally:

@@ -18,13 +18,13 @@ from azure.communication.jobrouter.models import (
     CancelExceptionAction,
     ExceptionRule,
     LongestIdleMode,
-    RouterChannel,
     StaticRouterRule,
     WaitTimeExceptionTrigger,
 )
 from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
 from jobrouter_emulator.logs import JsonFormatter, RedactSecrets
 from tests._cli_process import CliEmulator
+from tests._workers import voice_worker
 
 
 def _drive(emulator: CliEmulator) -> List[Any]:
@@ -41,13 +41,7 @@ def _drive(emulator: CliEmulator) -> List[Any]:
     admin.upsert_exception_policy("ep", exception_rules=[slow])
     admin.upsert_queue("q", distribution_policy_id="dp", exception_policy_id="ep")
     admin.upsert_classification_policy("cp", fallback_queue_id="q", prioritization_rule=StaticRouterRule(value=5))
-    client.upsert_worker(
-        "w",
-        capacity=1,
-        queues=["q"],
-        available_for_offers=True,
-        channels=[RouterChannel(channel_id="voice", capacity_cost_per_job=1)],
-    )
+    voice_worker(client, "w", queues=["q"])
     client.upsert_job("j1", channel_id="voice", classification_policy_id="cp")
     client.upsert_job("j2", channel_id="voice", queue_id="q")
     for seconds in (0, 30, 31):  # offered; the offer expires; both jobs wait too long and are cancelled
