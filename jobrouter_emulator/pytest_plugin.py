@@ -8,8 +8,9 @@ Fixtures:
 
 - ``jobrouter_emulator`` (session scope): one in-memory emulator for the whole run. State carries over from test to
   test: use it for tests that name their resources apart and do not count what others leave (lists, events).
-- ``clean_jobrouter_emulator`` (function scope): the same emulator, reset before the test (a millisecond, no
-  restart), so the test starts from nothing: for tests that list, count or read the event feed.
+- ``clean_jobrouter_emulator`` (function scope): the same emulator, reset before the test (well under a
+  millisecond for a test's few resources; no restart), so the test starts from nothing: for tests that list, count
+  or read the event feed.
 - ``virtual_clock_jobrouter_emulator`` (function scope): an emulator on a virtual clock, started once per session and
   reset before each test: for tests of scheduled jobs, offer expiry, ``closeAt`` and exception wait times, which move
   time with ``advance(seconds)`` instead of waiting.

@@ -1,7 +1,10 @@
-"""What the dashboard shows, as one JSON document built from :meth:`Router.overview`: queues, workers, jobs by status.
+"""What the dashboard shows, as one JSON document built from :meth:`Router.read_overview`: queues, workers, jobs by
+status.
 
 The page renders it as it comes; the figures are the engine's own (a queue's length and longest wait are its
-statistics, a worker's load its ``loadRatio``), never computed a second time in the browser.
+statistics, a worker's load the capacity its offers and assignments hold), never computed a second time in the
+browser. It is built under the router's lock from the live documents, so every value it keeps is a new object (a
+copy of what it reads): reading only the fields the page shows costs less than copying the documents whole.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def _selectors(job: Dict[str, Any]) -> List[Dict[str, Any]]:
                 {
                     "key": selector.get("key"),
                     "operator": selector.get("labelOperator"),
-                    "value": selector.get("value"),
+                    "value": selector.get("value"),  # a label value: a number, text or boolean
                     "status": selector.get("status", "active"),
                     "expedite": bool(selector.get("expedite")),
                     "origin": origin,
@@ -91,7 +94,12 @@ def _exception_rules(policy: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any
 
 def build_snapshot(router: Router) -> Dict[str, Any]:
     """The dashboard's document: the time, the clock's kind, queues, workers and jobs."""
-    view = router.overview()
+    snapshot = router.read_overview(_shape)
+    snapshot.update(virtualClock=router.clock_is_virtual, resets=router.resets, lastSequence=router.last_event_sequence)
+    return snapshot
+
+
+def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
     documents = view["documents"]
     by_id = {collection: {d["id"]: d for d in items} for collection, items in documents.items()}
     jobs = documents["jobs"]
@@ -123,7 +131,7 @@ def build_snapshot(router: Router) -> Dict[str, Any]:
                     for c in worker.get("channels") or []
                 ],
                 "queues": list(worker.get("queues") or []),
-                "labels": worker.get("labels") or {},
+                "labels": dict(worker.get("labels") or {}),  # label values are numbers, texts or booleans
                 "offers": offers,
                 "assignedJobs": [
                     {"assignmentId": a.get("assignmentId"), "jobId": a.get("jobId")}
@@ -132,19 +140,27 @@ def build_snapshot(router: Router) -> Dict[str, Any]:
             }
         )
 
+    assigned_in: Dict[str, int] = {}
+    for row in rows.values():
+        if row["status"] == "assigned":
+            assigned_in[row["queueId"]] = assigned_in.get(row["queueId"], 0) + 1
+    listening: Dict[str, List[bool]] = {}
+    for worker in workers:
+        for queue_id in worker["queues"]:
+            listening.setdefault(queue_id, []).append(worker["availableForOffers"])
     queues = []
     for queue in documents["queues"]:
         statistics = view["statistics"].get(queue["id"], {})
-        queued_here = [r for r in rows.values() if r["queueId"] == queue["id"]]
+        workers_here = listening.get(queue["id"], [])
         queues.append(
             {
                 "id": queue["id"],
                 "name": queue.get("name"),
                 "length": statistics.get("length", 0),
                 "longestWaitSeconds": round(float(statistics.get("longestJobWaitTimeMinutes", 0.0)) * 60, 1),
-                "assigned": sum(1 for r in queued_here if r["status"] == "assigned"),
-                "workers": sum(1 for w in workers if queue["id"] in w["queues"]),
-                "availableWorkers": sum(1 for w in workers if queue["id"] in w["queues"] and w["availableForOffers"]),
+                "assigned": assigned_in.get(queue["id"], 0),
+                "workers": len(workers_here),
+                "availableWorkers": sum(workers_here),
                 "distribution": _distribution(by_id["distributionPolicies"].get(queue.get("distributionPolicyId"))),
                 "exceptionPolicy": _exception_rules(by_id["exceptionPolicies"].get(queue.get("exceptionPolicyId"))),
             }
@@ -157,9 +173,6 @@ def build_snapshot(router: Router) -> Dict[str, Any]:
     ordered = sorted(rows.values(), key=lambda r: r["status"] in TERMINAL_JOB_STATUSES)
     return {
         "now": format_time(view["now"]),
-        "virtualClock": router.clock_is_virtual,
-        "resets": router.resets,
-        "lastSequence": router.last_event_sequence,
         "queues": queues,
         "workers": workers,
         "jobs": {"counts": counts, "total": len(jobs), "items": ordered[:MAX_JOBS]},

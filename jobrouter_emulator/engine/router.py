@@ -21,11 +21,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import marshal
 import random
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from ..store.base import Store, StoredEvent
 from . import queue_order
@@ -52,6 +51,8 @@ PROCESSING_DELAY = 0.001  # seconds between a request and the routing it causes 
 MAX_ADVANCE = timedelta(days=3660)  # one move of a virtual clock: ten years, far from datetime's limits
 
 __all__ = ["Entity", "Router"]
+
+T = TypeVar("T")
 
 
 def check_conditions(
@@ -256,9 +257,10 @@ class Router:
         logger.info("State reset")
         self._notify("reset")
 
-    def overview(self) -> Dict[str, Any]:
-        """One consistent copy of everything, for a dashboard: the time, every document by collection (newest
-        first) and each queue's statistics."""
+    def read_overview(self, reader: Callable[[Dict[str, Any]], T]) -> T:
+        """``reader``'s result on one consistent view of everything (for a dashboard): ``now``, every document by
+        collection (newest first) and each queue's statistics. The documents are the live ones, read under the
+        router's lock: ``reader`` copies what it keeps and changes nothing."""
         with self._lock:
             documents = {
                 collection: [
@@ -266,13 +268,12 @@ class Router:
                 ]
                 for collection in RESOURCES
             }
+            now = self._clock.now()
             statistics = {
-                queue["id"]: queue_order.statistics(self._state, self._index, queue["id"], self._clock.now())
+                queue["id"]: queue_order.statistics(self._state, self._index, queue["id"], now)
                 for queue in documents["queues"]
             }
-            # marshal copies JSON-like data far faster than deepcopy; the copy is read after the lock is let go
-            copied = marshal.loads(marshal.dumps(documents))
-            return {"now": self._clock.now(), "documents": copied, "statistics": statistics}
+            return reader({"now": now, "documents": documents, "statistics": statistics})
 
     def next_timer_due(self) -> Optional[datetime]:
         """When the earliest pending timer is due (None when nothing is pending)."""

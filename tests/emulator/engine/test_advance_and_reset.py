@@ -82,6 +82,7 @@ def test_reset_forgets_everything_and_routing_starts_again_clean(harness):
 
     harness.router.reset()
 
+    assert harness.router.last_event_sequence == last_sequence  # where a new subscription starts: after the old
     for collection in ("distributionPolicies", "queues", "workers", "jobs"):
         assert harness.router.list(collection) == ([], None)
     assert harness.router.events_since(0) == []
