@@ -233,8 +233,8 @@
   }
 
   function category(type) {
-    if (/Offer/.test(type)) return "offer";
     if (/Exception|Failed|Cancelled|Expired/.test(type)) return "alert";
+    if (/Offer/.test(type)) return "offer";
     if (/Queued|Classified|WaitingForActivation/.test(type)) return "queue";
     if (/Completed|Closed/.test(type)) return "done";
     if (/^RouterWorker/.test(type)) return "worker";
