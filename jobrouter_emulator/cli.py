@@ -10,28 +10,75 @@ from typing import List, Optional
 
 from ._dependencies import MissingEmulatorDependencies, emulator_dependencies
 from .auth import DEFAULT_ACCESS_KEY
+from .engine.clock import CLOCKS
+from .logs import LOG_FORMATS, LOG_LEVELS, configure_logging
+
+DESCRIPTION = """\
+Serve a local Azure Communication Services Job Router (REST api-version
+2023-11-01). At start it prints its connection string, a one-time login URL of
+its dashboard and where its state is kept. Stop it with Ctrl-C.
+"""
+
+EPILOG = """\
+examples:
+  jobrouter-emulator                        http://127.0.0.1:8089/, state kept
+                                            in ./.jobrouter-emulator
+  jobrouter-emulator --in-memory --port 0   nothing on disk, a free port
+  jobrouter-emulator --clock virtual        time moves only when told
+  jobrouter-emulator --reset --log-format json
+
+dashboard: http://HOST:PORT/_emulator/ (log in with the URL printed at start)
+"""
+
+
+def _version() -> str:
+    from azure.communication.jobrouter import __version__
+
+    return f"jobrouter-emulator {__version__} (Job Router REST api-version 2023-11-01)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobrouter-emulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8089, help="port to listen on (default 8089)")
-    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
-    parser.add_argument("--cert", type=Path, help="certificate (PEM) to serve HTTPS with, instead of a generated one")
-    parser.add_argument("--key", type=Path, help="private key (PEM) of --cert")
-    parser.add_argument(
+    parser = argparse.ArgumentParser(
+        prog="jobrouter-emulator",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    server = parser.add_argument_group("server")
+    server.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=8089, help="port to listen on; 0 picks a free one (default 8089)")
+    server.add_argument("--tls", action="store_true", help="serve HTTPS with a self-signed certificate")
+    server.add_argument("--cert", type=Path, help="certificate (PEM) to serve HTTPS with, instead of a generated one")
+    server.add_argument("--key", type=Path, help="private key (PEM) of --cert")
+    server.add_argument("--access-key", default=DEFAULT_ACCESS_KEY, help="base64 access key requests are signed with")
+    server.add_argument(
+        "--allow-bearer", action="store_true", help="also accept any bearer token (TokenCredential demos)"
+    )
+    state = parser.add_argument_group("state and time")
+    state.add_argument(
         "--data-dir",
         type=Path,
         default=Path(".jobrouter-emulator"),
         help="where state and the generated certificate live, private to its owner and used by one emulator at a "
         "time; it holds the secrets stored in policies (default ./.jobrouter-emulator)",
     )
-    parser.add_argument("--in-memory", action="store_true", help="keep no state on disk")
-    parser.add_argument("--access-key", default=DEFAULT_ACCESS_KEY, help="base64 access key requests are signed with")
-    parser.add_argument(
-        "--allow-bearer", action="store_true", help="also accept any bearer token (TokenCredential demos)"
+    state.add_argument("--in-memory", action="store_true", help="keep no state on disk")
+    state.add_argument(
+        "--reset",
+        action="store_true",
+        help="start from empty state: delete the state database in --data-dir first (the certificate stays)",
     )
-    parser.add_argument(
+    state.add_argument(
+        "--clock",
+        choices=CLOCKS,
+        default="system",
+        help="system: real time (default); virtual: starts at the current time and moves only when told, with "
+        "POST /_emulator/clock:advance",
+    )
+    state.add_argument("--seed", type=int, help="seed for random choices (weighted allocation), for repeatable runs")
+    events = parser.add_argument_group("events")
+    events.add_argument(
         "--event-webhook",
         action="append",
         default=[],
@@ -39,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver every event to this webhook in the Event Grid schema: a subscription with Event Grid's "
         "defaults (repeatable)",
     )
-    parser.add_argument(
+    events.add_argument(
         "--event-subscription",
         action="append",
         default=[],
@@ -50,14 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
         "eventDeliverySchema=CloudEventSchemaV1_0 maxEventsPerBatch=10 maxDeliveryAttempts=5 "
         "eventTimeToLiveInMinutes=60 deadLetterFolder=./dead-letters); repeatable",
     )
-    parser.add_argument(
+    events.add_argument(
         "--retry-scale",
         type=float,
         default=1.0,
         metavar="FACTOR",
         help="scale Event Grid's delivery retry schedule and event time to live (0.001: a 10 s step takes 10 ms)",
     )
-    parser.add_argument(
+    faults = parser.add_argument_group("faults")
+    faults.add_argument(
         "--faults",
         nargs="+",
         metavar="KEY=VALUE",
@@ -65,7 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
         "retryAfterSeconds=1 unavailable=0.05 (503) drop=0.01 (connection closed) latency=0.2 latencyMs=250 "
         "operations=upsert_job,get_job seed=7",
     )
-    parser.add_argument("--seed", type=int, help="seed for random choices (weighted allocation), for repeatable runs")
+    logs = parser.add_argument_group("log")
+    logs.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        help="info (default): a line per request and per routing decision; debug: more; warning: problems only",
+    )
+    logs.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text (default) or json: one JSON object per line, on stderr",
+    )
     return parser
 
 
@@ -73,14 +133,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
-            from .api.faults import FaultPlan
-            from .delivery import EventSubscription
-            from .service import EmulatorServer, EmulatorSettings
+            from . import service  # noqa: F401 (imports starlette, uvicorn and the rest)
     except MissingEmulatorDependencies as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per webhook call is noise; delivery logs failures
+    handler = configure_logging(args.log_level, args.log_format, secrets=[args.access_key])
+    try:
+        return _serve(args)
+    finally:  # main() may run in a process that goes on (a test): leave its logging as it was
+        logging.getLogger().removeHandler(handler)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .api.faults import FaultPlan
+    from .delivery import EventSubscription
+    from .service import EmulatorServer, EmulatorSettings
+
     try:
         subscriptions = [EventSubscription.from_cli(tokens) for tokens in args.event_subscription]
         faults = FaultPlan.from_cli(args.faults) if args.faults else None
@@ -102,6 +170,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         retry_scale=args.retry_scale,
         faults=faults,
         seed=args.seed,
+        clock=args.clock,
+        reset=args.reset,
     )
     try:
         server = EmulatorServer(settings)
@@ -116,7 +186,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"certificate: {server.cert_path} (trust it with connection_verify=<path> or REQUESTS_CA_BUNDLE)",
             flush=True,
         )
-    print("state: in memory" if settings.in_memory else f"state: {settings.data_dir / 'state.sqlite3'}", flush=True)
+    print(f"dashboard: {server.dashboard_login_url()} (one-time login link)", flush=True)
+    if settings.clock == "virtual":
+        print(
+            f"clock: virtual, at {server.router.now().isoformat()}; move it with POST /_emulator/clock:advance",
+            flush=True,
+        )
+    print("state: in memory" if settings.in_memory else f"state: {settings.state_path}", flush=True)
     server.serve_forever()
     print("Job Router emulator stopped.", flush=True)
     return 0

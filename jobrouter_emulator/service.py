@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from . import routing_log
 from .api import create_app
+from .api.control import control_routes
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
+from .api.feed import EventFeed
+from .api.request_log import RequestLog
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
+from .dashboard import DashboardAuth, dashboard_routes
 from .data_dir import DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
-from .engine.router import Router
+from .engine.clock import CLOCKS, FakeClock, make_clock
+from .engine.router import PROCESSING_DELAY, Router
 from .engine.rules import HttpOutbound
 from .http_protocol import protocol_class
 from .limits import Limits
@@ -45,6 +51,9 @@ class _QuietShutdown(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietShutdown())
 
 
+STATE_FILE = "state.sqlite3"
+
+
 @dataclass
 class EmulatorSettings:
     host: str = "127.0.0.1"
@@ -62,6 +71,8 @@ class EmulatorSettings:
     faults: Optional[FaultPlan] = None
     seed: Optional[int] = None
     limits: Limits = field(default_factory=Limits)
+    clock: str = "system"  # "virtual": time moves only when told (POST /_emulator/clock:advance)
+    reset: bool = False  # start from empty state: the state database in data_dir is deleted first
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
@@ -97,6 +108,19 @@ class EmulatorSettings:
                 raise StartupError(
                     f"--cert {self.cert_file} with --key {self.key_file} cannot serve HTTPS: {exc}"
                 ) from None
+        if self.clock not in CLOCKS:
+            raise StartupError(f"--clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
+
+    @property
+    def state_path(self) -> Path:
+        """The SQLite database of the state (and of the event subscriptions)."""
+        return self.data_dir / STATE_FILE
+
+
+def delete_state(path: Path) -> None:
+    """Delete a state database and its write-ahead log (``--reset``); other files of the data dir stay."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -139,10 +163,14 @@ class EmulatorServer:
             self._release_data_dir()
             raise
         config = uvicorn.Config(
-            FaultInjection(self._app, self.faults),
+            RequestLog(FaultInjection(self._app, self.faults)),
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            # The request log (api/request_log.py) replaces uvicorn's access log, which would print query strings
+            # (a dashboard login token among them); uvicorn's loggers propagate to whatever the host process set up.
+            access_log=False,
+            log_config=None,
             timeout_graceful_shutdown=1,
             timeout_keep_alive=settings.limits.idle_timeout,  # type: ignore[arg-type]
             http=protocol_class(settings.limits),
@@ -164,24 +192,30 @@ class EmulatorServer:
     def _open(self, settings: EmulatorSettings) -> None:
         """The store, router, delivery and app; every failure to use the data directory is a StartupError."""
         store: Store = MemoryStore()
-        database = settings.data_dir / "state.sqlite3"
+        database = settings.state_path
         if not settings.in_memory:
             assert self._data_dir is not None
-            self._data_dir.lock()
+            self._data_dir.lock()  # before a reset: never delete the state another emulator has open
+            if settings.reset:
+                delete_state(database)
             self._data_dir.private_file(database.name)  # SQLite gives its -wal and -shm files the same mode
+        clock = make_clock(settings.clock)
         try:
             if not settings.in_memory:
                 store = SQLiteStore(database)
             self.outbound = HttpOutbound(
                 deadline=settings.limits.rule_call_deadline, max_response_bytes=settings.limits.max_rule_response_bytes
             )
-            self.router = Router(store, seed=settings.seed, outbound=self.outbound)
+            # On a virtual clock routing runs "now" (see Router's processing_delay): that clock never moves by itself.
+            delay = 0.0 if isinstance(clock, FakeClock) else PROCESSING_DELAY
+            self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound, processing_delay=delay)
             subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
         except (sqlite3.Error, OSError, ValueError) as exc:
             (self.router if hasattr(self, "router") else store).close()
             raise StartupError(
                 f"cannot use the database {database} ({exc}); move it away to start afresh, or pass another --data-dir"
             ) from None
+        routing_log.attach(self.router)
         self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
         self.faults = Faults(settings.faults)
         self.cert_path: Optional[Path] = None
@@ -194,12 +228,16 @@ class EmulatorServer:
                 self.cert_path, key_path = ensure_certificate(self._data_dir)
             self._ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
         key, bearer = settings.access_key, settings.allow_bearer
+        feed = EventFeed(self.router)
+        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls)
         control = [
             *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
+            *control_routes(self.router, access_key=key, allow_bearer=bearer),
+            *dashboard_routes(self.router, feed, self.dashboard_auth),
         ]
         self._app = create_app(
-            self.router, access_key=key, allow_bearer=bearer, extra_routes=control, limits=settings.limits
+            self.router, access_key=key, allow_bearer=bearer, extra_routes=control, limits=settings.limits, feed=feed
         )
 
     def _release_data_dir(self) -> None:
@@ -219,6 +257,10 @@ class EmulatorServer:
     @property
     def access_key(self) -> str:
         return self.settings.access_key
+
+    def dashboard_login_url(self) -> str:
+        """A new one-time URL that logs a browser in to the dashboard."""
+        return f"{self.endpoint}_emulator/?token={self.dashboard_auth.new_login_token()}"
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         self.router.start(background=True)

@@ -4,7 +4,7 @@ It answers Event Grid's subscription validation and the CloudEvents abuse-protec
 each event of a delivered batch to the handlers registered for its class.
 
     pip install flask
-    python samples/events_webhook.py            # serve on http://127.0.0.1:5000/api/events
+    python samples/events_webhook.py            # serve on http://127.0.0.1:5000/api/events, printing each event
     python samples/events_webhook.py --self-test  # post a sample batch to itself and check the handlers ran
 
 Point the emulator at it with: jobrouter-emulator --event-subscription demo http://127.0.0.1:5000/api/events
@@ -32,9 +32,15 @@ log: List[str] = []
 dispatcher = RouterEventDispatcher()
 
 
+def report(line: str) -> None:
+    """What a handler did: printed at once (a server's output is read live) and kept for the self-test."""
+    log.append(line)
+    print(line, flush=True)
+
+
 @dispatcher.on(RouterJobQueued)
 def job_queued(event: RouterJobQueued) -> None:
-    log.append(f"job {event.data.job_id} queued in {event.data.queue_id} with priority {event.data.priority}")
+    report(f"job {event.data.job_id} queued in {event.data.queue_id} with priority {event.data.priority}")
 
 
 class OfferIssuedHandler(RouterEventHandler):
@@ -43,9 +49,7 @@ class OfferIssuedHandler(RouterEventHandler):
     event_class = RouterWorkerOfferIssued
 
     def handle(self, event: RouterWorkerOfferIssued) -> None:  # type: ignore[override]
-        log.append(
-            f"worker {event.data.worker_id} offered job {event.data.job_id} until {event.data.expires_on:%H:%M:%S}"
-        )
+        report(f"worker {event.data.worker_id} offered job {event.data.job_id} until {event.data.expires_on:%H:%M:%S}")
 
 
 dispatcher.add_handler(OfferIssuedHandler.event_class, OfferIssuedHandler().handle)
@@ -112,8 +116,7 @@ def self_test() -> int:
     delivered = client.post("/api/events", json=batch)
     assert delivered.get_json() == {"handled": 2, "failed": 0, "unhandled": 0}, delivered.get_data()
     assert client.post("/api/events", data=b"{oops").status_code == 400
-    for line in log:
-        print(line)
+    assert len(log) == 2, log
     print("Self-test passed: validation, CloudEvents handshake and typed dispatch work.")
     return 0
 
@@ -125,6 +128,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.self_test:
         return self_test()
+    print(f"Listening on http://127.0.0.1:{args.port}/api/events; each event handled is printed here", flush=True)
     app.run(host="127.0.0.1", port=args.port)
     return 0
 

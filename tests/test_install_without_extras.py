@@ -36,10 +36,12 @@ def bare_environment(wheel, tmp_path_factory) -> Path:
     return bin_dir
 
 
-def test_the_wheel_carries_the_type_markers(wheel):
+def test_the_wheel_carries_the_type_markers_and_the_dashboard(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "azure/communication/jobrouter/py.typed" in names
     assert "jobrouter_emulator/py.typed" in names
+    static = REPO / "jobrouter_emulator" / "dashboard" / "static"
+    assert {f"jobrouter_emulator/dashboard/static/{p.name}" for p in static.iterdir()} <= set(names)
 
 
 def test_pytest_runs_and_the_fixture_names_the_extra(bare_environment, tmp_path):
@@ -69,6 +71,8 @@ def test_the_command_says_what_to_install(bare_environment, tmp_path):
         assert INSTALL_COMMAND in result.stderr and "Traceback" not in result.stderr
     helped = run_isolated(bare_environment / "jobrouter-emulator", "--help", cwd=tmp_path)
     assert helped.returncode == 0 and "--in-memory" in helped.stdout
+    versioned = run_isolated(bare_environment / "jobrouter-emulator", "--version", cwd=tmp_path)
+    assert versioned.returncode == 0 and versioned.stdout.startswith("jobrouter-emulator 1."), versioned.stderr
 
 
 def test_the_sdk_imports_and_the_emulator_import_says_what_to_install(bare_environment, tmp_path):

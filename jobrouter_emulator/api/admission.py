@@ -57,13 +57,14 @@ async def admit(
             access_key=access_key,
             allow_bearer=allow_bearer,
         )
-    body = await _read_body(request, max_body) if declared != "0" else b""
+    body = await read_body(request, max_body) if declared != "0" else b""
     if signed:
         verify_content_hash(headers, body)
     return body
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read as it comes: :class:`PayloadTooLarge` as soon as it passes ``limit`` bytes."""
     chunks = []
     size = 0
     try:

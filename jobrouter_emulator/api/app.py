@@ -248,10 +248,12 @@ def create_app(
     require_auth: bool = True,
     extra_routes: Sequence[BaseRoute] = (),
     limits: Limits = Limits(),
+    feed: Optional[EventFeed] = None,
 ) -> Starlette:
     """The ASGI app serving ``router``; requests must be signed with ``access_key``. ``extra_routes`` are the
-    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``). Every answer that is not a success is
-    the service's error body (:mod:`.errors`)."""
+    emulator's control routes (``api/subscriptions.py``, ``api/faults.py``, ``api/control.py``, the dashboard);
+    ``feed`` is the event feed they share with ``/_emulator/events`` (a new one when not given). Every answer that is
+    not a success is the service's error body (:mod:`.errors`)."""
     api = _Api(router)
 
     async def routing(request: Request) -> Response:
@@ -294,7 +296,7 @@ def create_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    feed = EventFeed(router)
+    feed = feed or EventFeed(router)
 
     async def events(request: Request, body: bytes) -> Response:
         return events_response(request, feed)

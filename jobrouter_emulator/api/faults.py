@@ -17,10 +17,9 @@ import json
 import logging
 import math
 import random
-import re
 import threading
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,29 +29,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..engine.errors import BadRequest
 from ..options import options_from_tokens
 from ..sdk import OPERATIONS
+from .operations import operation_of
 from .signed import json_object, signed
 
 logger = logging.getLogger(__name__)
-
-
-def _operation_patterns() -> List[Tuple[str, Pattern[str], str]]:
-    """(method, path pattern, SDK operation name) for every operation of the API, from the SDK's operation table."""
-    table = []
-    for name, operation in OPERATIONS.items():
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/:]+", re.escape(operation.path))
-        table.append((operation.method, re.compile(f"^{pattern}$"), name))
-    return table
-
-
-_OPERATIONS = _operation_patterns()
-
-
-def operation_of(method: str, path: str) -> Optional[str]:
-    """The SDK name of the operation a request calls (``PATCH /routing/jobs/j1`` -> ``upsert_job``)."""
-    for operation_method, pattern, name in _OPERATIONS:
-        if operation_method == method and pattern.match(path):
-            return name
-    return None
 
 
 def _share(name: str, value: Any) -> float:
@@ -218,6 +198,8 @@ async def _respond(send: Send, status: int, body: bytes, headers: List[Tuple[byt
 async def _drop_connection(send: Send) -> None:
     """Close the connection without answering. ASGI has no message for that, so this reaches uvicorn's transport
     (``send`` is a method of uvicorn's request cycle); the client sees the connection reset."""
+    while hasattr(send, "__wrapped__"):  # middleware that wraps send (the request log) names the one it wraps
+        send = send.__wrapped__
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is None:  # another server: end the response half-way, which it reports as a broken connection
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})

@@ -1,11 +1,13 @@
-"""The local event feed: ``GET /_emulator/events`` as JSON pages or as a live stream of server-sent events.
+"""The local event feed: ``GET /_emulator/events`` as JSON pages or as a live stream of server-sent events, and the
+batches of events the dashboard's stream is made of.
 
 Events carry job labels and tags, so the feed is signed like ``/routing`` (the app puts :func:`events_response`
-behind :func:`.signed.signed`); another way in, such as a browser page's session, can serve the same
-:func:`events_response` behind its own check.
+behind :func:`.signed.signed`); another way in, such as the dashboard's session, serves the same events behind its
+own check.
 
 Streams are woken by the router's commit listener, not by polling: each open stream waits on an ``asyncio.Event``
-that the listener sets (from whichever thread committed) through the stream's event loop.
+that the listener sets (from whichever thread committed) through the stream's event loop. A reset or a move of the
+virtual clock wakes them too (with no new event).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class EventFeed:
         self._lock = threading.Lock()
         self._closed = False
         router.add_event_listener(self._committed)
+        router.add_notice_listener(lambda notice: self._committed([]))
 
     def close(self) -> None:
         """End every open stream (cleanly, so a server shutting down need not cut them off)."""
@@ -57,30 +60,54 @@ class EventFeed:
             except RuntimeError:  # that stream's loop has closed; its finally block removes it
                 pass
 
-    async def stream(self, since: int) -> AsyncIterator[str]:
-        """Every event after sequence ``since``, then each new one as it is committed; a comment line every
-        ``heartbeat_seconds`` keeps proxies from closing an idle stream."""
+    @property
+    def closed(self) -> bool:
+        """Whether the feed was closed (the server is stopping)."""
+        return self._closed
+
+    async def batches(self, since: int, *, announce: bool = False) -> AsyncIterator[List[StoredEvent]]:
+        """Every event after sequence ``since`` (in pages), then each new batch as it is committed; an empty batch
+        when woken by a notice, or after ``heartbeat_seconds`` without news. Ends when the feed is closed.
+
+        With ``announce``, an empty batch comes first, once the reader is registered for wake-ups: a snapshot the
+        reader takes then cannot miss a change made after it."""
         entry = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             self._streams.add(entry)
         try:
-            yield ": connected\n\n"
+            if announce:
+                yield []
             while not self._closed:
-                entry[1].clear()
                 batch = self.router.events_since(since, PAGE)
-                for stored in batch:
-                    yield sse_message(stored)
-                    since = stored.sequence
-                if len(batch) == PAGE:
-                    continue
+                if batch:
+                    since = batch[-1].sequence
+                    yield batch
+                    if len(batch) == PAGE:
+                        continue
                 try:
                     await asyncio.wait_for(entry[1].wait(), self._heartbeat)
                 except asyncio.TimeoutError:
-                    yield ": keep-alive\n\n"
-            yield ": the emulator is shutting down\n\n"
+                    yield []
+                    continue
+                # Cleared as soon as it woke us: a wake-up that comes while the reader handles this one (a notice,
+                # which leaves no event to find) sets it again, and is not lost.
+                entry[1].clear()
+                if not self._closed and not self.router.events_since(since, 1):
+                    yield []  # woken with no event: a notice
         finally:
             with self._lock:
                 self._streams.discard(entry)
+
+    async def stream(self, since: int) -> AsyncIterator[str]:
+        """Every event after sequence ``since``, then each new one as it is committed; a comment line when there is
+        no news (every ``heartbeat_seconds`` at least) keeps proxies from closing an idle stream."""
+        yield ": connected\n\n"
+        async for batch in self.batches(since):
+            if not batch:
+                yield ": keep-alive\n\n"
+            for stored in batch:
+                yield sse_message(stored)
+        yield ": the emulator is shutting down\n\n"
 
 
 def events_response(request: Request, feed: EventFeed) -> Response:

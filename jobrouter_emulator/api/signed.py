@@ -3,6 +3,7 @@ signature before the body is read, :mod:`.admission`), and answered with the ser
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Awaitable, Callable, Dict
 
 from starlette.requests import Request
@@ -28,6 +29,7 @@ def signed(
 ) -> Callable[[Request], Awaitable[Response]]:
     """``handler`` behind admission; it gets the verified body, and its RouterErrors become error bodies."""
 
+    @functools.wraps(handler)  # named after the handler, as the request log names the operation
     async def endpoint(request: Request) -> Response:
         try:
             body = await admit(

@@ -1,7 +1,7 @@
 """The emulator's event subscriptions: defined at start or at run time, kept in their store, one subscriber each.
 
-The router is reached through two calls only: ``add_event_listener`` (to wake subscribers when events commit) and
-``events_since`` (to read them after a cursor).
+The router is reached through three calls only: ``add_event_listener`` (to wake subscribers when events commit),
+``events_since`` (to read them after a cursor) and ``last_event_sequence`` (where a new subscription starts).
 """
 
 from __future__ import annotations
@@ -14,30 +14,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from ..engine.router import Router
 from .policy import RESPONSE_TIMEOUT_SECONDS
 from .state import SubscriptionRecord, SubscriptionStore
-from .subscriber import EventsSince, Subscriber
+from .subscriber import Subscriber
 from .subscription import EventSubscription
 
 logger = logging.getLogger(__name__)
-
-
-def latest_sequence(events_since: EventsSince) -> int:
-    """The sequence number of the last committed event, in O(log n) reads of one event (0 when there is none).
-
-    ``events_since(s, 1)`` is empty exactly when ``s`` is at or past the last sequence, so the answer is the first
-    ``s`` where it is empty: found by doubling, then halving.
-    """
-    if not events_since(0, 1):
-        return 0
-    low, high = 0, 1  # an event exists after ``low``; look for a ``high`` with none after it
-    while events_since(high, 1):
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if events_since(middle, 1):
-            low = middle
-        else:
-            high = middle
-    return high
 
 
 def _http_client() -> Any:
@@ -123,7 +103,7 @@ class EventDelivery:
                 current.update(subscription)
                 logger.info("Event subscription %s updated", subscription.name)
                 return current.view(), False
-            record = SubscriptionRecord(subscription, latest_sequence(self._router.events_since), False)
+            record = SubscriptionRecord(subscription, self._router.last_event_sequence, False)
             self._store.put(record)
             subscriber = self._subscriber(record)
             self._subscribers[subscription.name] = subscriber

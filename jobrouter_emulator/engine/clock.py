@@ -20,7 +20,8 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that stands still until a test moves it."""
+    """A clock that stands still until it is moved: the engine tests' clock, and the emulator's virtual clock
+    (``--clock virtual``), which :meth:`~.router.Router.advance` moves."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -41,3 +42,14 @@ class FakeClock:
         """Set the time."""
         with self._lock:
             self._now = when
+
+
+CLOCKS = ("system", "virtual")
+
+
+def make_clock(kind: str) -> Clock:
+    """The clock named ``kind``: the system's, or a virtual one that starts at the current time and then stands
+    still until it is moved."""
+    if kind not in CLOCKS:
+        raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, got {kind!r}")
+    return FakeClock(datetime.now(timezone.utc)) if kind == "virtual" else SystemClock()

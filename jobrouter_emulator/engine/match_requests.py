@@ -31,6 +31,10 @@ class MatchRequests:
             self._pending.add(queue_id)
             self._timers.schedule(self._clock.now() + self._delay, TimerKind.MATCH_QUEUE, queue_id)
 
+    def clear(self) -> None:
+        """Forget the pending matches (a reset, which drops their timers too)."""
+        self._pending.clear()
+
     def started(self, queue_id: str) -> None:
         """The queue's match is running: a change from now on needs a new one."""
         self._pending.discard(queue_id)

@@ -20,6 +20,10 @@ LabelKey = Tuple[str, str, str, Any]  # (queue id, channel id, label key, label_
 
 class MatchingIndex:
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every worker and job (a reset)."""
         self._free: Dict[Pair, Set[str]] = {}
         self._free_in_queue: Dict[str, Set[str]] = {}
         self._free_by_label: Dict[LabelKey, Set[str]] = {}

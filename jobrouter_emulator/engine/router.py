@@ -13,7 +13,9 @@ It wires the engine's parts together and holds no routing logic itself:
 Routing work that the service does asynchronously (classifying and queueing a new job, issuing offers) runs from
 timers due "now", fired by a background thread on the clock, or by :meth:`Router.run_pending` in tests that drive a
 :class:`~.clock.FakeClock`. Calls to function and webhook rule services are made outside the lock
-(:mod:`.rule_calls`); their answers come back through timers too.
+(:mod:`.rule_calls`); their answers come back through timers too. On a virtual clock (a :class:`~.clock.FakeClock`
+the emulator runs on), :meth:`Router.advance` moves time and does the work that falls due on the way, each timer at
+its own time.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ import logging
 import random
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from ..store.base import Store, StoredEvent
 from . import queue_order, strict_json
 from .assignments import Assignments
 from .capacity import WorkerCapacity
-from .clock import Clock, SystemClock
+from .clock import Clock, FakeClock, SystemClock
 from .distribution import Distributor
-from .errors import BadRequest, NotFound, PreconditionFailed, StoreFailed
+from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreFailed
 from .exceptions import ExceptionRules
 from .jobs import JobLifecycle
 from .match_requests import MatchRequests
@@ -48,8 +50,12 @@ from .workers import WorkerLifecycle
 logger = logging.getLogger(__name__)
 
 STORE_RETRY = timedelta(seconds=1)  # a timer whose commit the store refused runs again this much later
+PROCESSING_DELAY = 0.001  # seconds between a request and the routing it causes (see Router.__init__)
+MAX_ADVANCE = timedelta(days=3660)  # one move of a virtual clock: ten years, far from datetime's limits
 
 __all__ = ["Entity", "Router"]
+
+T = TypeVar("T")
 
 
 def check_conditions(
@@ -78,12 +84,17 @@ class Router:
         *,
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
-        processing_delay: float = 0.001,
+        processing_delay: float = PROCESSING_DELAY,
     ) -> None:
         # ``processing_delay``: routing runs this long after the request that caused it. One millisecond lets the
         # response leave before routing competes with it for the GIL (with 0 the create's response waited for the
-        # match in a first, noisy, measurement).
+        # match in a first, noisy, measurement). An emulator on a virtual clock passes 0: that clock would never
+        # get a millisecond further on its own.
         self._clock = clock or SystemClock()
+        self._seed = seed
+        self._rng = random.Random(seed)
+        self._resets = 0
+        self._notice_listeners: List[Callable[[str], None]] = []
         self._lock = threading.RLock()
         self._state = State(store, self._clock, list(RESOURCES))
         self._timers = Timers(self._lock, defer=self._state.after_commit)
@@ -109,7 +120,7 @@ class Router:
             self._clock,
             self._rule_calls,
             processing_delay=timedelta(seconds=processing_delay),
-            rng=random.Random(seed),
+            rng=self._rng,
             outbound=outbound,
         )
         self._assignments = Assignments(self._state, self._jobs, self._timers, self._clock)
@@ -152,6 +163,7 @@ class Router:
 
     def close(self) -> None:
         """Stop the timer thread and the rule calls, and close the store."""
+        self._notice_listeners.clear()
         with self._timers.wakeup:
             self._closed = True
             self._timers.wakeup.notify_all()
@@ -177,6 +189,101 @@ class Router:
     def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
         """Committed events after sequence number ``sequence``, oldest first."""
         return self._state.events_since(sequence, limit)
+
+    @property
+    def last_event_sequence(self) -> int:
+        """The sequence number of the last event committed (0 before the first)."""
+        return self._state.last_sequence
+
+    def add_notice_listener(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback("reset")`` after a reset and ``callback("clock")`` after a virtual clock moved: changes
+        that raise no event."""
+        self._notice_listeners.append(callback)
+
+    def _notify(self, notice: str) -> None:
+        for listener in list(self._notice_listeners):
+            try:
+                listener(notice)
+            except Exception:  # noqa: BLE001 - a failing listener must not undo a reset
+                logger.exception("A notice listener failed")
+
+    # -- time and reset -------------------------------------------------------------------------------------------
+    @property
+    def clock_is_virtual(self) -> bool:
+        """Whether time moves only through :meth:`advance`."""
+        return isinstance(self._clock, FakeClock)
+
+    def now(self) -> datetime:
+        """The engine's time (the virtual clock's, when it runs on one)."""
+        return self._clock.now()
+
+    @property
+    def resets(self) -> int:
+        """How many times :meth:`reset` ran since the start."""
+        return self._resets
+
+    def advance(self, seconds: float) -> datetime:
+        """Move a virtual clock ``seconds`` forward; every timer that falls due on the way fires at its own due time,
+        in order (an offer expiring at +30 s expires at +30 s, and what follows from it happens then too). Returns
+        the new time. With ``seconds`` 0 it only does the work due now."""
+        clock = self._clock
+        if not isinstance(clock, FakeClock):
+            raise Conflict("The emulator runs on the system clock; start it with --clock virtual to move time.")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise BadRequest(f"seconds must be a number, got {seconds!r}", target="seconds")
+        if not 0 <= seconds <= MAX_ADVANCE.total_seconds():
+            raise BadRequest(
+                f"seconds must be from 0 to {MAX_ADVANCE.total_seconds():.0f} (time only moves forward), "
+                f"got {seconds!r}",
+                target="seconds",
+            )
+        with self._lock:
+            target = clock.now() + timedelta(seconds=seconds)
+            while True:
+                due = self._timers.next_due()
+                if due is None or due > target:
+                    break
+                if due > clock.now():
+                    clock.set(due)
+                try:
+                    self.run_pending()
+                except Exception:  # noqa: BLE001 - as on the timer thread: one failing timer does not stop time
+                    logger.exception("A router timer failed")
+            clock.set(target)
+        logger.info("Virtual clock advanced %g s to %s", seconds, target.isoformat())
+        self._notify("clock")
+        return target
+
+    def reset(self) -> None:
+        """Forget everything: resources, jobs, offers, pending timers and stored events, as after a first start on an
+        empty store (random choices start again from the seed). A virtual clock keeps its time."""
+        with self._lock:
+            self._state.clear()
+            self._timers.clear()
+            self._index.clear()
+            self._match_requests.clear()
+            self._rng.seed(self._seed)
+            self._resets += 1
+        logger.info("State reset")
+        self._notify("reset")
+
+    def read_overview(self, reader: Callable[[Dict[str, Any]], T]) -> T:
+        """``reader``'s result on one consistent view of everything (for a dashboard): ``now``, every document by
+        collection (newest first) and each queue's statistics. The documents are the live ones, read under the
+        router's lock: ``reader`` copies what it keeps and changes nothing."""
+        with self._lock:
+            documents = {
+                collection: [
+                    r.body for r in sorted(self._state.records(collection), key=lambda r: r.created, reverse=True)
+                ]
+                for collection in RESOURCES
+            }
+            now = self._clock.now()
+            statistics = {
+                queue["id"]: queue_order.statistics(self._state, self._index, queue["id"], now)
+                for queue in documents["queues"]
+            }
+            return reader({"now": now, "documents": documents, "statistics": statistics})
 
     def next_timer_due(self) -> Optional[datetime]:
         """When the earliest pending timer is due (None when nothing is pending)."""

@@ -167,6 +167,7 @@ class State:
         self._clock = clock
         self._records: Dict[str, Dict[str, Record]] = {c: {} for c in collections}
         self._counters: Dict[str, int] = {"created": 0}
+        self._last_sequence = 0  # of the last event committed
         self._tx: Optional[Transaction] = None
         self._event_listeners: List[Callable[[List[StoredEvent]], None]] = []
         self._restored_listeners: List[RestoredListener] = []
@@ -199,6 +200,7 @@ class State:
     def load(self) -> None:
         """Read every document the store holds (on start)."""
         snapshot = self._store.load()
+        self._last_sequence = snapshot.last_event_sequence
         now = self._clock.now()
         for collection, items in snapshot.documents.items():
             if collection not in self._records:
@@ -207,6 +209,16 @@ class State:
                 record = Record.from_document(document, now)
                 self._records[collection][key] = record
                 self._counters["created"] = max(self._counters["created"], record.created)
+
+    def clear(self) -> None:
+        """Forget every record, counter and stored event (a reset); event sequence numbers go on from where they
+        were, so readers' cursors stay valid."""
+        if self._tx is not None:
+            raise RuntimeError("a reset cannot run inside a command")
+        self._store.clear()
+        for records in self._records.values():
+            records.clear()
+        self._counters = {"created": 0}
 
     # -- changing -------------------------------------------------------------------------------------------------
     def _transaction(self) -> Transaction:
@@ -283,6 +295,11 @@ class State:
         """Committed events after ``sequence``, oldest first."""
         return self._store.events_since(sequence, limit)
 
+    @property
+    def last_sequence(self) -> int:
+        """The sequence number of the last event committed (0 before the first)."""
+        return self._last_sequence
+
     def close(self) -> None:
         """Close the store and forget the listeners."""
         self._event_listeners.clear()
@@ -306,6 +323,7 @@ class State:
         for action in tx.after_commit:
             action()
         if stored:
+            self._last_sequence = stored[-1].sequence
             for listener in self._event_listeners:
                 try:
                     listener(stored)

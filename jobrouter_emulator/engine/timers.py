@@ -76,9 +76,14 @@ class Timers:
         """Do the work of one timer."""
         self._handlers[kind](*args)
 
+    def clear(self) -> None:
+        """Drop every timer (a reset); the table of handlers stays."""
+        with self.wakeup:
+            self._heap.clear()
+
     def close(self) -> None:
         """Drop every timer and the table of handlers."""
-        self._heap.clear()
+        self.clear()
         self._handlers.clear()
 
     def __len__(self) -> int:

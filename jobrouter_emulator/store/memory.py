@@ -14,11 +14,12 @@ class MemoryStore:
     def __init__(self) -> None:
         self._documents: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self._events: List[StoredEvent] = []
+        self._dropped = 0  # events deleted by clear(): sequence numbers go on after them
         self._lock = threading.Lock()
 
     def load(self) -> Snapshot:
         with self._lock:
-            return Snapshot(copy.deepcopy(self._documents), len(self._events))
+            return Snapshot(copy.deepcopy(self._documents), self._dropped + len(self._events))
 
     def commit(self, batch: Batch) -> List[StoredEvent]:
         # Serialise on the way in, as SQLite would: a document that is not JSON fails here, not later.
@@ -30,14 +31,21 @@ class MemoryStore:
                 self._documents.get(collection, {}).pop(key, None)
             stored = []
             for event in batch.events:
-                item = StoredEvent(len(self._events) + 1, event)
+                item = StoredEvent(self._dropped + len(self._events) + 1, event)
                 self._events.append(item)
                 stored.append(item)
             return stored
 
     def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
         with self._lock:
-            return self._events[sequence : sequence + limit]
+            start = max(0, sequence - self._dropped)
+            return self._events[start : start + limit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._documents.clear()
+            self._dropped += len(self._events)
+            self._events.clear()
 
     def close(self) -> None:
         pass

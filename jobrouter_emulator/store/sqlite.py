@@ -72,6 +72,18 @@ class SQLiteStore:
             ).fetchall()
         return [StoredEvent(int(s), json.loads(e)) for s, e in rows]
 
+    def clear(self) -> None:
+        # AUTOINCREMENT keeps the highest sequence given (in sqlite_sequence), so numbering goes on after a clear.
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._connection.execute("DELETE FROM documents")
+                self._connection.execute("DELETE FROM events")
+                self._connection.execute("COMMIT")
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+
     def close(self) -> None:
         with self._lock:
             self._connection.close()

@@ -1,4 +1,8 @@
-"""The SDK against the emulator over loopback, HTTP and HTTPS, sync and async."""
+"""The SDK against the emulator over loopback, HTTP and HTTPS, sync and async.
+
+Each test starts from an empty emulator (``clean_jobrouter_emulator``: the session's, reset), so what a test lists,
+pages through or reads from the event feed is its own and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -26,11 +30,17 @@ from azure.communication.jobrouter.models import (
 from jobrouter_emulator import EmbeddedEmulator, HmacAuth
 
 from ._polling import wait_for
+from .conftest import clients_with_policy
 
 
 @pytest.fixture
-def clients(prefixed_clients):
-    admin, client, prefix = prefixed_clients
+def emulator(clean_jobrouter_emulator):
+    return clean_jobrouter_emulator
+
+
+@pytest.fixture
+def clients(emulator, request):
+    admin, client, prefix = clients_with_policy(emulator, request)
     admin.upsert_queue(f"{prefix}-q", distribution_policy_id=f"{prefix}-dp", labels={"language": "en"})
     return admin, client, prefix
 
@@ -60,7 +70,7 @@ def test_every_admin_resource_round_trips(clients):
     )
     assert ep.exception_rules[0].actions[0].id  # the service names unnamed actions
     assert admin.get_classification_policy(cp.id).fallback_queue_id == f"{prefix}-q"
-    assert cp.id in [p.id for p in admin.list_classification_policies(results_per_page=1)]
+    assert [p.id for p in admin.list_classification_policies(results_per_page=1)] == [cp.id]
     admin.delete_classification_policy(cp.id)
     with pytest.raises(ResourceNotFoundError):
         admin.get_classification_policy(cp.id)
@@ -84,6 +94,7 @@ def test_paging_over_jobs(clients):
         client.upsert_job(f"{prefix}-j{index}", RouterJob(channel_id="chat", queue_id=f"{prefix}-q"))
     pages = list(client.list_jobs(queue_id=f"{prefix}-q", results_per_page=2).by_page())
     assert [len(list(page)) for page in pages] == [2, 2, 1]
+    assert len(list(client.list_jobs())) == 5  # the emulator was reset: no other test's jobs
 
 
 def test_job_lifecycle_and_error_mapping(clients):
@@ -114,14 +125,14 @@ def test_job_lifecycle_and_error_mapping(clients):
     assert bad.value.status_code == 400 and "channelId" in str(bad.value)
 
 
-async def test_async_lifecycle(jobrouter_emulator):
-    conn = jobrouter_emulator.connection_string
+async def test_async_lifecycle(emulator):
+    conn = emulator.connection_string
     async with jr_aio.JobRouterAdministrationClient.from_connection_string(conn) as admin:
         await admin.upsert_distribution_policy(
             "async-dp", DistributionPolicy(offer_expires_after_seconds=60, mode=LongestIdleMode())
         )
         await admin.upsert_queue("async-q", RouterQueue(distribution_policy_id="async-dp"))
-        assert "async-q" in [q.id async for q in admin.list_queues()]
+        assert [q.id async for q in admin.list_queues()] == ["async-q"]
     async with jr_aio.JobRouterClient.from_connection_string(conn) as client:
         await client.upsert_worker(
             "async-w",
@@ -157,17 +168,15 @@ def test_https_with_the_generated_certificate():
         assert policy.id == "tls-dp"
 
 
-def test_events_feed_shows_routing(jobrouter_emulator, clients):
+def test_events_feed_shows_routing(emulator, clients):
     import httpx
 
     _, client, prefix = clients
     client.upsert_worker(f"{prefix}-feed-w", available_for_offers=True, queues=[f"{prefix}-q"], capacity=1)
-    feed = httpx.get(jobrouter_emulator.endpoint + "_emulator/events?after=0&limit=1000", auth=HmacAuth()).json()
-    assert any(
-        e["eventType"] == "Microsoft.Communication.RouterWorkerRegistered"
-        and e["data"]["workerId"] == f"{prefix}-feed-w"
-        for e in feed["value"]
-    )
+    feed = httpx.get(emulator.endpoint + "_emulator/events?after=0&limit=1000", auth=HmacAuth()).json()
+    assert [(e["eventType"], e["data"]["workerId"]) for e in feed["value"]] == [
+        ("Microsoft.Communication.RouterWorkerRegistered", f"{prefix}-feed-w")
+    ]
 
 
 def _stream_events(endpoint: str, since: int, until, timeout: float = 15.0, resume: bool = False):
@@ -200,14 +209,13 @@ def _stream_events(endpoint: str, since: int, until, timeout: float = 15.0, resu
     raise AssertionError("the stream ended early")
 
 
-def test_lifecycle_driven_by_the_event_stream(jobrouter_emulator, clients):
+def test_lifecycle_driven_by_the_event_stream(emulator, clients):
     """Create policy, queue, worker and job; take the offer from the live event stream, not by polling the job;
     accept, complete, close; every event of the job parses to its typed class."""
     from azure.communication.jobrouter import events as ev
 
     _, client, prefix = clients
-    stored = jobrouter_emulator.router.events_since(0, 10**9)
-    since = stored[-1].sequence if stored else 0
+    since = emulator.router.last_event_sequence
     worker, job = f"{prefix}-sse-w", f"{prefix}-sse-j"
     client.upsert_worker(
         worker,
@@ -218,7 +226,7 @@ def test_lifecycle_driven_by_the_event_stream(jobrouter_emulator, clients):
     )
     client.upsert_job(job, channel_id="voice", queue_id=f"{prefix}-q")
     events = _stream_events(
-        jobrouter_emulator.endpoint,
+        emulator.endpoint,
         since,
         lambda seen: any(isinstance(e, ev.RouterWorkerOfferIssued) and e.data.job_id == job for e in seen),
     )
@@ -228,7 +236,7 @@ def test_lifecycle_driven_by_the_event_stream(jobrouter_emulator, clients):
     client.complete_job(job, accepted.assignment_id)
     client.close_job(job, accepted.assignment_id)
     mine = _stream_events(
-        jobrouter_emulator.endpoint,
+        emulator.endpoint,
         since,
         lambda seen: any(isinstance(e, ev.RouterJobClosed) and e.data.job_id == job for e in seen),
         resume=True,

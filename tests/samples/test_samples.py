@@ -6,11 +6,17 @@ import ast
 import asyncio
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import List
 
 import pytest
+
+from tests._workers import voice_worker
+from tests.integration._polling import wait_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED_OUTPUT = {
@@ -79,3 +85,60 @@ def test_samples_wait_only_through_the_deadline_helpers():
         loops = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.While)]
         assert not loops, f"{path.name} lines {loops}: wait with _polling.wait_for / wait_for_async (a deadline)"
         assert "sleep(" not in path.read_text(), f"{path.name}: wait with _polling's helpers instead of sleeping"
+
+
+def test_the_samples_readme_lists_every_sample_with_its_command():
+    readme = (SAMPLES / "README.md").read_text()
+    for path in SAMPLES.glob("*.py"):
+        if not path.name.startswith("_"):
+            assert f"| `{path.name}` |" in readme, path.name
+            assert f"samples/{path.name}" in readme, path.name
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_webhook_sample_prints_each_event_it_handles_when_serving(tmp_path):
+    """The sample as a server, fed by the emulator's event delivery (handshake first, then the events)."""
+    from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
+    from azure.communication.jobrouter.models import LongestIdleMode
+    from jobrouter_emulator import EmbeddedEmulator
+    from jobrouter_emulator.delivery import EventSubscription
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-u", str(SAMPLES / "events_webhook.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=SAMPLES,
+    )
+    printed: List[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(server.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: _listening(port) or server.poll() is not None, timeout=30)
+        assert server.poll() is None, "the sample stopped instead of serving"
+        url = f"http://127.0.0.1:{port}/api/events"
+        types = "includedEventTypes=RouterJobQueued,RouterWorkerOfferIssued"
+        with EmbeddedEmulator(event_subscriptions=[EventSubscription.from_cli(["demo", url, types])]) as emulator:
+            admin = JobRouterAdministrationClient.from_connection_string(emulator.connection_string)
+            client = JobRouterClient.from_connection_string(emulator.connection_string)
+            admin.upsert_distribution_policy("dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
+            admin.upsert_queue("q", distribution_policy_id="dp")
+            voice_worker(client, "w", queues=["q"])
+            client.upsert_job("j", channel_id="voice", queue_id="q", priority=3)
+            wait_for(lambda: any(line.startswith("worker w offered job j until") for line in printed), timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        reader.join(timeout=10)
+    assert "job j queued in q with priority 3\n" in printed
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

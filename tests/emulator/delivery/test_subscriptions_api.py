@@ -12,9 +12,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.communication.jobrouter import JobRouterClient
 from jobrouter_emulator import cli
 from jobrouter_emulator.delivery import EventSubscription, SubscriptionError
-from jobrouter_emulator.delivery.manager import latest_sequence
 from jobrouter_emulator.delivery.policy import outcome, retry_delay
-from jobrouter_emulator.store.base import StoredEvent
 from tests.integration._polling import wait_for
 
 from ._control import control
@@ -135,19 +133,6 @@ def test_retry_schedule_and_outcomes_are_event_grids():
     ]
     assert outcome(None, httpx.ReadTimeout("slow")) == "TimedOut"
     assert outcome(None, httpx.ConnectError("refused")) == "PeerConnectionFailed"
-
-
-@pytest.mark.parametrize("sequences", [[], [1], [1, 2, 3], list(range(1, 1001)), [1, 2, 5, 9, 10, 77]])
-def test_latest_sequence_is_found_with_few_reads(sequences):
-    reads = []
-
-    def events_since(after: int, limit: int):
-        reads.append(after)
-        return [StoredEvent(s, {}) for s in sequences if s > after][:limit]
-
-    last = sequences[-1] if sequences else 0
-    assert latest_sequence(events_since) == last
-    assert len(reads) <= 2 * max(1, last).bit_length() + 2  # logarithmic, never a scan of the history
 
 
 def test_the_command_line_starts_subscriptions_faults_and_the_retry_scale(webhook, tmp_path):

@@ -1,0 +1,64 @@
+"""The ``jobrouter-emulator`` command line: ``--version``, a plain ``--help``, every option documented in the README,
+and what it prints at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from azure.communication.jobrouter import __version__
+from jobrouter_emulator import EmbeddedEmulator, cli
+from tests._cli_process import CliEmulator
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def _options() -> list:
+    return sorted({o for a in cli.build_parser()._actions for o in a.option_strings if o.startswith("--")})
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    expected = f"jobrouter-emulator {__version__} (Job Router REST api-version 2023-11-01)"
+    assert capsys.readouterr().out.strip() == expected
+
+
+def test_help_is_plain_text_and_lists_every_option(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    for markup in ("``", ":class:", ":func:", ":meth:", "\n.. ", "**"):
+        assert markup not in text, markup
+    for option in _options():
+        assert option in text
+    assert "/_emulator/" in text  # where the dashboard is
+
+
+def test_the_readme_documents_every_option():
+    readme = README.read_text()
+    section = readme[readme.index("## The emulator in more detail") :]
+    missing = [option for option in _options() if not re.search(rf"`{re.escape(option)}\b", section)]
+    assert not missing, f"README's emulator section does not document {missing}"
+
+
+def test_a_clock_that_is_not_one_is_refused_at_once():
+    with pytest.raises(ValueError, match="clock must be one of system, virtual"):
+        EmbeddedEmulator(clock="fast")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--clock", "fast"])
+    assert exited.value.code == 2
+
+
+def test_the_banner_names_the_dashboard_and_the_virtual_clock(tmp_path):
+    emulator = CliEmulator("--in-memory", "--clock", "virtual", directory=tmp_path)
+    try:
+        assert emulator.login_url.startswith(emulator.endpoint + "_emulator/?token=")
+        assert emulator.banner["dashboard"].endswith("(one-time login link)")
+        assert emulator.banner["clock"].startswith("virtual, at ")
+        assert emulator.banner["state"] == "in memory"
+    finally:
+        emulator.stop()
