@@ -103,12 +103,12 @@ def test_the_access_key_logs_in_and_logout_ends_the_session(emulator):
 
 
 def test_an_oversized_login_form_is_refused(emulator):
-    def endless_form() -> Iterator[bytes]:  # chunked, no Content-Length: counted as it comes
+    def oversized_form() -> Iterator[bytes]:  # chunked, no Content-Length: counted as it comes
         yield b"key=" + b"x" * 4096
         yield b"x" * 65536
 
     with httpx.Client(base_url=emulator.endpoint) as client:
-        refused = client.post("_emulator/login", content=endless_form())
+        refused = client.post("_emulator/login", content=oversized_form())
         assert refused.status_code == 413 and "larger than it can be" in refused.text
         assert "set-cookie" not in refused.headers
 

@@ -98,6 +98,10 @@ def test_a_second_emulator_on_a_locked_data_dir_refuses_to_start(tmp_path: Path)
     try:
         _connection_string(first)
         _refused(_cli("--data-dir", str(tmp_path)), "in use", f"process {first.pid}", "--data-dir")
+        database = tmp_path / "state.sqlite3"
+        size = database.stat().st_size
+        _refused(_cli("--reset", "--data-dir", str(tmp_path)), "in use")  # --reset deletes nothing in use
+        assert database.stat().st_size == size
         with pytest.raises(StartupError, match=f"process {first.pid}"):  # embedded too
             EmbeddedEmulator(in_memory=False, data_dir=tmp_path).start()
     finally:
