@@ -1,0 +1,276 @@
+"""What the emulator's HTTP stack allows: a bare ASGI app on the same uvicorn and protocol implementation, answering a
+fixed JSON body, against the emulator answering a signed GET of a job and a signed PATCH of a worker (1 KB body).
+
+    .venv/bin/python benchmarks/http_ceiling.py                 # both stores, 5 s per measurement
+    .venv/bin/python benchmarks/http_ceiling.py --seconds 3
+
+The load comes from ``wrk`` (Debian package ``wrk``: ``apt-get install wrk``), a native client that replays the
+same request on every connection, so it costs the server's core little: requests are signed once, before the run
+(an HMAC signature stays valid for 15 minutes). Each server runs in its own process; wrk runs one thread with
+``--connections`` connections. Every measurement must answer 2xx only (a refused signature would measure the
+error path): a non-2xx answer stops the run.
+
+``emulator_load.py`` runs this table too, in the same run as the load test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+from emulator_process import EmulatorProcess
+
+from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
+from azure.communication.jobrouter.models import LongestIdleMode
+from jobrouter_emulator.sdk import compute_signature, content_hash, string_to_sign
+from jobrouter_emulator.service import _listening_socket, server_config
+
+API_VERSION = "2023-11-01"
+# What the bare app answers: a job document of the size the emulator answers a GET of a job with.
+BARE_BODY = json.dumps(
+    {
+        "id": "ceiling-job",
+        "channelId": "voice",
+        "queueId": "ceiling-queue",
+        "priority": 1,
+        "status": "queued",
+        "enqueuedAt": "2024-01-01T00:00:00.000000+00:00",
+        "requestedWorkerSelectors": [],
+        "attachedWorkerSelectors": [],
+        "assignments": {},
+        "labels": {},
+        "tags": {},
+        "notes": [],
+        "matchingMode": {"kind": "queueAndMatch"},
+        "etag": '"00000000000000000000000000000000"',
+    },
+    separators=(",", ":"),
+).encode()
+
+
+async def bare_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    """The ceiling: read the request body, answer 200 with a fixed JSON body."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BARE_BODY)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": BARE_BODY})
+
+
+def serve_bare() -> None:
+    """Serve :func:`bare_app` as the emulator serves its app: the same uvicorn configuration and listening socket
+    (``jobrouter_emulator/service.py``), printing the port first."""
+    import uvicorn
+
+    # The emulator's own listening socket: its protocol number (IPPROTO_TCP) is what makes asyncio set TCP_NODELAY
+    # on accepted connections; a plain socket.socket() has 0 there, and each answer then waits 40 ms for the
+    # client's delayed ACK (Nagle), a ceiling of 20 requests/s per connection.
+    sock = _listening_socket("127.0.0.1", 0)
+    print(sock.getsockname()[1], flush=True)
+    uvicorn.Server(server_config(bare_app, "127.0.0.1", 0)).run(sockets=[sock])
+
+
+class BareServer:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve-bare"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        self.endpoint = f"http://127.0.0.1:{int(self.process.stdout.readline())}/"  # type: ignore[union-attr]
+        time.sleep(0.5)  # uvicorn's loop is running
+
+    def __enter__(self) -> BareServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    url: str
+    headers: Dict[str, str]
+    body: bytes
+
+
+def sign(
+    access_key: str, method: str, url: str, body: bytes = b"", content_type: Optional[str] = None
+) -> SignedRequest:
+    """A request signed as the SDK signs it (same functions), to be replayed unchanged for up to 15 minutes."""
+    parts = urlsplit(url)
+    date = formatdate(usegmt=True)
+    body_hash = content_hash(body)
+    path_and_query = parts.path + (f"?{parts.query}" if parts.query else "")
+    signature = compute_signature(access_key, string_to_sign(method, path_and_query, date, parts.netloc, body_hash))
+    headers = {
+        "x-ms-date": date,
+        "x-ms-content-sha256": body_hash,
+        "Authorization": f"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}",
+        "Accept": "application/json",
+    }
+    if content_type:
+        headers["Content-Type"] = content_type
+    return SignedRequest(method, url, headers, body)
+
+
+def worker_patch_body() -> bytes:
+    """A 1 KB merge-patch of a worker that is not available for offers (so no routing follows the write)."""
+    labels = {f"skill{index:02d}": index for index in range(40)}
+    body = {"capacity": 1, "queues": ["ceiling-queue"], "labels": labels, "availableForOffers": False}
+    text = json.dumps(body, separators=(",", ":"))
+    body["tags"] = {"pad": "x" * max(0, 1024 - len(text) - 18)}
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    assert 1000 <= len(encoded) <= 1100, len(encoded)
+    return encoded
+
+
+def _lua(request: SignedRequest, folder: Path) -> Path:
+    """A wrk script that sends ``request`` on every connection (the body read from a file: no escaping)."""
+    body_file = folder / "body.bin"
+    body_file.write_bytes(request.body)
+    lines = [f'wrk.method = "{request.method}"']
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in request.headers.items()]
+    lines.append(f'local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()')
+    script = folder / "request.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def wrk(request: SignedRequest, seconds: float, connections: int) -> Tuple[float, float, float]:
+    """Replay ``request`` for ``seconds``: (requests/s, p50 ms, p99 ms). Raises if any answer is not 2xx."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as folder:
+        script = _lua(request, Path(folder))
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            str(script),
+            request.url,
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"{request.method} {request.url} did not answer 2xx only:\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(name: str) -> float:
+        value, unit = re.search(rf"^\s+{name}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def prepare_emulator(connection_string: str) -> Tuple[SignedRequest, SignedRequest]:
+    """A queued job and a worker in the emulator; the signed GET of the job and the signed 1 KB PATCH of the worker."""
+    admin = JobRouterAdministrationClient.from_connection_string(connection_string)
+    client = JobRouterClient.from_connection_string(connection_string)
+    admin.upsert_distribution_policy("ceiling-policy", offer_expires_after_seconds=60, mode=LongestIdleMode())
+    admin.upsert_queue("ceiling-queue", distribution_policy_id="ceiling-policy")
+    client.upsert_job("ceiling-job", channel_id="voice", queue_id="ceiling-queue")
+    body = worker_patch_body()
+    client.upsert_worker("ceiling-worker", json.loads(body))
+    admin.close()
+    client.close()
+    endpoint = connection_string.split(";")[0].split("=", 1)[1].rstrip("/")
+    key = connection_string.split("accesskey=", 1)[1]
+    get = sign(key, "GET", f"{endpoint}/routing/jobs/ceiling-job?api-version={API_VERSION}")
+    patch = sign(
+        key,
+        "PATCH",
+        f"{endpoint}/routing/workers/ceiling-worker?api-version={API_VERSION}",
+        body,
+        "application/merge-patch+json",
+    )
+    return get, patch
+
+
+def ceiling_rows(seconds: float, connections: int, stores: List[str]) -> List[Dict[str, object]]:
+    """The bare app's GET and 1 KB PATCH, then the emulator's signed GET of a job and PATCH of a worker per store."""
+    rows: List[Dict[str, object]] = []
+    with BareServer() as bare:
+        bare_get = sign("AAAA", "GET", f"{bare.endpoint}routing/jobs/ceiling-job?api-version={API_VERSION}")
+        bare_patch = sign(
+            "AAAA", "PATCH", f"{bare.endpoint}routing/workers/w?api-version={API_VERSION}", worker_patch_body(), "a/b"
+        )
+        ceiling = {"GET": wrk(bare_get, seconds, connections), "PATCH": wrk(bare_patch, seconds, connections)}
+    for store in stores:
+        with EmulatorProcess(in_memory=store == "memory") as emulator:
+            get, patch = prepare_emulator(emulator.connection_string)
+            for name, request in (("signed GET of a job", get), ("signed PATCH of a worker (1 KB)", patch)):
+                measured = wrk(request, seconds, connections)
+                bare_figures = ceiling[request.method]
+                rows.append(
+                    {
+                        "request": name,
+                        "store": store,
+                        "bare": bare_figures,
+                        "emulator": measured,
+                        "percent": 100 * measured[0] / bare_figures[0],
+                    }
+                )
+    return rows
+
+
+def print_ceiling_table(rows: List[Dict[str, object]]) -> None:
+    print(
+        "| request | store | bare app requests/s | emulator requests/s | emulator / bare | "
+        "bare p50 / p99 (ms) | emulator p50 / p99 (ms) |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        bare, emulator = row["bare"], row["emulator"]
+        print(
+            f"| {row['request']} | {row['store']} | {bare[0]:,.0f} | {emulator[0]:,.0f} | {row['percent']:.0f}% | "  # type: ignore[index]
+            f"{bare[1]:.2f} / {bare[2]:.2f} | {emulator[1]:.2f} / {emulator[2]:.2f} |",  # type: ignore[index]
+            flush=True,
+        )
+
+
+def stack_description() -> str:
+    """Which uvicorn, HTTP parser and event loop both servers run on."""
+    import importlib.util
+
+    import uvicorn
+
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn {uvicorn.__version__}, {parser}, {loop} loop, one process each"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
+    parser.add_argument("--connections", type=int, default=32, help="wrk's connections")
+    parser.add_argument("--stores", default="memory,sqlite")
+    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare()
+        return 0
+    print(f"Server stack: {stack_description()}; load: wrk, 1 thread, {args.connections} connections\n")
+    print_ceiling_table(ceiling_rows(args.seconds, args.connections, args.stores.split(",")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
