@@ -59,6 +59,25 @@ class EmulatorSettings:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
 
 
+def server_config(app: Any, host: str, port: int, **options: Any) -> Any:
+    """The emulator's uvicorn configuration (``benchmarks/http_ceiling.py`` serves its bare app with it too)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+        # Per request, uvicorn's access log formats its arguments before asking whether INFO is on, and its proxy
+        # middleware reads X-Forwarded-* headers: the emulator serves local clients, so both would only cost.
+        access_log=False,
+        proxy_headers=False,
+        **options,
+    )
+
+
 def _listening_socket(host: str, port: int) -> socket.socket:
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
@@ -101,15 +120,7 @@ class EmulatorServer:
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
         ]
         app = create_app(self.router, access_key=key, allow_bearer=bearer, extra_routes=control)
-        config = uvicorn.Config(
-            FaultInjection(app, self.faults),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            timeout_graceful_shutdown=1,
-            lifespan="off",
-            **ssl_options,
-        )
+        config = server_config(FaultInjection(app, self.faults), settings.host, settings.port, **ssl_options)
         feed = app.state.event_feed
 
         class Server(uvicorn.Server):
