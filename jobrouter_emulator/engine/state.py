@@ -10,7 +10,6 @@ before the command.
 
 from __future__ import annotations
 
-import copy
 import logging
 import marshal
 import os
@@ -83,7 +82,9 @@ class Record:
 
     def entity(self) -> Entity:
         """What a client gets: a copy of the body, its etag and last-modified time."""
-        return Entity(copy.deepcopy(self.body), self.body["etag"], self.last_modified)
+        # A marshal round trip copies JSON-like data 4-5x faster than copy.deepcopy: this copy is made for every
+        # GET and upsert answer (the response is written after the router's lock is let go).
+        return Entity(marshal.loads(marshal.dumps(self.body)), self.body["etag"], self.last_modified)
 
 
 @dataclass(frozen=True)
