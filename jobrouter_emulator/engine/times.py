@@ -8,6 +8,7 @@ offset "+00:00" and the fraction without trailing zeros ("2023-11-03T21:26:56.39
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Optional
@@ -38,6 +39,7 @@ def format_time(moment: datetime) -> str:
     return text[:20] + text[20:26].rstrip("0") + "+00:00" if moment.microsecond else text
 
 
+@functools.lru_cache(maxsize=256)  # every signed request has one; many carry the same second
 def parse_http_date(value: str) -> datetime:
     """A timezone-aware datetime from an RFC 1123 header value ("Fri, 03 Nov 2023 21:26:55 GMT"); ValueError if it is
     not one."""

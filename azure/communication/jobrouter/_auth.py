@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from email.utils import formatdate
@@ -48,6 +49,7 @@ def parse_connection_string(conn_str: str) -> Tuple[str, str]:
     return endpoint, parts["accesskey"]
 
 
+@functools.lru_cache(maxsize=16)  # every signature (client and emulator) needs the key's bytes; a client has one key
 def decode_access_key(access_key: str) -> bytes:
     try:
         return base64.b64decode(access_key, validate=True)
