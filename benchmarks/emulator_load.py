@@ -59,7 +59,7 @@ class Generator:
         from azure.communication.jobrouter.aio import JobRouterAdministrationClient, JobRouterClient
 
         # No retries: an error must show as an error, not as a slow request.
-        self.client = JobRouterClient.from_connection_string(connection_string, retry_total=0)
+        self.client = JobRouterClient.from_connection_string(connection_string, retry_total=0, use_env_settings=False)
         self.admin = JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0)
         self.agent_ids = [f"agent-{index}" for index in range(agents)]
         self.inboxes: Dict[str, asyncio.Queue] = {agent: asyncio.Queue() for agent in self.agent_ids}
