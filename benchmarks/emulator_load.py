@@ -55,12 +55,14 @@ class Generator:
     """The load generator's state: when each job was due, when its offer arrived and when it closed, and every
     request's latency."""
 
-    def __init__(self, connection_string: str, agents: int) -> None:
+    def __init__(self, connection_string: str, agents: int, use_env_settings: bool) -> None:
         from azure.communication.jobrouter.aio import JobRouterAdministrationClient, JobRouterClient
 
-        # No retries: an error must show as an error, not as a slow request.
-        self.client = JobRouterClient.from_connection_string(connection_string, retry_total=0, use_env_settings=False)
-        self.admin = JobRouterAdministrationClient.from_connection_string(connection_string, retry_total=0)
+        # No retries: an error must show as an error, not as a slow request. ``use_env_settings=False`` (azure-core's
+        # switch): otherwise aiohttp reads the proxy environment and ~/.netrc, in a thread, on every request.
+        options: Dict[str, Any] = {"retry_total": 0, "use_env_settings": use_env_settings}
+        self.client = JobRouterClient.from_connection_string(connection_string, **options)
+        self.admin = JobRouterAdministrationClient.from_connection_string(connection_string, **options)
         self.agent_ids = [f"agent-{index}" for index in range(agents)]
         self.inboxes: Dict[str, asyncio.Queue] = {agent: asyncio.Queue() for agent in self.agent_ids}
         self.due: Dict[str, float] = {}
@@ -190,7 +192,7 @@ class Generator:
 
 
 async def generate(args: argparse.Namespace) -> None:
-    generator = Generator(args.connection_string, args.agents)
+    generator = Generator(args.connection_string, args.agents, args.use_env_settings)
     await generator.set_up()
     tasks = [asyncio.ensure_future(generator.read_events())]
     tasks += [asyncio.ensure_future(generator.agent(agent)) for agent in generator.agent_ids]
@@ -225,6 +227,7 @@ def run_store(store: str, args: argparse.Namespace) -> List[Dict[str, Any]]:
         ]
         for name in ("agents", "rates", "step_seconds", "drain_seconds", "max_seconds"):
             command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+        command += ["--use-env-settings"] if args.use_env_settings else []
         finished = subprocess.run(command, capture_output=True, text=True, timeout=args.max_seconds + 120)
     if finished.returncode != 0:
         raise RuntimeError(f"the load generator failed:\n{finished.stderr}")
@@ -274,6 +277,9 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=150.0, help="bound of each store's load run")
     parser.add_argument("--stores", default="memory,sqlite")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
+    parser.add_argument(
+        "--use-env-settings", action="store_true", help="let the SDK's transport read proxy settings per request"
+    )
     parser.add_argument("--ceiling-seconds", type=float, default=5.0)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--connection-string", help=argparse.SUPPRESS)
@@ -284,7 +290,7 @@ def main() -> int:
         return 0
     print(
         f"{args.agents} agents (capacity 1 each), async SDK in one generator process; steps of "
-        f"{args.step_seconds:g} s; server: {stack_description()}\n"
+        f"{args.step_seconds:g} s; use_env_settings={args.use_env_settings}; server: {stack_description()}\n"
     )
     for store in args.stores.split(","):
         print_load_table(store, run_store(store, args))
