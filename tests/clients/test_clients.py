@@ -109,6 +109,9 @@ def test_upsert_leaves_read_only_fields_out_and_rejects_mixed_input():
         ({"etag": "1", "match_condition": MatchConditions.IfNotModified}, {"If-Match": '"1"'}),
         ({"etag": 'W/"1"', "match_condition": MatchConditions.IfModified}, {"If-None-Match": 'W/"1"'}),
         ({"etag": '"1"'}, {}),
+        # 1.0.0 sends IfNotModified/IfModified without an etag unconditionally (a warning is logged, see below).
+        ({"match_condition": MatchConditions.IfNotModified}, {}),
+        ({"match_condition": MatchConditions.IfModified}, {}),
         ({"etag": '"1"', "match_condition": MatchConditions.Unconditionally}, {}),
         (
             {"if_unmodified_since": datetime(2023, 11, 3, 21, 26, 55, tzinfo=timezone.utc)},
@@ -124,6 +127,14 @@ def test_conditional_headers(kwargs, expected):
         assert headers[name] == value
     for name in {"If-Match", "If-None-Match", "If-Unmodified-Since"} - set(expected):
         assert name not in headers
+
+
+def test_a_match_condition_without_its_etag_is_sent_unconditionally_with_a_warning(caplog):
+    client, transport = _client(JobRouterAdministrationClient, (200, {"id": "dp"}))
+    with caplog.at_level("WARNING", logger="azure.communication.jobrouter"):
+        client.upsert_distribution_policy("dp", name="x", match_condition=MatchConditions.IfNotModified)
+    assert "If-Match" not in transport.requests[0].headers
+    assert any("without an etag" in record.getMessage() for record in caplog.records)
 
 
 def test_actions_send_their_options_and_return_typed_results():

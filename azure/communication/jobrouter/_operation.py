@@ -6,6 +6,7 @@ Everything here is pure (no I/O), so the sync and async clients share it and dif
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime as _rfc1123
@@ -19,6 +20,8 @@ from azure.core.rest import HttpRequest
 from ._errors import raise_for_status
 from ._model_core import Model, deserialize, format_datetime, serialize
 from ._url import quote_path_segment, quote_query_value
+
+_logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2023-11-01"
 
@@ -112,13 +115,12 @@ def _quoted_etag(etag: str) -> str:
 def _conditional_headers(etag: Optional[str], match_condition: Any, if_unmodified_since: Any) -> Dict[str, str]:
     """The headers of ``match_condition``; as in 1.0.0, an ``etag`` without a match condition sets none."""
     headers: Dict[str, str] = {}
-    if match_condition == MatchConditions.IfNotModified:
-        if not etag:
-            raise ValueError("match_condition=IfNotModified needs the etag to compare with")
+    if match_condition in (MatchConditions.IfNotModified, MatchConditions.IfModified) and not etag:
+        # 1.0.0 sends such a call without a condition; so do we (code that ran keeps running), but say so.
+        _logger.warning("match_condition=%s without an etag: the call is sent without a condition", match_condition)
+    elif etag and match_condition == MatchConditions.IfNotModified:
         headers["If-Match"] = _quoted_etag(etag)
-    elif match_condition == MatchConditions.IfModified:
-        if not etag:
-            raise ValueError("match_condition=IfModified needs the etag to compare with")
+    elif etag and match_condition == MatchConditions.IfModified:
         headers["If-None-Match"] = _quoted_etag(etag)
     elif match_condition == MatchConditions.IfPresent:
         headers["If-Match"] = "*"
