@@ -143,7 +143,7 @@ class Generator:
         """Jobs at ``rate`` per second for ``seconds``; figures of the window, after up to ``drain`` seconds for the
         step's last lifecycles to end."""
         count = int(rate * seconds)
-        job_ids = [f"r{index}-job-{n}" for n in range(count)]
+        job_ids = [f"r{index}-job-{n}" if index >= 0 else f"warmup-job-{n}" for n in range(count)]
         first_request = len(self.requests)
         creating = []
         server_cpu, own_cpu = cpu_seconds(server_pid), time.process_time()
@@ -199,7 +199,11 @@ async def generate(args: argparse.Namespace) -> None:
     await asyncio.wait_for(generator.stream_ready.wait(), 10)
     await asyncio.sleep(0.5)  # the stream has caught up with the set-up's events
     stop_at = time.perf_counter() + args.max_seconds
-    for index, rate in enumerate(float(r) for r in args.rates.split(",")):
+    rates = [float(r) for r in args.rates.split(",")]
+    if args.warmup_seconds > 0:  # connections opened, code paths warm: not reported
+        await generator.step(-1, rates[0], args.warmup_seconds, args.drain_seconds, args.server_pid)
+        generator.errors.clear()
+    for index, rate in enumerate(rates):
         if time.perf_counter() + args.step_seconds + args.drain_seconds > stop_at:
             break
         result = await generator.step(index, rate, args.step_seconds, args.drain_seconds, args.server_pid)
@@ -225,7 +229,7 @@ def run_store(store: str, args: argparse.Namespace) -> List[Dict[str, Any]]:
             "--server-pid",
             str(emulator.pid),
         ]
-        for name in ("agents", "rates", "step_seconds", "drain_seconds", "max_seconds"):
+        for name in ("agents", "rates", "step_seconds", "drain_seconds", "max_seconds", "warmup_seconds"):
             command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
         command += ["--use-env-settings"] if args.use_env_settings else []
         finished = subprocess.run(command, capture_output=True, text=True, timeout=args.max_seconds + 120)
@@ -274,6 +278,7 @@ def main() -> int:
     parser.add_argument("--rates", default="50,100,150,200,250,300,350,400", help="jobs per second, in order")
     parser.add_argument("--step-seconds", type=float, default=5.0)
     parser.add_argument("--drain-seconds", type=float, default=5.0, help="wait for a step's last lifecycles")
+    parser.add_argument("--warmup-seconds", type=float, default=2.0, help="at the first rate, not reported")
     parser.add_argument("--max-seconds", type=float, default=150.0, help="bound of each store's load run")
     parser.add_argument("--stores", default="memory,sqlite")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
