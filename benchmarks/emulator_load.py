@@ -285,7 +285,7 @@ def main() -> int:
     parser.add_argument(
         "--use-env-settings", action="store_true", help="let the SDK's transport read proxy settings per request"
     )
-    parser.add_argument("--ceiling-seconds", type=float, default=5.0)
+    parser.add_argument("--ceiling-seconds", type=float, default=3.0)
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--connection-string", help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)

@@ -1,13 +1,14 @@
 """What the emulator's HTTP stack allows: a bare ASGI app on the same uvicorn and protocol implementation, answering a
 fixed JSON body, against the emulator answering a signed GET of a job and a signed PATCH of a worker (1 KB body).
 
-    .venv/bin/python benchmarks/http_ceiling.py                 # both stores, 5 s per measurement
-    .venv/bin/python benchmarks/http_ceiling.py --seconds 3
+    .venv/bin/python benchmarks/http_ceiling.py                 # both stores, about a minute
+    .venv/bin/python benchmarks/http_ceiling.py --seconds 1 --stores memory
 
 The load comes from ``wrk`` (Debian package ``wrk``: ``apt-get install wrk``), a native client that replays the
 same request on every connection, so it costs the server's core little: requests are signed once, before the run
 (an HMAC signature stays valid for 15 minutes). Each server runs in its own process; wrk runs one thread with
-``--connections`` connections. Every measurement must answer 2xx only (a refused signature would measure the
+``--connections`` connections. The servers run side by side and the measurements alternate (bare, then each
+emulator), three rounds of ``--seconds`` each, best of each kept. Every measurement must answer 2xx only (a refused signature would measure the
 error path): a non-2xx answer stops the run.
 
 ``emulator_load.py`` runs this table too, in the same run as the load test.
@@ -16,6 +17,7 @@ error path): a non-2xx answer stops the run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -204,30 +206,50 @@ def prepare_emulator(connection_string: str) -> Tuple[SignedRequest, SignedReque
     return get, patch
 
 
-def ceiling_rows(seconds: float, connections: int, stores: List[str]) -> List[Dict[str, object]]:
-    """The bare app's GET and 1 KB PATCH, then the emulator's signed GET of a job and PATCH of a worker per store."""
-    rows: List[Dict[str, object]] = []
-    with BareServer() as bare:
-        bare_get = sign("AAAA", "GET", f"{bare.endpoint}routing/jobs/ceiling-job?api-version={API_VERSION}")
-        bare_patch = sign(
-            "AAAA", "PATCH", f"{bare.endpoint}routing/workers/w?api-version={API_VERSION}", worker_patch_body(), "a/b"
-        )
-        ceiling = {"GET": wrk(bare_get, seconds, connections), "PATCH": wrk(bare_patch, seconds, connections)}
-    for store in stores:
-        with EmulatorProcess(in_memory=store == "memory") as emulator:
+def ceiling_rows(seconds: float, connections: int, stores: List[str], rounds: int = 3) -> List[Dict[str, object]]:
+    """The bare app's GET and 1 KB PATCH against the emulator's signed GET of a job and PATCH of a worker per store.
+
+    Every server runs for the whole measurement (an idle one costs nothing) and the measurements alternate, bare
+    then emulators, ``rounds`` times; the best of each is kept, so a noisy neighbour on the machine hits both sides
+    alike rather than one of them."""
+    names = {"GET": "signed GET of a job", "PATCH": "signed PATCH of a worker (1 KB)"}
+    with contextlib.ExitStack() as running:
+        bare = running.enter_context(BareServer())
+        targets: List[Tuple[str, str, SignedRequest]] = [
+            ("bare", "GET", sign("AAAA", "GET", f"{bare.endpoint}routing/jobs/ceiling-job?api-version={API_VERSION}")),
+            (
+                "bare",
+                "PATCH",
+                sign(
+                    "AAAA", "PATCH", f"{bare.endpoint}routing/workers/w?api-version={API_VERSION}", worker_patch_body()
+                ),
+            ),
+        ]
+        for store in stores:
+            emulator = running.enter_context(EmulatorProcess(in_memory=store == "memory"))
             get, patch = prepare_emulator(emulator.connection_string)
-            for name, request in (("signed GET of a job", get), ("signed PATCH of a worker (1 KB)", patch)):
-                measured = wrk(request, seconds, connections)
-                bare_figures = ceiling[request.method]
-                rows.append(
-                    {
-                        "request": name,
-                        "store": store,
-                        "bare": bare_figures,
-                        "emulator": measured,
-                        "percent": 100 * measured[0] / bare_figures[0],
-                    }
-                )
+            targets += [(store, "GET", get), (store, "PATCH", patch)]
+        best: Dict[Tuple[str, str], Tuple[float, float, float]] = {}
+        for _ in range(rounds):
+            for method in ("GET", "PATCH"):
+                for server, kind, request in targets:
+                    if kind == method:
+                        figures = wrk(request, seconds, connections)
+                        if figures[0] > best.get((server, kind), (0.0, 0.0, 0.0))[0]:
+                            best[(server, kind)] = figures
+    rows: List[Dict[str, object]] = []
+    for store in stores:
+        for method in ("GET", "PATCH"):
+            measured, ceiling = best[(store, method)], best[("bare", method)]
+            rows.append(
+                {
+                    "request": names[method],
+                    "store": store,
+                    "bare": ceiling,
+                    "emulator": measured,
+                    "percent": 100 * measured[0] / ceiling[0],
+                }
+            )
     return rows
 
 
@@ -259,7 +281,7 @@ def stack_description() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
     parser.add_argument("--connections", type=int, default=32, help="wrk's connections")
     parser.add_argument("--stores", default="memory,sqlite")
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
