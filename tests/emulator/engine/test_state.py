@@ -148,3 +148,18 @@ def test_events_since_answers_as_the_store_does_from_memory_for_the_newest(kept,
     restarted.load()
     assert restarted.events_since(0, 5) == MemoryStore.events_since(store, 0, 5)
     assert restarted.events_since(last, 5) == []
+
+
+def test_an_entity_is_a_copy_and_the_memory_store_keeps_what_was_committed():
+    store = MemoryStore()
+    state = _state(store)
+    entity = state.get("things", "kept").entity()
+    entity.body["list"][1]["deep"] = "changed by a reader"
+    assert state.get("things", "kept").body["list"][1]["deep"] is True
+    state.get("things", "kept").body["list"][1]["deep"] = "changed in memory, never committed"
+    reloaded = State(store, FakeClock(), ["things"])
+    reloaded.load()
+    assert reloaded.get("things", "kept").body == {"id": "kept", "list": [1, {"deep": True}], "etag": entity.etag}
+    with pytest.raises(StoreFailed):  # not JSON: refused at commit, as SQLite refuses it
+        with state.transaction():
+            state.create("things", "bad", {"id": "bad", "value": object()})
