@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -293,6 +294,7 @@ def main() -> int:
     if args.generate:
         asyncio.run(generate(args))
         return 0
+    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on the machine take cores from both sides)")
     print(
         f"{args.agents} agents (capacity 1 each), async SDK in one generator process; steps of "
         f"{args.step_seconds:g} s; use_env_settings={args.use_env_settings}; server: {stack_description()}\n"
@@ -302,6 +304,7 @@ def main() -> int:
     if not args.no_ceiling:
         print("HTTP ceiling, same run (wrk, 1 thread, 32 connections, pre-signed requests):\n")
         print_ceiling_table(ceiling_rows(args.ceiling_seconds, 32, args.stores.split(",")))
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 

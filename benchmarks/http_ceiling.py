@@ -8,8 +8,8 @@ The load comes from ``wrk`` (Debian package ``wrk``: ``apt-get install wrk``), a
 same request on every connection, so it costs the server's core little: requests are signed once, before the run
 (an HMAC signature stays valid for 15 minutes). Each server runs in its own process; wrk runs one thread with
 ``--connections`` connections. The servers run side by side and the measurements alternate (bare, then each
-emulator), three rounds of ``--seconds`` each, best of each kept. Every measurement must answer 2xx only (a refused signature would measure the
-error path): a non-2xx answer stops the run.
+emulator), three rounds of ``--seconds`` each, best of each kept. Every measurement must answer 2xx only (a
+refused signature would measure the error path): a non-2xx answer stops the run.
 
 ``emulator_load.py`` runs this table too, in the same run as the load test.
 """
