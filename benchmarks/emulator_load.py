@@ -37,7 +37,7 @@ from collections import defaultdict
 from typing import Any, Dict, List
 
 from emulator_process import EmulatorProcess, cpu_seconds
-from http_ceiling import ceiling_rows, print_ceiling_table, stack_description
+from http_ceiling import ceiling_rows, print_ceiling_table, print_stage_table, stack_description
 
 OFFER_P99_GOAL_MS = 50.0
 OPERATIONS = ("upsert_job", "accept_job_offer", "complete_job", "close_job")
@@ -303,7 +303,11 @@ def main() -> int:
         print_load_table(store, run_store(store, args))
     if not args.no_ceiling:
         print("HTTP ceiling, same run (wrk, 1 thread, 32 connections, pre-signed requests):\n")
-        print_ceiling_table(ceiling_rows(args.ceiling_seconds, 32, args.stores.split(",")))
+        stores = args.stores.split(",")
+        rows, best = ceiling_rows(args.ceiling_seconds, 32, stores, stages=True)
+        print_ceiling_table(rows)
+        print("\nFrom the bare app to the emulator, GET, stage by stage (same rounds):\n")
+        print_stage_table(best, stores[0])
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 

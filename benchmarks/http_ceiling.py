@@ -40,25 +40,23 @@ from jobrouter_emulator.service import _listening_socket, server_config
 
 API_VERSION = "2023-11-01"
 # What the bare app answers: a job document of the size the emulator answers a GET of a job with.
-BARE_BODY = json.dumps(
-    {
-        "id": "ceiling-job",
-        "channelId": "voice",
-        "queueId": "ceiling-queue",
-        "priority": 1,
-        "status": "queued",
-        "enqueuedAt": "2024-01-01T00:00:00.000000+00:00",
-        "requestedWorkerSelectors": [],
-        "attachedWorkerSelectors": [],
-        "assignments": {},
-        "labels": {},
-        "tags": {},
-        "notes": [],
-        "matchingMode": {"kind": "queueAndMatch"},
-        "etag": '"00000000000000000000000000000000"',
-    },
-    separators=(",", ":"),
-).encode()
+BARE_DOCUMENT = {
+    "id": "ceiling-job",
+    "channelId": "voice",
+    "queueId": "ceiling-queue",
+    "priority": 1,
+    "status": "queued",
+    "enqueuedAt": "2024-01-01T00:00:00.000000+00:00",
+    "requestedWorkerSelectors": [],
+    "attachedWorkerSelectors": [],
+    "assignments": {},
+    "labels": {},
+    "tags": {},
+    "notes": [],
+    "matchingMode": {"kind": "queueAndMatch"},
+    "etag": '"00000000000000000000000000000000"',
+}
+BARE_BODY = json.dumps(BARE_DOCUMENT, separators=(",", ":")).encode()
 
 
 async def bare_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
@@ -74,8 +72,41 @@ async def bare_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def
     await send({"type": "http.response.body", "body": BARE_BODY})
 
 
-def serve_bare() -> None:
-    """Serve :func:`bare_app` as the emulator serves its app: the same uvicorn configuration and listening socket
+async def answer_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    """A stage between the bare app and the emulator: the emulator's answer (the body encoded with json.dumps on every
+    request, ETag and Last-Modified), still without Starlette."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    body = json.dumps(BARE_DOCUMENT, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+        (b"etag", b'"00000000000000000000000000000000"'),
+        (b"last-modified", b"Mon, 01 Jan 2024 00:00:00 GMT"),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def starlette_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    """The next stage: the same answer through Starlette's Request (body) and JSONResponse, as the emulator has it."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+
+    await Request(scope, receive).body()
+    headers = {"ETag": '"00000000000000000000000000000000"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    await JSONResponse(BARE_DOCUMENT, headers=headers)(scope, receive, send)
+
+
+APPS = {"bare": bare_app, "answer": answer_app, "starlette": starlette_app}
+
+
+def serve_bare(name: str) -> None:
+    """Serve one of :data:`APPS` as the emulator serves its app: the same uvicorn configuration and listening socket
     (``jobrouter_emulator/service.py``), printing the port first."""
     import uvicorn
 
@@ -84,13 +115,16 @@ def serve_bare() -> None:
     # client's delayed ACK (Nagle), a ceiling of 20 requests/s per connection.
     sock = _listening_socket("127.0.0.1", 0)
     print(sock.getsockname()[1], flush=True)
-    uvicorn.Server(server_config(bare_app, "127.0.0.1", 0)).run(sockets=[sock])
+    uvicorn.Server(server_config(APPS[name], "127.0.0.1", 0)).run(sockets=[sock])
 
 
 class BareServer:
-    def __init__(self) -> None:
+    def __init__(self, name: str = "bare") -> None:
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve-bare"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            [sys.executable, __file__, "--serve-bare", name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         self.endpoint = f"http://127.0.0.1:{int(self.process.stdout.readline())}/"  # type: ignore[union-attr]
         time.sleep(0.5)  # uvicorn's loop is running
@@ -206,12 +240,22 @@ def prepare_emulator(connection_string: str) -> Tuple[SignedRequest, SignedReque
     return get, patch
 
 
-def ceiling_rows(seconds: float, connections: int, stores: List[str], rounds: int = 3) -> List[Dict[str, object]]:
+STAGES = {
+    "bare": "bare app: fixed body, two headers",
+    "answer": "+ the emulator's answer: body encoded per request, ETag, Last-Modified",
+    "starlette": "+ Starlette's Request (body) and JSONResponse",
+}
+
+
+def ceiling_rows(
+    seconds: float, connections: int, stores: List[str], rounds: int = 3, stages: bool = False
+) -> Tuple[List[Dict[str, object]], Dict[Tuple[str, str], Tuple[float, float, float]]]:
     """The bare app's GET and 1 KB PATCH against the emulator's signed GET of a job and PATCH of a worker per store.
 
     Every server runs for the whole measurement (an idle one costs nothing) and the measurements alternate, bare
     then emulators, ``rounds`` times; the best of each is kept, so a noisy neighbour on the machine hits both sides
-    alike rather than one of them."""
+    alike rather than one of them. With ``stages``, the GETs of :data:`STAGES` between the bare app and the emulator
+    run in the same rounds. Returns the rows and every best figure, by (server, method)."""
     names = {"GET": "signed GET of a job", "PATCH": "signed PATCH of a worker (1 KB)"}
     with contextlib.ExitStack() as running:
         bare = running.enter_context(BareServer())
@@ -225,6 +269,10 @@ def ceiling_rows(seconds: float, connections: int, stores: List[str], rounds: in
                 ),
             ),
         ]
+        for stage in [name for name in STAGES if name != "bare"] if stages else []:
+            server = running.enter_context(BareServer(stage))
+            url = f"{server.endpoint}routing/jobs/ceiling-job?api-version={API_VERSION}"
+            targets.append((stage, "GET", sign("AAAA", "GET", url)))
         for store in stores:
             emulator = running.enter_context(EmulatorProcess(in_memory=store == "memory"))
             get, patch = prepare_emulator(emulator.connection_string)
@@ -250,7 +298,20 @@ def ceiling_rows(seconds: float, connections: int, stores: List[str], rounds: in
                     "percent": 100 * measured[0] / ceiling[0],
                 }
             )
-    return rows
+    return rows, best
+
+
+def print_stage_table(best: Dict[Tuple[str, str], Tuple[float, float, float]], store: str) -> None:
+    """GET requests/s and µs per request from the bare app to the emulator, stage by stage."""
+    bare = best[("bare", "GET")][0]
+    print("| GET, stage | requests/s | µs per request | added (µs) | vs bare |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    previous = None
+    stages = [(STAGES[name], best[(name, "GET")][0]) for name in STAGES]
+    for label, rate in [*stages, (f"the emulator ({store}): signed GET of a job", best[(store, "GET")][0])]:
+        added = "" if previous is None else f"{1e6 / rate - 1e6 / previous:+.1f}"
+        print(f"| {label} | {rate:,.0f} | {1e6 / rate:.1f} | {added} | {100 * rate / bare:.0f}% |")
+        previous = rate
 
 
 def print_ceiling_table(rows: List[Dict[str, object]]) -> None:
@@ -284,13 +345,18 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measurement")
     parser.add_argument("--connections", type=int, default=32, help="wrk's connections")
     parser.add_argument("--stores", default="memory,sqlite")
-    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", action="store_true", help="also the stages between the bare app and the emulator")
+    parser.add_argument("--serve-bare", choices=sorted(APPS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare()
+        serve_bare(args.serve_bare)
         return 0
     print(f"Server stack: {stack_description()}; load: wrk, 1 thread, {args.connections} connections\n")
-    print_ceiling_table(ceiling_rows(args.seconds, args.connections, args.stores.split(",")))
+    rows, best = ceiling_rows(args.seconds, args.connections, args.stores.split(","), stages=args.stages)
+    print_ceiling_table(rows)
+    if args.stages:
+        print()
+        print_stage_table(best, args.stores.split(",")[0])
     return 0
 
 
