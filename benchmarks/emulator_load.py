@@ -3,6 +3,7 @@ stream, accept, complete and close, while jobs arrive at a fixed rate R; then th
 
     .venv/bin/python benchmarks/emulator_load.py                      # memory and SQLite, then the ceiling (~4 min)
     .venv/bin/python benchmarks/emulator_load.py --rates 100,200 --stores memory --no-ceiling
+    .venv/bin/python benchmarks/emulator_load.py --compare-with <checkout of main>   # before/after, twice as long
 
 Three processes: the emulator (``python -m jobrouter_emulator``, as users run it), the load generator (this file
 with ``--generate``: one asyncio loop, the async SDK over aiohttp) and this one, which starts both and prints the
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from emulator_process import EmulatorProcess, cpu_seconds
 from http_ceiling import ceiling_rows, print_ceiling_table, print_stage_table, stack_description
@@ -218,9 +219,10 @@ async def generate(args: argparse.Namespace) -> None:
     await generator.admin.close()
 
 
-def run_store(store: str, args: argparse.Namespace) -> List[Dict[str, Any]]:
-    """The emulator on ``store`` and the generator, each in its own process; the generator's steps."""
-    with EmulatorProcess(in_memory=store == "memory") as emulator:
+def run_store(store: str, args: argparse.Namespace, code: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The emulator on ``store`` (of the checkout ``code``, if given) and the generator, each in its own process; the
+    generator's steps."""
+    with EmulatorProcess(in_memory=store == "memory", code=code) as emulator:
         command = [
             sys.executable,
             __file__,
@@ -283,6 +285,7 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=150.0, help="bound of each store's load run")
     parser.add_argument("--stores", default="memory,sqlite")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the ceiling table")
+    parser.add_argument("--compare-with", metavar="CHECKOUT", help="also the emulator of another checkout (before)")
     parser.add_argument(
         "--use-env-settings", action="store_true", help="let the SDK's transport read proxy settings per request"
     )
@@ -299,12 +302,14 @@ def main() -> int:
         f"{args.agents} agents (capacity 1 each), async SDK in one generator process; steps of "
         f"{args.step_seconds:g} s; use_env_settings={args.use_env_settings}; server: {stack_description()}\n"
     )
-    for store in args.stores.split(","):
+    stores = args.stores.split(",")
+    for store in stores:
         print_load_table(store, run_store(store, args))
+        if args.compare_with:
+            print_load_table(f"{store}, {args.compare_with}", run_store(store, args, args.compare_with))
     if not args.no_ceiling:
         print("HTTP ceiling, same run (wrk, 1 thread, 32 connections, pre-signed requests):\n")
-        stores = args.stores.split(",")
-        rows, best = ceiling_rows(args.ceiling_seconds, 32, stores, stages=True)
+        rows, best = ceiling_rows(args.ceiling_seconds, 32, stores, stages=True, compare_with=args.compare_with)
         print_ceiling_table(rows)
         print("\nFrom the bare app to the emulator, GET, stage by stage (same rounds):\n")
         print_stage_table(best, stores[0])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional, Sequence
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -31,13 +31,24 @@ class EmulatorProcess:
     """``python -m jobrouter_emulator`` on a free port: in memory, or on SQLite in ``data_dir`` (a new temporary
     folder when not given). ``connection_string``, ``endpoint`` and ``pid`` describe it once started."""
 
-    def __init__(self, in_memory: bool, data_dir: Optional[Path] = None, extra_args: List[str] = ()) -> None:
+    def __init__(
+        self,
+        in_memory: bool,
+        data_dir: Optional[Path] = None,
+        extra_args: Sequence[str] = (),
+        code: Optional[str] = None,
+    ) -> None:
+        """``code``: another checkout to run the emulator from, for before/after (its working directory and first on
+        its PYTHONPATH: ``python -m`` looks in the working directory first)."""
         store = ["--in-memory"] if in_memory else ["--data-dir", str(data_dir or tempfile.mkdtemp())]
+        env = None if code is None else {**os.environ, "PYTHONPATH": code}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jobrouter_emulator", "--port", "0", *store, *extra_args],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            env=env,
+            cwd=code,
         )
         self.connection_string = ""
         for _ in range(10):  # the connection string is the line after the banner

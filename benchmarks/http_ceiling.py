@@ -248,14 +248,20 @@ STAGES = {
 
 
 def ceiling_rows(
-    seconds: float, connections: int, stores: List[str], rounds: int = 3, stages: bool = False
+    seconds: float,
+    connections: int,
+    stores: List[str],
+    rounds: int = 3,
+    stages: bool = False,
+    compare_with: Optional[str] = None,
 ) -> Tuple[List[Dict[str, object]], Dict[Tuple[str, str], Tuple[float, float, float]]]:
     """The bare app's GET and 1 KB PATCH against the emulator's signed GET of a job and PATCH of a worker per store.
 
     Every server runs for the whole measurement (an idle one costs nothing) and the measurements alternate, bare
     then emulators, ``rounds`` times; the best of each is kept, so a noisy neighbour on the machine hits both sides
     alike rather than one of them. With ``stages``, the GETs of :data:`STAGES` between the bare app and the emulator
-    run in the same rounds. Returns the rows and every best figure, by (server, method)."""
+    run in the same rounds, and with ``compare_with`` (another checkout) an emulator of that code per store too.
+    Returns the rows and every best figure, by (server, method)."""
     names = {"GET": "signed GET of a job", "PATCH": "signed PATCH of a worker (1 KB)"}
     with contextlib.ExitStack() as running:
         bare = running.enter_context(BareServer())
@@ -273,10 +279,13 @@ def ceiling_rows(
             server = running.enter_context(BareServer(stage))
             url = f"{server.endpoint}routing/jobs/ceiling-job?api-version={API_VERSION}"
             targets.append((stage, "GET", sign("AAAA", "GET", url)))
-        for store in stores:
-            emulator = running.enter_context(EmulatorProcess(in_memory=store == "memory"))
+        emulators = [(store, store, None) for store in stores]
+        if compare_with:
+            emulators += [(f"{store}, {compare_with}", store, compare_with) for store in stores]
+        for name, store, code in emulators:
+            emulator = running.enter_context(EmulatorProcess(in_memory=store == "memory", code=code))
             get, patch = prepare_emulator(emulator.connection_string)
-            targets += [(store, "GET", get), (store, "PATCH", patch)]
+            targets += [(name, "GET", get), (name, "PATCH", patch)]
         best: Dict[Tuple[str, str], Tuple[float, float, float]] = {}
         for _ in range(rounds):
             for method in ("GET", "PATCH"):
@@ -286,7 +295,7 @@ def ceiling_rows(
                         if figures[0] > best.get((server, kind), (0.0, 0.0, 0.0))[0]:
                             best[(server, kind)] = figures
     rows: List[Dict[str, object]] = []
-    for store in stores:
+    for store in [name for name, _, _ in emulators]:
         for method in ("GET", "PATCH"):
             measured, ceiling = best[(store, method)], best[("bare", method)]
             rows.append(
@@ -346,17 +355,21 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk's connections")
     parser.add_argument("--stores", default="memory,sqlite")
     parser.add_argument("--stages", action="store_true", help="also the stages between the bare app and the emulator")
+    parser.add_argument("--compare-with", metavar="CHECKOUT", help="also the emulator of another checkout (before)")
     parser.add_argument("--serve-bare", choices=sorted(APPS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare)
         return 0
     print(f"Server stack: {stack_description()}; load: wrk, 1 thread, {args.connections} connections\n")
-    rows, best = ceiling_rows(args.seconds, args.connections, args.stores.split(","), stages=args.stages)
+    stores = args.stores.split(",")
+    rows, best = ceiling_rows(
+        args.seconds, args.connections, stores, stages=args.stages, compare_with=args.compare_with
+    )
     print_ceiling_table(rows)
     if args.stages:
         print()
-        print_stage_table(best, args.stores.split(",")[0])
+        print_stage_table(best, stores[0])
     return 0
 
 
