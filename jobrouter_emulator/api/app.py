@@ -57,7 +57,7 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
 
 
-def _parse_query(query_string: str) -> Dict[str, str]:
+def _query(query_string: str) -> Dict[str, str]:
     """The query's parameters (the last of a repeated name wins). Most queries are ``api-version=...`` alone, with
     nothing to decode: those are split directly, at a fifth of ``parse_qsl``'s cost."""
     if "%" in query_string or "+" in query_string:
@@ -280,7 +280,7 @@ def create_app(
                     access_key=access_key,
                     allow_bearer=allow_bearer,
                 )
-            query = _parse_query(query_string)
+            query = _query(query_string)
             version = query.get("api-version")
             if version is None:
                 raise BadRequest("The api-version query parameter is required (2023-11-01).", target="api-version")

@@ -351,9 +351,9 @@ def test_cli_shuts_down_cleanly_with_an_open_event_stream(tmp_path, signal_name)
 def test_queries_read_as_parse_qsl_reads_them(query):
     from urllib.parse import parse_qsl
 
-    from jobrouter_emulator.api.app import _parse_query
+    from jobrouter_emulator.api.app import _query
 
-    assert _parse_query(query) == dict(parse_qsl(query, keep_blank_values=True))
+    assert _query(query) == dict(parse_qsl(query, keep_blank_values=True))
 
 
 def test_an_unexpected_failure_answers_a_json_500_and_the_next_request_is_served(api, monkeypatch, caplog):
