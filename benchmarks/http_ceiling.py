@@ -59,37 +59,35 @@ BARE_DOCUMENT = {
 BARE_BODY = json.dumps(BARE_DOCUMENT, separators=(",", ":")).encode()
 
 
-async def bare_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-    """The ceiling: read the request body, answer 200 with a fixed JSON body."""
-    if scope["type"] != "http":
-        return
+async def _answer(receive, send, body: bytes, headers: list) -> None:  # type: ignore[no-untyped-def]
+    """Read the request's body to its end, then answer 200 with ``body`` and ``headers``."""
     more = True
     while more:
         message = await receive()
         more = message.get("more_body", False)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BARE_BODY)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": BARE_BODY})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def bare_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    """The ceiling: read the request body, answer 200 with a fixed JSON body."""
+    if scope["type"] == "http":
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BARE_BODY)).encode())]
+        await _answer(receive, send, BARE_BODY, headers)
 
 
 async def answer_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
     """A stage between the bare app and the emulator: the emulator's answer (the body encoded with json.dumps on every
     request, ETag and Last-Modified), still without Starlette."""
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        message = await receive()
-        more = message.get("more_body", False)
-    body = json.dumps(BARE_DOCUMENT, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    headers = [
-        (b"content-length", str(len(body)).encode()),
-        (b"content-type", b"application/json"),
-        (b"etag", b'"00000000000000000000000000000000"'),
-        (b"last-modified", b"Mon, 01 Jan 2024 00:00:00 GMT"),
-    ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    if scope["type"] == "http":
+        body = json.dumps(BARE_DOCUMENT, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        headers = [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json"),
+            (b"etag", b'"00000000000000000000000000000000"'),
+            (b"last-modified", b"Mon, 01 Jan 2024 00:00:00 GMT"),
+        ]
+        await _answer(receive, send, body, headers)
 
 
 async def starlette_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
