@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ from datetime import datetime
 from typing import Callable, Dict, List
 
 import httpx
+from emulator_process import EmulatorProcess
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter.models import LongestIdleMode
@@ -215,29 +215,6 @@ class OfferWatcher:
 
     def stop(self) -> None:
         self._stop = True
-
-
-class EmulatorProcess:
-    """``python -m jobrouter_emulator`` in its own process, as users run it (client and server do not share a GIL)."""
-
-    def __init__(self, in_memory: bool) -> None:
-        store = ["--in-memory"] if in_memory else ["--data-dir", tempfile.mkdtemp()]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jobrouter_emulator", "--port", "0", *store],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        lines = [self.process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
-        self.connection_string = lines[1].strip()
-        self.endpoint = self.connection_string.split(";")[0].split("=", 1)[1]
-
-    def __enter__(self) -> EmulatorProcess:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def http_figures(in_memory: bool, jobs: int) -> Dict[str, float]:

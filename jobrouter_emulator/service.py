@@ -123,6 +123,29 @@ def delete_state(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+def server_config(app: Any, host: str, port: int, limits: Limits = Limits(), **options: Any) -> Any:
+    """The emulator's uvicorn configuration, with its connection ``limits`` (``benchmarks/http_ceiling.py`` serves
+    its bare app with it too)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        timeout_keep_alive=limits.idle_timeout,  # type: ignore[arg-type]  # a float works (a timer's delay)
+        http=protocol_class(limits),
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+        # The request log (api/request_log.py) replaces uvicorn's access log, which would print query strings (a
+        # dashboard login token among them) and formats its arguments before asking whether INFO is on. The proxy
+        # middleware reads X-Forwarded-* headers: the emulator serves local clients, so it would only cost.
+        access_log=False,
+        proxy_headers=False,
+        **options,
+    )
+
+
 def _listening_socket(host: str, port: int) -> socket.socket:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -162,19 +185,12 @@ class EmulatorServer:
             self._socket.close()
             self._release_data_dir()
             raise
-        config = uvicorn.Config(
+        config = server_config(
             RequestLog(FaultInjection(self._app, self.faults)),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            # The request log (api/request_log.py) replaces uvicorn's access log, which would print query strings
-            # (a dashboard login token among them); uvicorn's loggers propagate to whatever the host process set up.
-            access_log=False,
-            log_config=None,
-            timeout_graceful_shutdown=1,
-            timeout_keep_alive=settings.limits.idle_timeout,  # type: ignore[arg-type]
-            http=protocol_class(settings.limits),
-            lifespan="off",
+            settings.host,
+            settings.port,
+            settings.limits,
+            log_config=None,  # uvicorn's loggers propagate to whatever the host process set up
             **self._ssl_options,
         )
         feed = self._app.state.event_feed

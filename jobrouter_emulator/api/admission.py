@@ -25,12 +25,15 @@ class ClientGone(Exception):
 
 def raw_path(request: Request) -> str:
     """The path as sent (percent-encoded, as it was signed), without the query."""
-    return request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?", 1)[0]
+    # (``scope.get(name, default)`` would build ``request.url`` on every request, for a default never used.)
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    return raw.decode("latin-1").split("?", 1)[0]
 
 
 def lower_headers(request: Request) -> Dict[str, str]:
     """The request's headers by lower-case name."""
-    return {name.lower(): value for name, value in request.headers.items()}
+    # Straight from the ASGI scope: the names and values Starlette's Headers would give, without building it.
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in request.scope["headers"]}
 
 
 async def admit(

@@ -50,11 +50,11 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return error_response(error, request, exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+async def unexpected_error(request: Request, exc: Exception) -> Response:
     """A bug: the error body rather than a bare text page (Starlette logs the traceback after this answer)."""
     if isinstance(exc, ClientDisconnect):
         return client_gone(request)
     return error_response(InternalError(f"The emulator failed to handle the request ({type(exc).__name__})."), request)
 
 
-EXCEPTION_HANDLERS: Dict[Any, Any] = {HTTPException: _http_exception, Exception: _unexpected}
+EXCEPTION_HANDLERS: Dict[Any, Any] = {HTTPException: _http_exception, Exception: unexpected_error}

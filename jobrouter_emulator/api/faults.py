@@ -109,6 +109,9 @@ class _Decision:
     delay: float  # seconds of added latency
 
 
+_SERVE = _Decision(None, 0.0)  # the answer to nearly every request: built once
+
+
 class Faults:
     """The current plan, its random draws and what it injected; shared by the middleware and the control routes."""
 
@@ -131,9 +134,9 @@ class Faults:
     def decide(self, method: str, path: str) -> _Decision:
         plan = self._plan
         if not (plan.throttle or plan.unavailable or plan.drop or plan.latency):
-            return _Decision(None, 0.0)
+            return _SERVE
         if plan.operations and operation_of(method, path) not in plan.operations:
-            return _Decision(None, 0.0)
+            return _SERVE
         with self._lock:
             draw, latency_draw = self._random.random(), self._random.random()
             fault = None

@@ -22,12 +22,12 @@ class Call:
     ids: Dict[str, str]  # the path's parameters by their REST names (jobId, workerId, offerId, ...), decoded
 
 
-def _operation_patterns() -> List[Tuple[str, Pattern[str], str]]:
-    """(method, path pattern with a named group per parameter, operation name) for every operation of the API."""
-    table = []
+def _operation_patterns() -> Dict[str, List[Tuple[Pattern[str], str]]]:
+    """By method: (path pattern with a named group per parameter, operation name) for every operation of the API."""
+    table: Dict[str, List[Tuple[Pattern[str], str]]] = {}
     for name, operation in OPERATIONS.items():
         pattern = re.sub(r"\\\{([A-Za-z]+)\\\}", r"(?P<\1>[^/]+)", re.escape(operation.path))
-        table.append((operation.method, re.compile(f"^{pattern}$"), name))
+        table.setdefault(operation.method, []).append((re.compile(f"^{pattern}$"), name))
     return table
 
 
@@ -36,11 +36,10 @@ _PATTERNS = _operation_patterns()
 
 def call_of(method: str, path: str) -> Optional[Call]:
     """The operation a request calls (``path`` as sent, percent-encoded), or None when it calls none."""
-    for operation_method, pattern, name in _PATTERNS:
-        if operation_method == method:
-            match = pattern.match(path)
-            if match is not None:
-                return Call(name, {key: unquote(value) for key, value in match.groupdict().items()})
+    for pattern, name in _PATTERNS.get(method, ()):
+        match = pattern.match(path)
+        if match is not None:
+            return Call(name, {key: unquote(value) for key, value in match.groupdict().items()})
     return None
 
 

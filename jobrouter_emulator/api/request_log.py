@@ -61,7 +61,7 @@ class RequestLog:
     @staticmethod
     def _log(scope: Scope, status: Optional[int], duration_ms: float) -> None:
         method = scope["method"]
-        path = scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         routing = path.startswith("/routing/")
         call = call_of(method, path) if routing else None
         operation = call.operation if call is not None else None if routing else _route_name(scope)

@@ -173,10 +173,11 @@ class Router:
         self._timers.close()  # the timer table refers back to the parts: let a closed router be freed at once
         self._state.close()
 
-    def try_lock(self) -> bool:
-        """Take the router's lock if no other thread holds it (then call ``unlock``); every command takes it too,
-        re-entrantly, so a caller holding it runs commands without waiting."""
-        return self._lock.acquire(blocking=False)
+    def try_lock(self, timeout: float = 0.0) -> bool:
+        """Take the router's lock if no other thread holds it, or lets it go within ``timeout`` seconds (then call
+        ``unlock``); every command takes it too, re-entrantly, so a caller holding it runs commands without
+        waiting."""
+        return self._lock.acquire(timeout=timeout) if timeout > 0 else self._lock.acquire(blocking=False)
 
     def unlock(self) -> None:
         """Release the lock taken by :meth:`try_lock`."""

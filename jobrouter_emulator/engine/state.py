@@ -10,11 +10,11 @@ before the command.
 
 from __future__ import annotations
 
-import copy
 import errno
 import logging
 import marshal
 import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -91,7 +91,9 @@ class Record:
 
     def entity(self) -> Entity:
         """What a client gets: a copy of the body, its etag and last-modified time."""
-        return Entity(copy.deepcopy(self.body), self.body["etag"], self.last_modified)
+        # A marshal round trip copies JSON-like data 4-5x faster than copy.deepcopy: this copy is made for every
+        # GET and upsert answer (the response is written after the router's lock is let go).
+        return Entity(marshal.loads(marshal.dumps(self.body)), self.body["etag"], self.last_modified)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,53 @@ class _Command:
 RestoredListener = Callable[[str, str, Optional[Record]], None]
 
 
+class RecentEvents:
+    """The last committed events, in memory, so that readers of the newest events (the event stream, webhook
+    subscribers) get them without asking the store: on SQLite each read was a query and a JSON decode per event, on
+    the event loop, for every commit. Older events are read from the store."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self._size = size
+        self._events: List[StoredEvent] = []
+        self._last = 0  # the last committed sequence number (from the store on start, then from each commit)
+        self._lock = threading.Lock()  # readers run on other threads than the commits
+
+    def start_after(self, sequence: int) -> None:
+        """The store's last sequence number, on start."""
+        self._last = sequence
+
+    @property
+    def last(self) -> int:
+        """The sequence number of the last event committed (0 before the first)."""
+        return self._last
+
+    def clear(self) -> None:
+        """Forget the events (a reset deleted them from the store); the sequence numbers go on from the last."""
+        with self._lock:
+            self._events = []
+
+    def add(self, stored: List[StoredEvent]) -> None:
+        with self._lock:
+            self._events.extend(stored)
+            self._last = stored[-1].sequence
+            if len(self._events) > 2 * self._size:
+                del self._events[: -self._size]
+
+    def after(self, sequence: int, limit: int) -> Optional[List[StoredEvent]]:
+        """Events after ``sequence`` (at most ``limit``); None when the oldest of them is no longer kept here."""
+        with self._lock:
+            if sequence >= self._last:
+                return []
+            events = self._events
+            if not events:
+                return None
+            offset = sequence + 1 - events[0].sequence
+            # Sequence numbers are consecutive; anything else (never seen) goes to the store rather than guessing.
+            if offset < 0 or offset >= len(events) or events[offset].sequence != sequence + 1:
+                return None
+            return events[offset : offset + limit]
+
+
 class State:
     """Records by collection, the counters the engine numbers things with, and the transaction around a command."""
 
@@ -167,10 +216,10 @@ class State:
         self._clock = clock
         self._records: Dict[str, Dict[str, Record]] = {c: {} for c in collections}
         self._counters: Dict[str, int] = {"created": 0}
-        self._last_sequence = 0  # of the last event committed
         self._tx: Optional[Transaction] = None
         self._event_listeners: List[Callable[[List[StoredEvent]], None]] = []
         self._restored_listeners: List[RestoredListener] = []
+        self._recent = RecentEvents()
 
     # -- reading --------------------------------------------------------------------------------------------------
     def has_collection(self, collection: str) -> bool:
@@ -200,7 +249,7 @@ class State:
     def load(self) -> None:
         """Read every document the store holds (on start)."""
         snapshot = self._store.load()
-        self._last_sequence = snapshot.last_event_sequence
+        self._recent.start_after(snapshot.last_event_sequence)
         now = self._clock.now()
         for collection, items in snapshot.documents.items():
             if collection not in self._records:
@@ -216,6 +265,7 @@ class State:
         if self._tx is not None:
             raise RuntimeError("a reset cannot run inside a command")
         self._store.clear()
+        self._recent.clear()
         for records in self._records.values():
             records.clear()
         self._counters = {"created": 0}
@@ -293,12 +343,13 @@ class State:
     # -- the store ------------------------------------------------------------------------------------------------
     def events_since(self, sequence: int, limit: int = 1000) -> List[StoredEvent]:
         """Committed events after ``sequence``, oldest first."""
-        return self._store.events_since(sequence, limit)
+        recent = self._recent.after(sequence, limit)
+        return recent if recent is not None else self._store.events_since(sequence, limit)
 
     @property
     def last_sequence(self) -> int:
         """The sequence number of the last event committed (0 before the first)."""
-        return self._last_sequence
+        return self._recent.last
 
     def close(self) -> None:
         """Close the store and forget the listeners."""
@@ -320,10 +371,11 @@ class State:
         return _Command(self)
 
     def _committed(self, tx: Transaction, stored: List[StoredEvent]) -> None:
+        if stored:
+            self._recent.add(stored)
         for action in tx.after_commit:
             action()
         if stored:
-            self._last_sequence = stored[-1].sequence
             for listener in self._event_listeners:
                 try:
                     listener(stored)

@@ -12,6 +12,7 @@ zeros ("2023-11-03T21:26:56.396967+00:00").
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Optional
@@ -48,6 +49,7 @@ def format_time(moment: datetime) -> str:
     return text[:20] + text[20:26].rstrip("0") + "+00:00" if moment.microsecond else text
 
 
+@functools.lru_cache(maxsize=256)  # every signed request has one; many carry the same second
 def parse_http_date(value: str) -> datetime:
     """A timezone-aware datetime from an RFC 1123 header value ("Fri, 03 Nov 2023 21:26:55 GMT"); ValueError if it is
     not one."""

@@ -51,6 +51,8 @@ class WorkerLifecycle:
             self._state.emit(worker_event("RouterWorkerDeregistered", worker, now, brief=True))
         else:
             self._capacity.refresh(worker_id)  # capacity, channels, labels or queues may have changed
+        if not (was_available or worker.get("availableForOffers")):
+            return  # a worker that neither was nor is available for offers changes no queue's matches
         for queue_id in set(worker.get("queues") or []) | set(before.get("queues") or []):
             self._match_requests.request(queue_id)
 

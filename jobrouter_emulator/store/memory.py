@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
-from typing import Any, Dict, List
+from typing import Dict, List
 
 from .base import Batch, Snapshot, StoredEvent
 
 
 class MemoryStore:
     def __init__(self) -> None:
-        self._documents: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        # Documents are kept as JSON text, as SQLite keeps them: one json.dumps per put, and nothing the engine
+        # changes afterwards can reach them. They are read back only by load() (a router started on this store).
+        self._documents: Dict[str, Dict[str, str]] = {}
         self._events: List[StoredEvent] = []
         self._dropped = 0  # events deleted by clear(): sequence numbers go on after them
         self._lock = threading.Lock()
 
     def load(self) -> Snapshot:
         with self._lock:
-            return Snapshot(copy.deepcopy(self._documents), self._dropped + len(self._events))
+            documents = {c: {k: json.loads(text) for k, text in items.items()} for c, items in self._documents.items()}
+            return Snapshot(documents, self._dropped + len(self._events))
 
     def commit(self, batch: Batch) -> List[StoredEvent]:
-        # Serialise on the way in, as SQLite would: a document that is not JSON fails here, not later.
-        puts = [(c, k, json.loads(json.dumps(d))) for c, k, d in batch.puts]
+        # Serialised on the way in, as SQLite does: a document that is not JSON fails here, not later.
+        puts = [(c, k, json.dumps(d, separators=(",", ":"))) for c, k, d in batch.puts]
         with self._lock:
             for collection, key, document in puts:
                 self._documents.setdefault(collection, {})[key] = document

@@ -19,6 +19,7 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
 )
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
@@ -242,6 +243,53 @@ def test_http_endpoint_is_kept_for_the_emulator():
     client = JobRouterAdministrationClient("http://127.0.0.1:8089/", AzureKeyCredential(KEY), transport=transport)
     client.get_queue("q")
     assert transport.requests[0].url.startswith("http://127.0.0.1:8089/routing/queues/q?")
+
+
+@pytest.mark.parametrize(
+    "endpoint, expected",
+    [
+        ("https://contoso.communication.azure.com", "https://contoso.communication.azure.com/routing/queues/q?"),
+        ("https://proxy.example/jobrouter/", "https://proxy.example/jobrouter/routing/queues/q?"),
+        ("https://proxy.example/jobrouter?tenant=7", "https://proxy.example/jobrouter/routing/queues/q?"),
+    ],
+)
+def test_operation_urls_are_the_endpoint_then_the_path(endpoint, expected):
+    # Operation URLs are joined to the endpoint directly (cheaper than azure-core's format_url), except when the
+    # endpoint has a query, which format_url merges; both sync and async, for a call and for a list's first page.
+    transport = FakeTransport((200, {"id": "q"}), (200, {"value": []}))
+    client = JobRouterAdministrationClient(endpoint, AzureKeyCredential(KEY), transport=transport)
+    client.get_queue("q")
+    list(client.list_queues())
+    assert transport.requests[0].url.startswith(expected)
+    assert transport.requests[1].url.startswith(expected.replace("/q?", "?"))
+    if "tenant" in endpoint:
+        assert "tenant=7" in transport.requests[0].url and "api-version=2023-11-01" in transport.requests[0].url
+
+
+async def test_async_operation_urls_are_the_endpoint_then_the_path():
+    transport = AsyncFakeTransport((200, {"id": "q"}))
+    client = jr_aio.JobRouterAdministrationClient(
+        "https://proxy.example/jobrouter/", AzureKeyCredential(KEY), transport=transport
+    )
+    await client.get_queue("q")
+    assert transport.requests[0].url.startswith("https://proxy.example/jobrouter/routing/queues/q?")
+
+
+def test_a_per_call_policy_reads_the_parsed_body_as_with_1_0_0():
+    # 1.0.0's pipeline has azure-core's ContentDecodePolicy: a per-call policy finds each response parsed into
+    # response.context["deserialized_data"] (checked against 1.0.0 with this transport).
+    seen = []
+
+    class ReadsTheBody(SansIOHTTPPolicy):
+        def on_response(self, request, response):
+            seen.append(response.context.get("deserialized_data"))
+
+    transport = FakeTransport((200, {"id": "q", "name": "sales"}))
+    client = JobRouterAdministrationClient.from_connection_string(
+        CONN, transport=transport, per_call_policies=[ReadsTheBody()]
+    )
+    client.get_queue("q")
+    assert seen == [{"id": "q", "name": "sales"}]
 
 
 def test_bad_credential_and_endpoint():

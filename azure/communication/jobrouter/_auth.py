@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from email.utils import formatdate
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from azure.core.credentials import AzureKeyCredential
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.rest import HttpRequest
 
 from ._url import canonical_url
 
@@ -48,6 +50,7 @@ def parse_connection_string(conn_str: str) -> Tuple[str, str]:
     return endpoint, parts["accesskey"]
 
 
+@functools.lru_cache(maxsize=16)  # every signature (client and emulator) needs the key's bytes; a client has one key
 def decode_access_key(access_key: str) -> bytes:
     try:
         return base64.b64decode(access_key, validate=True)
@@ -73,11 +76,6 @@ def authorization_header(signature: str) -> str:
     return f"HMAC-SHA256 SignedHeaders={SIGNED_HEADERS}&Signature={signature}"
 
 
-def path_and_query(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
 class HMACCredentialsPolicy(SansIOHTTPPolicy):
     """Signs each request (and each retry, with a fresh date) with the access key."""
 
@@ -88,9 +86,12 @@ class HMACCredentialsPolicy(SansIOHTTPPolicy):
 
     def on_request(self, request: PipelineRequest) -> None:
         http_request = request.http_request
-        body = http_request.body if hasattr(http_request, "body") else None
-        if body is None and hasattr(http_request, "content"):
+        # azure.core.rest requests hold the body in ``content``; ``body`` is their (slower) backward-compatible name,
+        # and the only one of the older transport requests.
+        if isinstance(http_request, HttpRequest):
             body = http_request.content
+        else:
+            body = getattr(http_request, "body", None)
         if hasattr(body, "read"):
             raise ValueError("HMAC signing needs the request body as bytes; pass the resource as a model or a mapping")
         body_hash = content_hash(body)
@@ -99,8 +100,9 @@ class HMACCredentialsPolicy(SansIOHTTPPolicy):
         url = canonical_url(http_request.url)
         if url != http_request.url:
             http_request.url = url
-        host = urlsplit(url).netloc
-        text = string_to_sign(http_request.method, path_and_query(url), date, host, body_hash)
+        parts = urlsplit(url)
+        signed_path = parts.path + (f"?{parts.query}" if parts.query else "")
+        text = string_to_sign(http_request.method, signed_path, date, parts.netloc, body_hash)
         http_request.headers["x-ms-date"] = date
         http_request.headers["x-ms-content-sha256"] = body_hash
         http_request.headers["Authorization"] = authorization_header(compute_signature(self._credential.key, text))

@@ -187,7 +187,8 @@ def read_response(operation: Operation, response: Any, match_condition: Optional
     raise_for_status(operation.name, operation.success, response, match_condition)
     if operation.response_model is None or response.status_code == 204:
         return None
-    data = json.loads(response.text() or "null")
+    # The bytes, not text(): json.loads reads UTF-8 (and -16, -32) itself, without text()'s charset look-up.
+    data = json.loads(response.content or b"null")
     return deserialize(operation.response_model, data)
 
 

@@ -59,6 +59,8 @@ def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[An
         kwargs.get("headers_policy") or policies.HeadersPolicy(**kwargs),
         kwargs.get("user_agent_policy") or policies.UserAgentPolicy(sdk_moniker=SDK_MONIKER, **kwargs),
         kwargs.get("proxy_policy") or policies.ProxyPolicy(**kwargs),
+        # 1.0.0's pipeline has it: a per-call policy reads the parsed body from response.context["deserialized_data"]
+        # (it costs about 4% of a get_job, benchmarks/client.py, parsing a body the client parses again).
         policies.ContentDecodePolicy(**kwargs),
         kwargs.get("redirect_policy") or redirect_type(**kwargs),
         retry,
@@ -79,6 +81,16 @@ def with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:
     """``request`` with the client's endpoint in front of a relative URL."""
     if not request.url.startswith(("http://", "https://")):
         request.url = client.format_url(request.url)
+    return request
+
+
+def operation_url(request: HttpRequest, client: Any, endpoint: str) -> HttpRequest:
+    """An operation's request (its URL the path and query ``build_request`` wrote, starting with "/") on the
+    client's ``endpoint`` (no trailing slash): joined directly, at a tenth of the cost of azure-core's
+    ``format_url``, unless the endpoint carries a query of its own for ``format_url`` to merge."""
+    if "?" in endpoint:
+        return with_absolute_url(request, client)
+    request.url = endpoint + request.url
     return request
 
 

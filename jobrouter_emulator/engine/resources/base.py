@@ -8,12 +8,11 @@ list filters of :mod:`jobrouter_emulator.api` are derived from these declaration
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Optional, Tuple, Type
 
 from ...sdk import Model, read_only_fields
-from ..documents import check_types, merge_patch
+from ..documents import check_types, copy_document, merge_patch
 from ..errors import BadRequest
 from ..times import parse_time
 
@@ -113,7 +112,7 @@ class ResourceKind:
         if not key or len(key) > 256:
             raise BadRequest("The id must be 1 to 256 characters.", target="id")
         writable = {k: v for k, v in patch.items() if k not in self.read_only}
-        merged = merge_patch(copy.deepcopy(before or {}), writable, self.model)
+        merged = merge_patch(copy_document(before or {}), writable, self.model)
         check_types(self.model, merged)
         self.validate(merged)
         self._check_references(merged, exists)

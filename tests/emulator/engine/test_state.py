@@ -103,3 +103,63 @@ def test_changes_outside_a_transaction_are_refused():
     ran: list = []
     state.after_commit(lambda: ran.append(1))  # with no command running, at once
     assert ran == [1]
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that counts the reads of events it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def events_since(self, sequence, limit=1000):
+        self.reads += 1
+        return super().events_since(sequence, limit)
+
+
+@pytest.mark.parametrize("kept", [3, 1000])
+def test_events_since_answers_as_the_store_does_from_memory_for_the_newest(kept, monkeypatch):
+    # The newest events come from memory (the store is not asked); older ones, or a restart, from the store; every
+    # answer equals the store's own.
+    from jobrouter_emulator.engine import state as state_module
+
+    original = state_module.RecentEvents
+    monkeypatch.setattr(state_module, "RecentEvents", lambda: original(size=kept))
+    store = _CountingStore()
+    state = State(store, FakeClock(), ["things"])
+    for number in range(20):
+        with state.transaction():
+            state.emit({"eventType": "Numbered", "n": number})
+            if number % 3 == 0:
+                state.emit({"eventType": "Extra", "n": number})
+    last = store.events_since(0, 10**6)[-1].sequence
+    store.reads = 0
+    for since in range(0, last + 2):
+        for limit in (1, 2, 1000):
+            assert state.events_since(since, limit) == MemoryStore.events_since(store, since, limit)
+    from_store = store.reads
+    assert state.events_since(last, 10) == [] and state.events_since(last - 1, 10)[0].sequence == last
+    assert store.reads == from_store  # the newest never reach the store
+    if kept == 1000:
+        assert from_store == 0
+    else:
+        assert 0 < from_store < (last + 2) * 3  # the oldest did
+    restarted = State(store, FakeClock(), ["things"])
+    restarted.load()
+    assert restarted.events_since(0, 5) == MemoryStore.events_since(store, 0, 5)
+    assert restarted.events_since(last, 5) == []
+
+
+def test_an_entity_is_a_copy_and_the_memory_store_keeps_what_was_committed():
+    store = MemoryStore()
+    state = _state(store)
+    entity = state.get("things", "kept").entity()
+    entity.body["list"][1]["deep"] = "changed by a reader"
+    assert state.get("things", "kept").body["list"][1]["deep"] is True
+    state.get("things", "kept").body["list"][1]["deep"] = "changed in memory, never committed"
+    reloaded = State(store, FakeClock(), ["things"])
+    reloaded.load()
+    assert reloaded.get("things", "kept").body == {"id": "kept", "list": [1, {"deep": True}], "etag": entity.etag}
+    with pytest.raises(StoreFailed):  # not JSON: refused at commit, as SQLite refuses it
+        with state.transaction():
+            state.create("things", "bad", {"id": "bad", "value": object()})

@@ -77,3 +77,41 @@ def test_a_closed_router_is_freed_at_once():
         assert freed() is None
     finally:
         gc.enable()
+
+
+def test_only_a_worker_available_for_offers_now_or_before_asks_for_its_queues_to_be_matched():
+    router = Router(MemoryStore(), FakeClock(T0), processing_delay=0)
+    router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
+    router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+    router.run_pending()
+    channels = [{"channelId": "voice", "capacityCostPerJob": 1}]
+    router.upsert("workers", "w", {"capacity": 1, "queues": ["q"], "channels": channels})
+    router.upsert("workers", "w", {"labels": {"skill": 3}})
+    assert router.next_timer_due() is None  # nothing it changes can make an offer
+    router.upsert("workers", "w", {"availableForOffers": True})
+    assert router.next_timer_due() is not None
+    router.run_pending()
+    router.upsert("workers", "w", {"availableForOffers": False})  # its offers go, its queue is matched again
+    assert router.next_timer_due() is not None
+    router.close()
+
+
+def test_try_lock_waits_at_most_its_timeout_for_another_thread():
+    router = Router(MemoryStore(), FakeClock(T0))
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        assert router.try_lock()
+        taken.set()
+        release.wait(5)
+        router.unlock()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+    assert not router.try_lock() and not router.try_lock(0.01)
+    threading.Timer(0.05, release.set).start()
+    assert router.try_lock(5)  # got it once the holder let go, well before 5 s
+    router.unlock()
+    holder.join()
+    router.close()

@@ -348,3 +348,37 @@ def test_cli_shuts_down_cleanly_with_an_open_event_stream(tmp_path, signal_name)
     errors = process.stderr.read()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors and "ERROR" not in errors, errors
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "api-version=2023-11-01", "a=1&b=&c", "a=1&a=2", "&&a=1&", "x=%20+y&z=1", "a==b", "a;b=1", "k=%E2%82%AC"],
+)
+def test_queries_read_as_parse_qsl_reads_them(query):
+    from urllib.parse import parse_qsl
+
+    from jobrouter_emulator.api.app import _query
+
+    assert _query(query) == dict(parse_qsl(query, keep_blank_values=True))
+
+
+def test_an_unexpected_failure_answers_a_json_500_and_the_next_request_is_served(api, monkeypatch, caplog):
+    api.call(
+        "PATCH", "/routing/distributionPolicies/dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "bestWorker"}}
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(api.router, "get", broken)
+        response = api.call("GET", "/routing/distributionPolicies/dp")
+    assert response.status_code == 500
+    assert response.json()["communicationError"]["code"] == "InternalError"
+    assert "a bug" in caplog.text  # logged with its traceback
+    assert api.call("GET", "/routing/distributionPolicies/dp").status_code == 200
+
+
+def test_methods_the_api_does_not_have_answer_405(api):
+    # They go through Starlette's routing, past the direct path of the API's own methods.
+    assert api.client.request("OPTIONS", "/routing/jobs/j?api-version=2023-11-01").status_code == 405

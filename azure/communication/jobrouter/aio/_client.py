@@ -22,6 +22,7 @@ from .._pipeline import (
     check_endpoint,
     copy_of_callers_request,
     endpoint_and_credential,
+    operation_url,
     with_absolute_url,
 )
 
@@ -47,11 +48,13 @@ class _AsyncClientBase:
     async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
         match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = await self._send(request, **kwargs)
+        response = await self._send(operation_url(request, self._client, self._endpoint), **kwargs)
         return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
-        first = _operation.build_request(operation, self._api_version, arguments, kwargs)
+        first = operation_url(
+            _operation.build_request(operation, self._api_version, arguments, kwargs), self._client, self._endpoint
+        )
 
         async def get_next(next_link: Any = None) -> AsyncHttpResponse:
             request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
