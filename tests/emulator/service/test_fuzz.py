@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobrouter_emulator.engine.resources import RESOURCES
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store import MemoryStore
 
@@ -242,14 +243,7 @@ def test_no_server_errors_and_responses_conform():
     # The fuzzer reached the success paths too, not only the rejections: resources of every collection were
     # created or updated, and bad bodies were refused.
     written = {collection for (method, collection, status) in seen if method == "PATCH" and status in (200, 201)}
-    assert written == {
-        "distributionPolicies",
-        "queues",
-        "classificationPolicies",
-        "exceptionPolicies",
-        "workers",
-        "jobs",
-    }
+    assert written == set(RESOURCES)
     assert any(status == 400 for (_, _, status) in seen)
 
 
