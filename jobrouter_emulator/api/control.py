@@ -18,7 +18,7 @@ from starlette.routing import Route
 from ..engine.errors import BadRequest
 from ..engine.router import Router
 from ..engine.times import format_time
-from .signed import json_object, signed
+from .signed import json_object, signer
 
 
 def clock_view(router: Router) -> Dict[str, Any]:
@@ -43,8 +43,7 @@ def control_routes(router: Router, *, access_key: str, allow_bearer: bool) -> Li
         await run_in_threadpool(router.advance, options["seconds"])
         return JSONResponse(clock_view(router))
 
-    def guard(handler):  # type: ignore[no-untyped-def]
-        return signed(handler, access_key=access_key, allow_bearer=allow_bearer)
+    guard = signer(access_key=access_key, allow_bearer=allow_bearer)
 
     return [
         Route("/_emulator/reset", guard(reset), methods=["POST"]),

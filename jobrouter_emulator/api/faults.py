@@ -30,7 +30,7 @@ from ..engine.errors import BadRequest
 from ..options import options_from_tokens
 from ..sdk import OPERATIONS
 from .operations import operation_of
-from .signed import json_object, signed
+from .signed import json_object, signer
 
 logger = logging.getLogger(__name__)
 
@@ -230,8 +230,7 @@ def fault_routes(faults: Faults, *, access_key: str, allow_bearer: bool) -> List
         faults.set(FaultPlan())
         return Response(status_code=204)
 
-    def guard(handler):  # type: ignore[no-untyped-def]
-        return signed(handler, access_key=access_key, allow_bearer=allow_bearer)
+    guard = signer(access_key=access_key, allow_bearer=allow_bearer)
 
     return [
         Route("/_emulator/faults", guard(get_faults), methods=["GET"]),

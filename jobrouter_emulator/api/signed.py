@@ -47,3 +47,8 @@ def signed(
             return client_gone(request)
 
     return endpoint
+
+
+def signer(*, access_key: str, allow_bearer: bool) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """:func:`signed` with the emulator's key settings, for a module's control routes."""
+    return functools.partial(signed, access_key=access_key, allow_bearer=allow_bearer)

@@ -16,12 +16,11 @@ from starlette.routing import Route
 from ..delivery import EventDelivery, EventSubscription, SubscriptionError
 from ..engine.errors import BadRequest, NotFound
 from .errors import error_response
-from .signed import json_object, signed
+from .signed import json_object, signer
 
 
 def subscription_routes(delivery: EventDelivery, *, access_key: str, allow_bearer: bool) -> List[Route]:
-    def guard(handler):  # type: ignore[no-untyped-def]
-        return signed(handler, access_key=access_key, allow_bearer=allow_bearer)
+    guard = signer(access_key=access_key, allow_bearer=allow_bearer)
 
     async def list_subscriptions(request: Request, body: bytes) -> Response:
         return JSONResponse({"value": delivery.list()})
