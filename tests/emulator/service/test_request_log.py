@@ -135,6 +135,9 @@ def test_redaction_masks_what_a_message_might_quote():
     assert redact("calling https://fn.example/api/rule?code=xyz") == "calling https://fn.example/api/rule?***"
     assert redact("Authorization: Bearer eyJ0.abc") == "Authorization: Bearer ***"
     assert redact("the key s3cret-key leaked") == "the key *** leaked"
+    # The patterns are skipped on lines without their trigger words, found whatever their case.
+    assert redact("Endpoint=x;AccessKey=abc") == "Endpoint=x;AccessKey=***"
+    assert redact("BEARER tok.en") == "BEARER ***"
 
 
 def test_json_lines_carry_the_record_fields():
