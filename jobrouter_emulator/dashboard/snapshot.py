@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from ..engine.capacity import used_capacity
-from ..engine.jobs import TERMINAL_JOB_STATUSES
+from ..engine.job_status import TERMINAL
 from ..engine.router import Router
 from ..engine.times import format_time
 from ..sdk import models
@@ -170,7 +170,7 @@ def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
     for job in jobs:
         counts[str(job.get("status"))] = counts.get(str(job.get("status")), 0) + 1
     # Jobs still in play first (newest first among them), then the finished ones: the table shows what matters now.
-    ordered = sorted(rows.values(), key=lambda r: r["status"] in TERMINAL_JOB_STATUSES)
+    ordered = sorted(rows.values(), key=lambda r: r["status"] in TERMINAL)
     return {
         "now": format_time(view["now"]),
         "queues": queues,

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional
 from ..sdk import kind_key
 from .clock import Clock
 from .events import job_event
+from .job_status import JobStatus
 from .matching import MatchingIndex
 from .state import State
 from .timers import TimerKind, Timers
@@ -73,7 +74,11 @@ class ExceptionRules:
     def waited_too_long(self, job_id: str, rule_id: str, enqueued_at: str) -> Optional[Dict[str, Any]]:
         """The ``waitTime`` rule, if the job is still queued since ``enqueued_at`` and the rule has not fired."""
         record = self._state.get("jobs", job_id)
-        if record is None or record.body.get("status") != "queued" or record.body.get("enqueuedAt") != enqueued_at:
+        if (
+            record is None
+            or record.body.get("status") != JobStatus.QUEUED
+            or record.body.get("enqueuedAt") != enqueued_at
+        ):
             return None
         if rule_id in record.internal.get("firedRules", []):
             return None

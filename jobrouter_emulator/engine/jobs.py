@@ -20,6 +20,15 @@ from .clock import Clock
 from .errors import BadRequest, Conflict
 from .events import job_event
 from .exceptions import ExceptionRules
+from .job_status import (
+    ACTIVE,
+    BEFORE_CLASSIFICATION,
+    RECLASSIFIABLE,
+    SUSPENDED,
+    TERMINAL,
+    UNASSIGNED_AND_OPEN,
+    JobStatus,
+)
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
@@ -28,22 +37,6 @@ from .rules import Outbound, calls_out
 from .state import State
 from .timers import TimerKind, Timers
 from .times import format_time, parse_time_or_none
-
-ACTIVE_JOB_STATUSES = frozenset(
-    {
-        "created",
-        "pendingClassification",
-        "queued",
-        "assigned",
-        "completed",
-        "pendingSchedule",
-        "scheduled",
-        "waitingForActivation",
-    }
-)
-TERMINAL_JOB_STATUSES = frozenset({"closed", "cancelled", "classificationFailed", "scheduleFailed"})
-# A job in one of these may be classified again when its labels or classification policy change.
-RECLASSIFIABLE_STATUSES = frozenset({"created", "pendingClassification", "queued", "classificationFailed"})
 
 
 def matching_mode(job: Dict[str, Any]) -> str:
@@ -88,13 +81,13 @@ class JobLifecycle:
             job, job_id = record.body, record.body["id"]
             self._state.raise_counter("enqueue", int(record.internal.get("enqueueSeq", 0)))
             status = job.get("status")
-            if status == "queued" and job.get("queueId"):
+            if status == JobStatus.QUEUED and job.get("queueId"):
                 self._index.set_job_queue(job_id, job["queueId"])
                 self._match_requests.request(job["queueId"])
                 self._exceptions.restore_wait_times(job_id)
-            if status in ("created", "pendingClassification", "pendingSchedule"):
+            if status in BEFORE_CLASSIFICATION or status == JobStatus.PENDING_SCHEDULE:
                 self._timers.schedule(now, TimerKind.PROCESS_JOB, job_id)
-            if status == "scheduled":
+            if status == JobStatus.SCHEDULED:
                 at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt")) or now
                 self._timers.schedule(at, TimerKind.ACTIVATE_SCHEDULED_JOB, job_id)
             for offer_id, offer in record.internal.get("offers", {}).items():
@@ -111,11 +104,11 @@ class JobLifecycle:
         job = self._state.write("jobs", job_id).body
         mode = matching_mode(job)
         if mode == "scheduleandsuspend":
-            job["status"] = "pendingSchedule"
+            job["status"] = JobStatus.PENDING_SCHEDULE
         elif job.get("classificationPolicyId") and mode == "queueandmatch":
-            job["status"] = "pendingClassification"  # as the live service answers (service recordings)
+            job["status"] = JobStatus.PENDING_CLASSIFICATION  # as the live service answers (service recordings)
         else:
-            job["status"] = "created"
+            job["status"] = JobStatus.CREATED
         self._state.emit(
             job_event(
                 "RouterJobReceived",
@@ -135,22 +128,22 @@ class JobLifecycle:
         """A client changed the job: activate, suspend, move, reclassify or just match again, as the change asks."""
         job = self._state.write("jobs", job_id).body
         status = job.get("status")
-        if status in TERMINAL_JOB_STATUSES and status != "classificationFailed":
+        if status in TERMINAL and status != JobStatus.CLASSIFICATION_FAILED:
             return
         mode, before_mode = matching_mode(job), matching_mode(before)
         classification_changed = bool(job.get("classificationPolicyId")) and (
             job.get("labels") != before.get("labels")
             or job.get("classificationPolicyId") != before.get("classificationPolicyId")
         )
-        if status in ("waitingForActivation", "scheduled", "pendingSchedule") and mode == "queueandmatch":
+        if status in SUSPENDED and mode == "queueandmatch":
             self._classify_or_queue(job_id)  # activation
-        elif status in RECLASSIFIABLE_STATUSES and classification_changed:
+        elif status in RECLASSIFIABLE and classification_changed:
             moved = patch.get("queueId") not in (None, before.get("queueId"))  # the client chose a new queue
             self._reclassify_later(job_id, keep_queue=moved)
-        elif status == "queued":
+        elif status == JobStatus.QUEUED:
             if mode == "suspend" and before_mode != "suspend":
                 self._dequeue(job_id)
-                job["status"] = "waitingForActivation"
+                job["status"] = JobStatus.WAITING_FOR_ACTIVATION
                 self._state.emit(self.waiting_event(job))
             elif before.get("queueId") != job.get("queueId"):
                 self._dequeue(job_id)
@@ -161,7 +154,7 @@ class JobLifecycle:
     def deleting(self, job_id: str) -> None:
         """Before a delete: refuse an active job (409); otherwise take it out of its queue."""
         record = self._state.require("jobs", job_id, f"/routing/jobs/{job_id}")
-        if record.body.get("status") in ACTIVE_JOB_STATUSES - {"completed"}:
+        if record.body.get("status") in ACTIVE - {JobStatus.COMPLETED}:
             raise Conflict(
                 "Validation failed: \r\n -- : Job is active; cancel or close it first", target=f"/routing/jobs/{job_id}"
             )
@@ -178,18 +171,18 @@ class JobLifecycle:
         if record is None:
             return
         job = record.body
-        if job.get("status") == "pendingSchedule":
+        if job.get("status") == JobStatus.PENDING_SCHEDULE:
             # scheduleAt was checked at the door (a 400 otherwise), so scheduling cannot fail here.
             job = self._state.write("jobs", job_id).body
             at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt")) or self._clock.now()
-            job["status"] = "scheduled"
+            job["status"] = JobStatus.SCHEDULED
             self._timers.schedule(at, TimerKind.ACTIVATE_SCHEDULED_JOB, job_id)
             return
-        if job.get("status") not in ("created", "pendingClassification"):
+        if job.get("status") not in BEFORE_CLASSIFICATION:
             return
         if matching_mode(job) == "suspend":
             job = self._state.write("jobs", job_id).body
-            job["status"] = "waitingForActivation"
+            job["status"] = JobStatus.WAITING_FOR_ACTIVATION
             self._state.emit(self.waiting_event(job))
             return
         self._classify_or_queue(job_id)
@@ -197,11 +190,11 @@ class JobLifecycle:
     def activate_scheduled(self, job_id: str) -> None:
         """Timer: a scheduled job's time has come; it waits for a client to activate it."""
         record = self._state.get("jobs", job_id)
-        if record is None or record.body.get("status") != "scheduled":
+        if record is None or record.body.get("status") != JobStatus.SCHEDULED:
             return
         job = self._state.write("jobs", job_id).body
         job["scheduledAt"] = format_time(self._clock.now())
-        job["status"] = "waitingForActivation"
+        job["status"] = JobStatus.WAITING_FOR_ACTIVATION
         self._state.emit(self.waiting_event(job))
 
     def _reclassify_later(self, job_id: str, *, keep_queue: bool) -> None:
@@ -211,7 +204,7 @@ class JobLifecycle:
         job = record.body
         if not keep_queue and record.internal.pop("queueFromClassification", False):
             job.pop("queueId", None)  # the previous classification chose it: let the new one choose again
-        job["status"] = "pendingClassification"
+        job["status"] = JobStatus.PENDING_CLASSIFICATION
         self._process_later(job_id)
 
     def _classify_or_queue(self, job_id: str) -> None:
@@ -221,7 +214,7 @@ class JobLifecycle:
         if not policy_id:
             self.queue(job_id)
             return
-        job["status"] = "pendingClassification"
+        job["status"] = JobStatus.PENDING_CLASSIFICATION
         policy = self._state.get("classificationPolicies", policy_id)
         if policy is None:
             failure = ClassificationFailed(
@@ -263,7 +256,7 @@ class JobLifecycle:
         record = self._state.get("jobs", job_id)
         if outcome is None or record is None or record.internal.get("classification") != ticket:
             return
-        if record.body.get("status") != "pendingClassification":
+        if record.body.get("status") != JobStatus.PENDING_CLASSIFICATION:
             return
         self._state.write("jobs", job_id).internal.pop("classification")
         if isinstance(outcome.error, ClassificationFailed):
@@ -280,7 +273,7 @@ class JobLifecycle:
 
     def _classification_failed(self, job_id: str, failure: ClassificationFailed) -> None:
         job = self._state.write("jobs", job_id).body
-        job["status"] = "classificationFailed"
+        job["status"] = JobStatus.CLASSIFICATION_FAILED
         policy_id = job.get("classificationPolicyId")
         self._state.emit(
             job_event(
@@ -334,7 +327,7 @@ class JobLifecycle:
                 selector.update(self._activate_selector(job_id, selector))
         job["enqueuedAt"] = format_time(self._clock.now())
         record.internal["enqueueSeq"] = self._state.next_number("enqueue")  # orders jobs enqueued at the same time
-        job["status"] = "queued"
+        job["status"] = JobStatus.QUEUED
         queue_id = job["queueId"]
         self._index.set_job_queue(job_id, queue_id)
         self._state.emit(
@@ -349,7 +342,7 @@ class JobLifecycle:
             )
         )
         for rule in self._exceptions.on_enqueued(job_id):
-            if job.get("status") == "queued":
+            if job.get("status") == JobStatus.QUEUED:
                 self._fire_exception(job_id, rule)
         self._match_requests.request(queue_id)
 
@@ -416,7 +409,7 @@ class JobLifecycle:
         self._exceptions.trigger(job_id, rule)
         job = self._state.require("jobs", job_id, f"/routing/jobs/{job_id}").body
         for action in rule.get("actions") or []:
-            if job.get("status") in TERMINAL_JOB_STATUSES:
+            if job.get("status") in TERMINAL:
                 return
             EXCEPTION_ACTIONS[kind_key(action.get("kind"))](self, job_id, action)
 
@@ -448,7 +441,7 @@ class JobLifecycle:
         """Cancel a job that has not ended (or completed)."""
         target = f"/routing/jobs/{job_id}:cancel"
         record = self._state.require("jobs", job_id, target)
-        if record.body.get("status") in TERMINAL_JOB_STATUSES | {"completed"}:
+        if record.body.get("status") in TERMINAL | {JobStatus.COMPLETED}:
             raise BadRequest(f"Job {job_id} is {record.body.get('status')} and cannot be cancelled.", target=target)
         self._cancel(job_id, body.get("note"), body.get("dispositionCode"))
         return {}
@@ -462,7 +455,7 @@ class JobLifecycle:
         self.add_note(job, note)
         if disposition_code is not None:
             job["dispositionCode"] = disposition_code
-        job["status"] = "cancelled"
+        job["status"] = JobStatus.CANCELLED
         self._state.emit(
             job_event(
                 "RouterJobCancelled",
@@ -479,7 +472,7 @@ class JobLifecycle:
         target = f"/routing/jobs/{job_id}:reclassify"
         record = self._state.require("jobs", job_id, target)
         job = record.body
-        if job.get("status") not in ("queued", "classificationFailed", "pendingClassification", "waitingForActivation"):
+        if job.get("status") not in UNASSIGNED_AND_OPEN:
             raise BadRequest(f"Job {job_id} is {job.get('status')} and cannot be reclassified.", target=target)
         if not job.get("classificationPolicyId"):
             raise BadRequest(f"Job {job_id} has no classificationPolicyId to reclassify with.", target=target)

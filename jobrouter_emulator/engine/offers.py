@@ -14,6 +14,7 @@ from .capacity import WorkerCapacity
 from .clock import Clock
 from .errors import BadRequest, NotFound
 from .events import offer_event
+from .job_status import JobStatus
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .state import Record, State
@@ -144,7 +145,7 @@ class Offers:
             "workerId": worker_id,
             "assignedAt": format_time(now),
         }
-        job["status"] = "assigned"
+        job["status"] = JobStatus.ASSIGNED
         self._index.set_job_queue(job_id, None)
         self._capacity.hold_assignment(
             worker_id,

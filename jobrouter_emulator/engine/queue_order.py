@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
 from .errors import NotFound
+from .job_status import JobStatus
 from .matching import MatchingIndex
 from .state import Record, State
 from .times import parse_time_or_none
@@ -41,7 +42,7 @@ def position(state: State, index: MatchingIndex, job_id: str) -> Dict[str, Any]:
     target = f"/routing/jobs/{job_id}/position"
     record = state.require("jobs", job_id, target)
     queue_id = record.body.get("queueId")
-    if record.body.get("status") != "queued" or not queue_id:
+    if record.body.get("status") != JobStatus.QUEUED or not queue_id:
         raise NotFound(f"Job {job_id} is not in a queue.", target=target)
     ordered = ordered_jobs(state, index, queue_id)
     place = next(i for i, job in enumerate(ordered) if job.body["id"] == job_id) + 1

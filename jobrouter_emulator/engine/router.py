@@ -36,6 +36,7 @@ from .clock import Clock, FakeClock, SystemClock
 from .distribution import Distributor
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreFailed
 from .exceptions import ExceptionRules
+from .job_status import JobStatus
 from .jobs import JobLifecycle
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
@@ -151,7 +152,7 @@ class Router:
         if collection == "workers":
             self._capacity.reindex(key)
         elif collection == "jobs":
-            queued = record is not None and record.body.get("status") == "queued"
+            queued = record is not None and record.body.get("status") == JobStatus.QUEUED
             self._index.set_job_queue(key, record.body.get("queueId") if queued else None)  # type: ignore[union-attr]
 
     # -- running --------------------------------------------------------------------------------------------------
