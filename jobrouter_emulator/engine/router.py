@@ -458,8 +458,9 @@ class Router:
         """Cancel the job (``dispositionCode``, ``note`` in ``body``)."""
         return self._command(self._jobs.cancel, job_id, body or {})
 
-    def reclassify_job(self, job_id: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        """Classify the job again with its classification policy."""
+    def reclassify_job(self, job_id: str) -> Dict[str, Any]:
+        """Classify the job again with its classification policy (the request's body, free-form, says nothing
+        the service acts on)."""
         return self._command(self._jobs.reclassify, job_id)
 
     def unassign_job(self, job_id: str, assignment_id: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
