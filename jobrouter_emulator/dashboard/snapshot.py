@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..engine.capacity import used_capacity
 from ..engine.job_status import TERMINAL
+from ..engine.lifecycles.capacity import used_capacity
 from ..engine.router import Router
 from ..engine.times import format_time
 from ..sdk import models

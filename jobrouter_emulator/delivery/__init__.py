@@ -2,8 +2,8 @@
 filters, batches, retries, dead-letter), from a cursor kept per subscription."""
 
 from .manager import EventDelivery
-from .state import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
 from .subscription import EventSubscription, SubscriptionError
+from .subscription_store import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
 
 __all__ = [
     "EventDelivery",

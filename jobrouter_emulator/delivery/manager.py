@@ -13,9 +13,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..engine.router import Router
 from .policy import RESPONSE_TIMEOUT_SECONDS
-from .state import SubscriptionRecord, SubscriptionStore
 from .subscriber import Subscriber
 from .subscription import EventSubscription
+from .subscription_store import SubscriptionRecord, SubscriptionStore
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from ..store.base import StoredEvent
 from . import policy, wire
 from .deadletter import DeadLetter, write_dead_letters
-from .state import SubscriptionRecord, SubscriptionStore
 from .subscription import CLOUD_EVENT_SCHEMA, EventSubscription
+from .subscription_store import SubscriptionRecord, SubscriptionStore
 
 logger = logging.getLogger(__name__)
 

@@ -29,24 +29,25 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from ..store.base import Store, StoredEvent
-from . import queue_order, strict_json
-from .assignments import Assignments
-from .capacity import WorkerCapacity
+from . import strict_json
 from .clock import Clock, FakeClock, SystemClock
-from .distribution import Distributor
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreFailed
-from .exceptions import ExceptionRules
 from .job_status import JobStatus
-from .jobs import JobLifecycle
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .offers import Offers
+from .lifecycles.assignments import Assignments
+from .lifecycles.capacity import WorkerCapacity
+from .lifecycles.exception_rules import ExceptionRules
+from .lifecycles.jobs import JobLifecycle
+from .lifecycles.offers import Offers
+from .lifecycles.workers import WorkerLifecycle
+from .matching import queue_order
+from .matching.distribution import Distributor
+from .matching.index import MatchingIndex
+from .matching.match_requests import MatchRequests
 from .resources import RESOURCES, Lifecycles, ResourceKind
-from .rule_calls import RuleCalls
 from .rules import Outbound
+from .rules.calls import RuleCalls
 from .state import Entity, Record, State
 from .timers import TimerKind, Timers
-from .workers import WorkerLifecycle
 
 logger = logging.getLogger(__name__)
 

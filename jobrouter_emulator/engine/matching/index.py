@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..sdk import kind_key
+from ...sdk import kind_key
 from .selectors import label_index_key
 
 Pair = Tuple[str, str]  # (queue id, channel id)

@@ -10,16 +10,16 @@ import uuid
 from datetime import timedelta
 from typing import Any, Dict, Optional
 
+from ..clock import Clock
+from ..errors import BadRequest, NotFound
+from ..events import offer_event
+from ..job_status import JobStatus
+from ..matching.index import MatchingIndex
+from ..matching.match_requests import MatchRequests
+from ..state import Record, State
+from ..timers import TimerKind, Timers
+from ..times import format_time, parse_time, parse_time_or_none
 from .capacity import WorkerCapacity
-from .clock import Clock
-from .errors import BadRequest, NotFound
-from .events import offer_event
-from .job_status import JobStatus
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .state import Record, State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time, parse_time_or_none
 
 DEFAULT_OFFER_SECONDS = 30.0
 

@@ -13,14 +13,11 @@ import random
 from datetime import timedelta
 from typing import Any, Callable, Dict, Optional
 
-from ..sdk import kind_key
-from .capacity import WorkerCapacity
-from .classification import ClassificationFailed, ClassificationResult, classify
-from .clock import Clock
-from .errors import BadRequest, Conflict
-from .events import job_event
-from .exceptions import ExceptionRules
-from .job_status import (
+from ...sdk import kind_key
+from ..clock import Clock
+from ..errors import BadRequest, Conflict
+from ..events import job_event
+from ..job_status import (
     ACTIVE,
     BEFORE_CLASSIFICATION,
     RECLASSIFIABLE,
@@ -29,14 +26,17 @@ from .job_status import (
     UNASSIGNED_AND_OPEN,
     JobStatus,
 )
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
+from ..matching.index import MatchingIndex
+from ..matching.match_requests import MatchRequests
+from ..rules import Outbound, calls_out
+from ..rules.calls import RuleCalls
+from ..rules.classification import ClassificationFailed, ClassificationResult, classify
+from ..state import State
+from ..timers import TimerKind, Timers
+from ..times import format_time, parse_time_or_none
+from .capacity import WorkerCapacity
+from .exception_rules import ExceptionRules
 from .offers import Offers
-from .rule_calls import RuleCalls
-from .rules import Outbound, calls_out
-from .state import State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time_or_none
 
 
 def matching_mode(job: Dict[str, Any]) -> str:

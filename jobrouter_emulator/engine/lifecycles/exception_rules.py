@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
-from ..sdk import kind_key
-from .clock import Clock
-from .events import job_event
-from .job_status import JobStatus
-from .matching import MatchingIndex
-from .state import State
-from .timers import TimerKind, Timers
-from .times import parse_time_or_none
+from ...sdk import kind_key
+from ..clock import Clock
+from ..events import job_event
+from ..job_status import JobStatus
+from ..matching.index import MatchingIndex
+from ..state import State
+from ..timers import TimerKind, Timers
+from ..times import parse_time_or_none
 
 
 class ExceptionRules:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from ..clock import Clock
+from ..errors import Conflict
+from ..events import worker_event
+from ..matching.match_requests import MatchRequests
+from ..state import State
+from ..times import format_time
 from .capacity import WorkerCapacity
-from .clock import Clock
-from .errors import Conflict
-from .events import worker_event
-from .match_requests import MatchRequests
 from .offers import Offers
-from .state import State
-from .times import format_time
 
 
 class WorkerLifecycle:

@@ -11,18 +11,18 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..sdk import kind_key
-from .capacity import free_capacity
+from ...sdk import kind_key
+from ..lifecycles.capacity import free_capacity
+from ..lifecycles.offers import Offers
+from ..rules import Outbound, calls_out
+from ..rules.calls import RuleCalls
+from ..state import Record, State
+from ..timers import TimerKind
+from .index import MatchingIndex
 from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .offers import Offers
 from .queue_order import order_key
-from .rule_calls import RuleCalls
-from .rules import Outbound, calls_out
 from .scoring import rank_best_workers
 from .selectors import satisfies
-from .state import Record, State
-from .timers import TimerKind
 
 
 class Distributor:

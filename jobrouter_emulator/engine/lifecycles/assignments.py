@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple
 
-from .clock import Clock
-from .errors import BadRequest, NotFound
-from .events import job_event
-from .job_status import JobStatus
+from ..clock import Clock
+from ..errors import BadRequest, NotFound
+from ..events import job_event
+from ..job_status import JobStatus
+from ..state import Record, State
+from ..timers import TimerKind, Timers
+from ..times import format_time, parse_time
 from .jobs import JobLifecycle
-from .state import Record, State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time
 
 
 class Assignments:

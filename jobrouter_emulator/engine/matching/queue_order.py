@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
-from .errors import NotFound
-from .job_status import JobStatus
-from .matching import MatchingIndex
-from .state import Record, State
-from .times import parse_time_or_none
+from ..errors import NotFound
+from ..job_status import JobStatus
+from ..state import Record, State
+from ..times import parse_time_or_none
+from .index import MatchingIndex
 
 
 def is_expedited(job: Dict[str, Any]) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from .clock import Clock
-from .matching import MatchingIndex
-from .state import State
-from .times import format_time
+from ..clock import Clock
+from ..matching.index import MatchingIndex
+from ..state import State
+from ..times import format_time
 
 
 def used_capacity(worker: Dict[str, Any]) -> int:

@@ -1,0 +1,1 @@
+"""Matching: the index of free workers and queued jobs, queue order, match requests, distribution and scoring."""
