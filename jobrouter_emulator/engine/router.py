@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from ..store.base import Store, StoredEvent
 from . import strict_json
 from .clock import Clock, FakeClock, SystemClock
+from .context import EngineContext
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreFailed
 from .job_status import JobStatus
 from .lifecycles.assignments import Assignments
@@ -100,33 +101,28 @@ class Router:
         self._lock = threading.RLock()
         self._state = State(store, self._clock, list(RESOURCES))
         self._timers = Timers(self._lock, defer=self._state.after_commit)
-        self._rule_calls = RuleCalls(self._state, self._timers, self._clock)
         self._index = MatchingIndex()
-        self._capacity = WorkerCapacity(self._state, self._index, self._clock)
-        self._match_requests = MatchRequests(
-            self._state, self._timers, self._clock, timedelta(seconds=processing_delay)
-        )
-        self._offers = Offers(self._state, self._index, self._capacity, self._timers, self._match_requests, self._clock)
-        self._distributor = Distributor(
-            self._state, self._index, self._offers, self._match_requests, outbound, self._rule_calls
-        )
-        self._exceptions = ExceptionRules(self._state, self._index, self._timers, self._clock)
-        self._jobs = JobLifecycle(
-            self._state,
-            self._index,
-            self._timers,
-            self._offers,
-            self._capacity,
-            self._exceptions,
-            self._match_requests,
-            self._clock,
-            self._rule_calls,
-            processing_delay=timedelta(seconds=processing_delay),
+        delay = timedelta(seconds=processing_delay)
+        context = EngineContext(
+            state=self._state,
+            index=self._index,
+            timers=self._timers,
+            clock=self._clock,
+            match_requests=MatchRequests(self._state, self._timers, self._clock, delay),
+            rule_calls=RuleCalls(self._state, self._timers, self._clock),
             rng=self._rng,
             outbound=outbound,
+            processing_delay=delay,
         )
-        self._assignments = Assignments(self._state, self._jobs, self._timers, self._clock)
-        self._workers = WorkerLifecycle(self._state, self._capacity, self._offers, self._match_requests, self._clock)
+        self._match_requests, self._rule_calls = context.match_requests, context.rule_calls
+        # The parts, each after those it uses.
+        self._capacity = WorkerCapacity(context)
+        self._offers = Offers(context, self._capacity)
+        self._distributor = Distributor(context, self._offers)
+        self._exceptions = ExceptionRules(context)
+        self._jobs = JobLifecycle(context, self._offers, self._capacity, self._exceptions)
+        self._assignments = Assignments(context, self._jobs)
+        self._workers = WorkerLifecycle(context, self._capacity, self._offers)
         self._lifecycles = Lifecycles(self._state, self._jobs, self._workers, self._match_requests)
         self._timers.set_handlers(
             {

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple
 
-from ..clock import Clock
+from ..context import EngineContext
 from ..errors import BadRequest, NotFound
 from ..events import job_event
 from ..job_status import JobStatus
-from ..state import Record, State
-from ..timers import TimerKind, Timers
+from ..state import Record
+from ..timers import TimerKind
 from ..times import format_time, parse_time
 from .jobs import JobLifecycle
 
 
 class Assignments:
-    def __init__(self, state: State, jobs: JobLifecycle, timers: Timers, clock: Clock) -> None:
-        self._state = state
+    def __init__(self, context: EngineContext, jobs: JobLifecycle) -> None:
+        self._state = context.state
         self._jobs = jobs
-        self._timers = timers
-        self._clock = clock
+        self._timers = context.timers
+        self._clock = context.clock
 
     def _find(self, job_id: str, assignment_id: str, action: str) -> Tuple[Record, Dict[str, Any], str]:
         """The job, its assignment and the operation's path, for ``action`` (404 when either is missing)."""

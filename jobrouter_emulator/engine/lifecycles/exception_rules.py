@@ -12,21 +12,19 @@ from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 from ...sdk import kind_key
-from ..clock import Clock
+from ..context import EngineContext
 from ..events import job_event
 from ..job_status import JobStatus
-from ..matching.index import MatchingIndex
-from ..state import State
-from ..timers import TimerKind, Timers
+from ..timers import TimerKind
 from ..times import parse_time_or_none
 
 
 class ExceptionRules:
-    def __init__(self, state: State, index: MatchingIndex, timers: Timers, clock: Clock) -> None:
-        self._state = state
-        self._index = index
-        self._timers = timers
-        self._clock = clock
+    def __init__(self, context: EngineContext) -> None:
+        self._state = context.state
+        self._index = context.index
+        self._timers = context.timers
+        self._clock = context.clock
 
     def rules_of_queue(self, queue_id: Optional[str]) -> List[Dict[str, Any]]:
         """The exception rules of the queue's exception policy (none without one)."""

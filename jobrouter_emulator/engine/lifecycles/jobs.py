@@ -9,12 +9,11 @@ timer, never inside the request), then ``queued``, ``scheduled`` or ``waitingFor
 from __future__ import annotations
 
 import copy
-import random
 from datetime import timedelta
 from typing import Any, Callable, Dict, Optional
 
 from ...sdk import kind_key
-from ..clock import Clock
+from ..context import EngineContext
 from ..errors import BadRequest, Conflict
 from ..events import job_event
 from ..job_status import (
@@ -26,13 +25,9 @@ from ..job_status import (
     UNASSIGNED_AND_OPEN,
     JobStatus,
 )
-from ..matching.index import MatchingIndex
-from ..matching.match_requests import MatchRequests
-from ..rules import Outbound, calls_out
-from ..rules.calls import RuleCalls
+from ..rules import calls_out
 from ..rules.classification import ClassificationFailed, ClassificationResult, classify
-from ..state import State
-from ..timers import TimerKind, Timers
+from ..timers import TimerKind
 from ..times import format_time, parse_time_or_none
 from .capacity import WorkerCapacity
 from .exception_rules import ExceptionRules
@@ -46,33 +41,20 @@ def matching_mode(job: Dict[str, Any]) -> str:
 
 class JobLifecycle:
     def __init__(
-        self,
-        state: State,
-        index: MatchingIndex,
-        timers: Timers,
-        offers: Offers,
-        capacity: WorkerCapacity,
-        exceptions: ExceptionRules,
-        match_requests: MatchRequests,
-        clock: Clock,
-        rule_calls: RuleCalls,
-        *,
-        processing_delay: timedelta,
-        rng: random.Random,
-        outbound: Optional[Outbound],
+        self, context: EngineContext, offers: Offers, capacity: WorkerCapacity, exceptions: ExceptionRules
     ) -> None:
-        self._state = state
-        self._index = index
-        self._timers = timers
+        self._state = context.state
+        self._index = context.index
+        self._timers = context.timers
         self._offers = offers
         self._capacity = capacity
         self._exceptions = exceptions
-        self._match_requests = match_requests
-        self._clock = clock
-        self._processing_delay = processing_delay
-        self._rng = rng
-        self._outbound = outbound
-        self._rule_calls = rule_calls
+        self._match_requests = context.match_requests
+        self._clock = context.clock
+        self._processing_delay = context.processing_delay
+        self._rng = context.rng
+        self._outbound = context.outbound
+        self._rule_calls = context.rule_calls
 
     def restore(self) -> None:
         """After loading the store: queued jobs back in the index, and the timers that were pending set again."""
