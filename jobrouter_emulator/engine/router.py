@@ -3,17 +3,20 @@
 It wires the engine's parts together and holds no routing logic itself:
 
 - :mod:`.resources`: one declaration per resource kind (checks, defaults, references, list filters, hooks);
-- :mod:`.state`: records, transactions, commit to the store, rollback;
-- :mod:`.matching`: the index of free workers and queued jobs; :mod:`.distribution`: a queue's matching pass;
-- :mod:`.timers`: due work, with the table of timer kinds to handlers below;
-- :mod:`.jobs`, :mod:`.assignments`, :mod:`.offers`, :mod:`.workers`, :mod:`.capacity`, :mod:`.exceptions`: the
-  lifecycles;
-- :mod:`.queue_order`: a queue's order, a job's position, the queue's statistics.
+- :mod:`.state`: records, transactions, commit to the store, rollback; :mod:`.context`: what the parts share;
+- :mod:`.lifecycles`: what commands and timers do to jobs (:mod:`.lifecycles.jobs`), assignments, offers, workers,
+  their capacity, and exception rules (:mod:`.lifecycles.exception_rules`);
+- :mod:`.matching`: the index of free workers and queued jobs (:mod:`.matching.index`), a queue's matching pass
+  (:mod:`.matching.distribution`), scoring, selectors, and a queue's order, positions and statistics
+  (:mod:`.matching.queue_order`);
+- :mod:`.rules`: rule evaluation, classification (:mod:`.rules.classification`) and the calls to rule services
+  (:mod:`.rules.calls`);
+- :mod:`.timers`: due work, with the table of timer kinds to handlers below; :mod:`.job_status`: the statuses.
 
 Routing work that the service does asynchronously (classifying and queueing a new job, issuing offers) runs from
 timers due "now", fired by a background thread on the clock, or by :meth:`Router.run_pending` in tests that drive a
 :class:`~.clock.FakeClock`. Calls to function and webhook rule services are made outside the lock
-(:mod:`.rule_calls`); their answers come back through timers too. On a virtual clock (a :class:`~.clock.FakeClock`
+(:mod:`.rules.calls`); their answers come back through timers too. On a virtual clock (a :class:`~.clock.FakeClock`
 the emulator runs on), :meth:`Router.advance` moves time and does the work that falls due on the way, each timer at
 its own time.
 """

@@ -10,7 +10,7 @@ bound each read, so a server trickling a byte every few seconds would hold a cal
 as coroutines on an event loop of their own (one thread, started on the first call), where the deadline cancels
 them wherever they are. Answers are read up to ``max_response_bytes`` and as strict JSON
 (:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
-(:mod:`..rule_calls`); the calling thread waits here.
+(:mod:`.calls`); the calling thread waits here.
 """
 
 from __future__ import annotations
