@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from jobrouter_emulator.dashboard.snapshot import JOB_STATUSES, build_snapshot
-from jobrouter_emulator.engine.clock import FakeClock
-from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store.memory import MemoryStore
 
 
-def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them():
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them(make_router):
+    router = make_router()
     router.upsert(
         "distributionPolicies",
         "dp",

@@ -10,9 +10,7 @@ import pytest
 from jobrouter_emulator.api import operations
 from jobrouter_emulator.api.app import ACTIONS, _Api
 from jobrouter_emulator.engine.job_status import ACTIVE, TERMINAL, JobStatus
-from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.sdk import OPERATIONS, models
-from jobrouter_emulator.store import MemoryStore
 
 
 def _path_with_ids(template: str, value: str) -> str:
@@ -30,16 +28,16 @@ def test_every_operation_is_found_by_the_path_the_clients_build(name):
     assert operations.call_of(operation.method, path).ids == {key: "a:b c" for key in ids}
 
 
-def test_every_operation_has_a_handler_and_every_action_an_operation():
-    api = _Api(Router(MemoryStore(), seed=1, processing_delay=0))
+def test_every_operation_has_a_handler_and_every_action_an_operation(make_router):
+    api = _Api(make_router())
     assert set(api.handlers) == set(OPERATIONS)
     assert set(ACTIONS) <= set(OPERATIONS)
 
 
-def test_an_operation_without_a_handler_is_refused_when_the_app_is_built(monkeypatch):
+def test_an_operation_without_a_handler_is_refused_when_the_app_is_built(monkeypatch, make_router):
     monkeypatch.delitem(ACTIONS, "cancel_job")
     with pytest.raises(LookupError, match="cancel_job"):
-        _Api(Router(MemoryStore(), seed=1, processing_delay=0))
+        _Api(make_router())
 
 
 def test_the_pre_release_forms_carry_the_assignment_id_in_the_body():
