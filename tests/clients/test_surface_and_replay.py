@@ -12,6 +12,8 @@ from azure.core.exceptions import HttpResponseError
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
+
+# Private: the operation table, so every operation is checked without listing them again.
 from azure.communication.jobrouter._generated.operations import OPERATIONS
 from tests.reference_data import API_SURFACE as SURFACE
 from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS

@@ -25,10 +25,10 @@ from typing import Any, Dict, List, Set, Tuple
 import pytest
 from starlette.testclient import TestClient
 
-from azure.communication.jobrouter._model_core import kind_key
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import PROCESSING_DELAY
+from jobrouter_emulator.sdk import kind_key
 from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
 # Times the service stamps with its own clock; a replay on another clock cannot reproduce them.

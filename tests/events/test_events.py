@@ -11,6 +11,8 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from azure.communication.jobrouter import events as ev
+
+# Private: the models' shared base class, to tell model-typed attributes from plain ones.
 from azure.communication.jobrouter._model_core import Model
 from jobrouter_emulator.engine.clock import FakeClock
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any, List
 
 from azure.communication.jobrouter import events as ev
+
+# Private: the registry of every model class is how this test finds the class of a nested object.
 from azure.communication.jobrouter._model_core import _REGISTRY, Model
 from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router

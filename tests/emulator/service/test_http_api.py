@@ -12,11 +12,11 @@ from email.utils import format_datetime
 import pytest
 from starlette.testclient import TestClient
 
-from azure.communication.jobrouter._auth import authorization_header, compute_signature, content_hash, string_to_sign
 from jobrouter_emulator import HmacAuth
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
 from jobrouter_emulator.engine.router import Router
+from jobrouter_emulator.sdk import authorization_header, compute_signature, content_hash, string_to_sign
 from jobrouter_emulator.store import SQLiteStore
 
 HOST = "emulator.test"
