@@ -25,6 +25,8 @@ examples:
                                             in ./.jobrouter-emulator
   jobrouter-emulator --in-memory --port 0   nothing on disk, a free port
   jobrouter-emulator --clock virtual        time moves only when told
+  jobrouter-emulator --routing-delay 200ms-800ms --seed 7
+                                            route as late as the service does
   jobrouter-emulator --reset --log-format json
 
 dashboard: http://HOST:PORT/_emulator/ (log in with the URL printed at start)
@@ -76,7 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="system: real time (default); virtual: starts at the current time and moves only when told, with "
         "POST /_emulator/clock:advance",
     )
-    state.add_argument("--seed", type=int, help="seed for random choices (weighted allocation), for repeatable runs")
+    state.add_argument(
+        "--seed", type=int, help="seed for random choices (weighted allocation, routing delays), for repeatable runs"
+    )
+    state.add_argument(
+        "--routing-delay",
+        metavar="DELAY",
+        help="route this long after the request that causes it, as the service does: 500ms, or a range such as "
+        "200ms-800ms drawn per request (default: at once; virtual time on --clock virtual)",
+    )
     events = parser.add_argument_group("events")
     events.add_argument(
         "--event-webhook",
@@ -171,6 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
         faults=faults,
         seed=args.seed,
         clock=args.clock,
+        routing_delay=args.routing_delay,
         reset=args.reset,
     )
     try:
@@ -192,6 +203,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"clock: virtual, at {server.router.now().isoformat()}; move it with POST /_emulator/clock:advance",
             flush=True,
         )
+    if server.router.routing_delay is not None:
+        print(f"routing delay: {server.router.routing_delay} after each request", flush=True)
     print("state: in memory" if settings.in_memory else f"state: {settings.state_path}", flush=True)
     server.serve_forever()
     print("Job Router emulator stopped.", flush=True)
