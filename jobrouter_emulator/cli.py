@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from ._dependencies import MissingEmulatorDependencies, emulator_dependencies
 from .auth import DEFAULT_ACCESS_KEY
+from .data_dir import DEFAULT_DATA_DIR
 from .engine.clock import CLOCKS
 from .logs import LOG_FORMATS, LOG_LEVELS, configure_logging
+
+if TYPE_CHECKING:  # imported when serving: they need the [emulator] extra
+    from .api.faults import FaultPlan
+    from .delivery import EventSubscription
 
 DESCRIPTION = """\
 Serve a local Azure Communication Services Job Router (REST api-version
@@ -61,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(".jobrouter-emulator"),
+        default=None,
         help="where state and the generated certificate live, private to its owner and used by one emulator at a "
-        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator)",
+        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator; with --in-memory, a "
+        "temporary directory removed at exit)",
     )
     state.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     state.add_argument(
@@ -157,7 +165,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .api.faults import FaultPlan
     from .delivery import EventSubscription
-    from .service import EmulatorServer, EmulatorSettings
 
     try:
         subscriptions = [EventSubscription.from_cli(tokens) for tokens in args.event_subscription]
@@ -165,13 +172,26 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    with contextlib.ExitStack() as cleanup:
+        data_dir = args.data_dir
+        if data_dir is None and args.in_memory:
+            # Nothing of an in-memory run stays behind: a generated certificate goes to a temporary directory.
+            data_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")))
+        return _serve_with(args, subscriptions, faults, data_dir or DEFAULT_DATA_DIR)
+
+
+def _serve_with(
+    args: argparse.Namespace, subscriptions: List[EventSubscription], faults: Optional[FaultPlan], data_dir: Path
+) -> int:
+    from .service import EmulatorServer, EmulatorSettings
+
     settings = EmulatorSettings(
         host=args.host,
         port=args.port,
         tls=args.tls or bool(args.cert),
         cert_file=args.cert,
         key_file=args.key,
-        data_dir=args.data_dir,
+        data_dir=data_dir,
         in_memory=args.in_memory,
         access_key=args.access_key,
         allow_bearer=args.allow_bearer,

@@ -22,7 +22,7 @@ from .api.request_log import RequestLog
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
-from .data_dir import DataDir, StartupError
+from .data_dir import DEFAULT_DATA_DIR, DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.clock import CLOCKS, FakeClock, make_clock
 from .engine.router import PROCESSING_DELAY, Router
@@ -62,7 +62,7 @@ class EmulatorSettings:
     tls: bool = False
     cert_file: Optional[Path] = None
     key_file: Optional[Path] = None
-    data_dir: Path = Path(".jobrouter-emulator")
+    data_dir: Path = DEFAULT_DATA_DIR
     in_memory: bool = False
     access_key: str = DEFAULT_ACCESS_KEY
     allow_bearer: bool = False
