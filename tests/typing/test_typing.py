@@ -57,6 +57,8 @@ def installed(request, tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp(f"typing-{request.param}")
     venv.create(where / "venv", with_pip=True)
     python = where / "venv" / "bin" / "python"
+    readme_command = f"{' '.join(EDITABLE_INSTALL[:3])} '{EDITABLE_INSTALL[3]}'"
+    assert readme_command in (REPO / "README.md").read_text(), f"the README no longer says {readme_command}"
     if request.param == "wheel":
         source, cwd = [str(request.getfixturevalue("wheel"))], where
     else:
