@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from . import routing_log
 from .api import create_app
@@ -22,10 +22,11 @@ from .api.request_log import RequestLog
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
-from .data_dir import DataDir, StartupError
+from .data_dir import DEFAULT_DATA_DIR, DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.clock import CLOCKS, FakeClock, make_clock
 from .engine.router import PROCESSING_DELAY, Router
+from .engine.routing_delay import RoutingDelay
 from .engine.rules import HttpOutbound
 from .http_protocol import protocol_class
 from .limits import Limits
@@ -61,7 +62,7 @@ class EmulatorSettings:
     tls: bool = False
     cert_file: Optional[Path] = None
     key_file: Optional[Path] = None
-    data_dir: Path = Path(".jobrouter-emulator")
+    data_dir: Path = DEFAULT_DATA_DIR
     in_memory: bool = False
     access_key: str = DEFAULT_ACCESS_KEY
     allow_bearer: bool = False
@@ -72,6 +73,9 @@ class EmulatorSettings:
     seed: Optional[int] = None
     limits: Limits = field(default_factory=Limits)
     clock: str = "system"  # "virtual": time moves only when told (POST /_emulator/clock:advance)
+    # Routing runs this long after the request causing it, as the service's does: "500ms", "200ms-800ms" (drawn
+    # with ``seed``) or seconds; None or 0: at once. Virtual time on a virtual clock. See engine/routing_delay.py.
+    routing_delay: Union[str, float, RoutingDelay, None] = None
     reset: bool = False  # start from empty state: the state database in data_dir is deleted first
 
     def subscriptions(self) -> List[EventSubscription]:
@@ -110,6 +114,10 @@ class EmulatorSettings:
                 ) from None
         if self.clock not in CLOCKS:
             raise StartupError(f"--clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
+        try:
+            RoutingDelay.parse(self.routing_delay)
+        except (TypeError, ValueError) as exc:
+            raise StartupError(f"--routing-delay: {exc}") from None
 
     @property
     def state_path(self) -> Path:
@@ -224,7 +232,14 @@ class EmulatorServer:
             )
             # On a virtual clock routing runs "now" (see Router's processing_delay): that clock never moves by itself.
             delay = 0.0 if isinstance(clock, FakeClock) else PROCESSING_DELAY
-            self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound, processing_delay=delay)
+            self.router = Router(
+                store,
+                clock,
+                seed=settings.seed,
+                outbound=self.outbound,
+                processing_delay=delay,
+                routing_delay=RoutingDelay.parse(settings.routing_delay),
+            )
             subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
         except (sqlite3.Error, OSError, ValueError) as exc:
             (self.router if hasattr(self, "router") else store).close()

@@ -18,7 +18,10 @@ import pytest
 from ._isolated import run_isolated
 
 REPO = Path(__file__).resolve().parents[1]
-INSTALL_COMMAND = "pip install azure-communication-jobrouter[emulator]"
+# Quoted for zsh, and with the form for a source checkout (where the emulator comes from), on one line.
+INSTALL_COMMAND = (
+    "pip install 'azure-communication-jobrouter[emulator]' (in a source checkout: pip install -e '.[emulator]')"
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,10 @@ def test_pytest_runs_and_the_fixture_names_the_extra(bare_environment, tmp_path)
     assert "1 passed, 1 error" in both.stdout, both.stdout + both.stderr
     assert INSTALL_COMMAND in both.stdout
     assert "Traceback" not in both.stdout + both.stderr
+    # Once in the test's error section (and once, cut short, in the summary line): no chained second copy.
+    error_section = both.stdout.split("short test summary info")[0]
+    assert error_section.count("The Job Router emulator needs") == 1, both.stdout
+    assert "During handling of the above exception" not in both.stdout
 
 
 def test_the_command_says_what_to_install(bare_environment, tmp_path):

@@ -9,9 +9,9 @@ copy of what it reads): reading only the fields the page shows costs less than c
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
-from ..engine.capacity import used_capacity
+from ..engine.capacity import free_capacity, used_capacity
 from ..engine.jobs import TERMINAL_JOB_STATUSES
 from ..engine.router import Router
 from ..engine.times import format_time
@@ -92,6 +92,26 @@ def _exception_rules(policy: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any
     return {"id": policy["id"], "name": policy.get("name"), "rules": rules}
 
 
+def _channels_with_room(worker: Dict[str, Any], channel_of: Dict[str, Any]) -> Set[str]:
+    """The channels on which ``worker`` could take one more job now: available for offers, the channel's capacity
+    cost fits in what its offers and assignments leave, and its ``maxNumberOfJobs`` is not reached (the distributor's
+    own conditions, selectors aside)."""
+    if not worker.get("availableForOffers"):
+        return set()
+    free = free_capacity(worker)
+    held = [o.get("jobId") for o in worker.get("offers") or []]
+    held += [a.get("jobId") for a in worker.get("assignedJobs") or []]
+    room = set()
+    for channel in worker.get("channels") or []:
+        if int(channel.get("capacityCostPerJob", 0)) > free:
+            continue
+        most = channel.get("maxNumberOfJobs")
+        if most is not None and sum(1 for job in held if channel_of.get(job) == channel.get("channelId")) >= int(most):
+            continue
+        room.add(str(channel.get("channelId")))
+    return room
+
+
 def build_snapshot(router: Router) -> Dict[str, Any]:
     """The dashboard's document: the time, the clock's kind, queues, workers and jobs."""
     snapshot = router.read_overview(_shape)
@@ -104,9 +124,12 @@ def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
     by_id = {collection: {d["id"]: d for d in items} for collection, items in documents.items()}
     jobs = documents["jobs"]
     rows = {job["id"]: _job_row(job) for job in jobs}
+    channel_of = {job["id"]: job.get("channelId") for job in jobs}
 
     workers = []
+    room: Dict[str, Set[str]] = {}  # worker id -> channels with room for one more job now
     for worker in documents["workers"]:
+        room[worker["id"]] = _channels_with_room(worker, channel_of)
         offers = [
             {"offerId": o.get("offerId"), "jobId": o.get("jobId"), "expiresAt": o.get("expiresAt")}
             for o in worker.get("offers") or []
@@ -119,6 +142,7 @@ def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
                 "id": worker["id"],
                 "state": worker.get("state"),
                 "availableForOffers": bool(worker.get("availableForOffers")),
+                "canTakeJob": bool(room[worker["id"]]),  # on some channel, now
                 "capacity": worker.get("capacity", 0),
                 "usedCapacity": used_capacity(worker),
                 "loadRatio": worker.get("loadRatio", 0),
@@ -144,14 +168,21 @@ def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
     for row in rows.values():
         if row["status"] == "assigned":
             assigned_in[row["queueId"]] = assigned_in.get(row["queueId"], 0) + 1
-    listening: Dict[str, List[bool]] = {}
+    listening: Dict[str, List[Dict[str, Any]]] = {}
     for worker in workers:
         for queue_id in worker["queues"]:
-            listening.setdefault(queue_id, []).append(worker["availableForOffers"])
+            listening.setdefault(queue_id, []).append(worker)
+    # The channels a queue serves: those of the jobs waiting in it; with none waiting, any channel counts.
+    waiting_channels: Dict[str, Set[str]] = {}
+    for row in rows.values():
+        if row["status"] == "queued" and row["queueId"]:
+            waiting_channels.setdefault(row["queueId"], set()).add(str(row["channelId"]))
     queues = []
     for queue in documents["queues"]:
         statistics = view["statistics"].get(queue["id"], {})
         workers_here = listening.get(queue["id"], [])
+        served = waiting_channels.get(queue["id"])
+        available = [w for w in workers_here if room[w["id"]] and (served is None or room[w["id"]] & served)]
         queues.append(
             {
                 "id": queue["id"],
@@ -160,7 +191,10 @@ def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
                 "longestWaitSeconds": round(float(statistics.get("longestJobWaitTimeMinutes", 0.0)) * 60, 1),
                 "assigned": assigned_in.get(queue["id"], 0),
                 "workers": len(workers_here),
-                "availableWorkers": sum(workers_here),
+                # Workers that could take one of this queue's jobs now (free capacity on a channel it serves), and
+                # workers taking offers that cannot (full, or room only on channels the waiting jobs do not use).
+                "availableWorkers": len(available),
+                "fullWorkers": sum(1 for w in workers_here if w["availableForOffers"]) - len(available),
                 "distribution": _distribution(by_id["distributionPolicies"].get(queue.get("distributionPolicyId"))),
                 "exceptionPolicy": _exception_rules(by_id["exceptionPolicies"].get(queue.get("exceptionPolicyId"))),
             }

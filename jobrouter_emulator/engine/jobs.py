@@ -64,7 +64,7 @@ class JobLifecycle:
         clock: Clock,
         rule_calls: RuleCalls,
         *,
-        processing_delay: timedelta,
+        processing_delay: Callable[[], timedelta],  # how long from now routing a job runs (RoutingDelays)
         rng: random.Random,
         outbound: Optional[Outbound],
     ) -> None:
@@ -170,7 +170,7 @@ class JobLifecycle:
 
     # -- routing --------------------------------------------------------------------------------------------------
     def _process_later(self, job_id: str) -> None:
-        self._timers.schedule(self._clock.now() + self._processing_delay, TimerKind.PROCESS_JOB, job_id)
+        self._timers.schedule(self._clock.now() + self._processing_delay(), TimerKind.PROCESS_JOB, job_id)
 
     def process(self, job_id: str) -> None:
         """Timer: route a received (or reclassified) job: schedule it, suspend it, or classify and queue it."""

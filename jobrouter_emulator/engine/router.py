@@ -41,6 +41,7 @@ from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
 from .resources import RESOURCES, Lifecycles, ResourceKind
+from .routing_delay import RoutingDelay, RoutingDelays
 from .rule_calls import RuleCalls
 from .rules import Outbound
 from .state import Entity, Record, State
@@ -85,11 +86,15 @@ class Router:
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
         processing_delay: float = PROCESSING_DELAY,
+        routing_delay: Optional[RoutingDelay] = None,
     ) -> None:
         # ``processing_delay``: routing runs this long after the request that caused it. One millisecond lets the
         # response leave before routing competes with it for the GIL (with 0 the create's response waited for the
         # match in a first, noisy, measurement). An emulator on a virtual clock passes 0: that clock would never
         # get a millisecond further on its own.
+        # ``routing_delay`` (``--routing-delay``), when given, replaces it for the routing work a request causes, as
+        # the service's; work that routing itself causes (the match after a job is queued) follows at once.
+        self._delays = RoutingDelays(timedelta(seconds=processing_delay), routing_delay, seed)
         self._clock = clock or SystemClock()
         self._seed = seed
         self._rng = random.Random(seed)
@@ -101,9 +106,7 @@ class Router:
         self._rule_calls = RuleCalls(self._state, self._timers, self._clock)
         self._index = MatchingIndex()
         self._capacity = WorkerCapacity(self._state, self._index, self._clock)
-        self._match_requests = MatchRequests(
-            self._state, self._timers, self._clock, timedelta(seconds=processing_delay)
-        )
+        self._match_requests = MatchRequests(self._state, self._timers, self._clock, self._delays)
         self._offers = Offers(self._state, self._index, self._capacity, self._timers, self._match_requests, self._clock)
         self._distributor = Distributor(
             self._state, self._index, self._offers, self._match_requests, outbound, self._rule_calls
@@ -119,7 +122,7 @@ class Router:
             self._match_requests,
             self._clock,
             self._rule_calls,
-            processing_delay=timedelta(seconds=processing_delay),
+            processing_delay=self._delays,
             rng=self._rng,
             outbound=outbound,
         )
@@ -314,12 +317,20 @@ class Router:
             fired += 1
 
     def _fire(self, kind: TimerKind, args: Tuple[str, ...]) -> None:
+        self._delays.in_timer = True  # until the commit's deferred scheduling has run too
         try:
             with self._state.transaction():
                 self._timers.fire(kind, args)
         except StoreFailed:
             self._timers.schedule(self._clock.now() + STORE_RETRY, kind, *args)
             raise
+        finally:
+            self._delays.in_timer = False
+
+    @property
+    def routing_delay(self) -> Optional[RoutingDelay]:
+        """The routing delay set at construction (None: routing runs at once)."""
+        return self._delays.delay
 
     def _timer_loop(self) -> None:
         while True:

@@ -85,3 +85,46 @@ def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them():
     ]
     assert snapshot["virtualClock"] is True and snapshot["now"].endswith("+00:00")
     router.close()
+
+
+def test_available_counts_workers_with_room_for_another_job_now_and_full_ones_apart():
+    """A worker taking offers but holding all its capacity (or its channel's maxNumberOfJobs) is "full", not
+    available; a queue counts as available only workers with room on a channel its waiting jobs use."""
+    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 300, "mode": {"kind": "longestIdle"}})
+    router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+    voice = {"channelId": "voice", "capacityCostPerJob": 1}
+    chat = {"channelId": "chat", "capacityCostPerJob": 1, "maxNumberOfJobs": 1}
+    base = {"queues": ["q"], "availableForOffers": True}
+    router.upsert("workers", "busy", {**base, "capacity": 1, "channels": [voice]})
+    router.upsert("workers", "roomy", {**base, "capacity": 3, "channels": [voice]})
+    router.upsert("workers", "chatty", {**base, "capacity": 5, "channels": [chat]})
+    router.upsert("workers", "off", {**base, "capacity": 5, "channels": [voice], "availableForOffers": False})
+    router.advance(1)
+    router.upsert("jobs", "call", {"channelId": "voice", "queueId": "q"})  # offered to busy (idle the longest)
+    router.upsert("jobs", "chat-1", {"channelId": "chat", "queueId": "q"})
+    router.advance(1)
+
+    snapshot = build_snapshot(router)
+    workers = {w["id"]: w for w in snapshot["workers"]}
+    offered = {w: [o["jobId"] for o in workers[w]["offers"]] for w in workers}
+    assert offered["busy"] == ["call"] and offered["chatty"] == ["chat-1"], offered
+    assert {w: workers[w]["canTakeJob"] for w in workers} == {
+        "busy": False,  # capacity 1, held by an offer
+        "roomy": True,
+        "chatty": False,  # capacity left, but its only channel allows one job
+        "off": False,
+    }
+    (queue,) = snapshot["queues"]
+    assert (queue["workers"], queue["availableWorkers"], queue["fullWorkers"]) == (4, 1, 2)
+
+    router.upsert("jobs", "call-2", {"channelId": "voice", "queueId": "q"})
+    router.upsert("jobs", "call-3", {"channelId": "voice", "queueId": "q"})
+    router.advance(1)  # both offered to roomy, which holds 2 of 3: room for one more voice job
+    (queue,) = build_snapshot(router)["queues"]
+    assert (queue["availableWorkers"], queue["fullWorkers"]) == (1, 2)
+    router.upsert("jobs", "call-4", {"channelId": "voice", "queueId": "q"})
+    router.advance(1)  # roomy holds 3 of 3
+    (queue,) = build_snapshot(router)["queues"]
+    assert (queue["availableWorkers"], queue["fullWorkers"]) == (0, 3)
+    router.close()

@@ -101,13 +101,15 @@
     const waiting = snap.queues.reduce((sum, q) => sum + q.length, 0);
     const longest = snap.queues.reduce((most, q) => Math.max(most, queueWait(q)), 0);
     const offers = snap.workers.reduce((sum, w) => sum + w.offers.length, 0);
-    const available = snap.workers.filter((w) => w.availableForOffers).length;
+    const available = snap.workers.filter((w) => w.canTakeJob).length;
+    const full = snap.workers.filter((w) => w.availableForOffers && !w.canTakeJob).length;
     $("kpi-waiting").textContent = waiting;
     $("kpi-longest").textContent = duration(longest);
     $("kpi-longest").className = `kpi-value ${waiting ? waitClass(longest) : ""}`;
     $("kpi-offers").textContent = offers;
     $("kpi-assigned").textContent = snap.jobs.counts.assigned || 0;
     $("kpi-workers").textContent = `${available} / ${snap.workers.length}`;
+    $("kpi-workers-full").textContent = full ? `${full} full` : "";
   }
 
   function emptyRow(columns, text) {
@@ -148,7 +150,8 @@
           ? el("span", { class: waitClass(wait), data: { field: "longest-wait" } }, duration(wait))
           : el("span", { class: "none", data: { field: "longest-wait" } }, "–")),
         el("td", { class: "num", data: { field: "assigned" } }, q.assigned),
-        el("td", { class: "nowrap" }, `${q.availableWorkers} / ${q.workers}`, el("span", { class: "sub" }, "available")),
+        el("td", { class: "nowrap", data: { field: "available" } }, `${q.availableWorkers} / ${q.workers}`,
+          el("span", { class: "sub" }, q.fullWorkers ? `available, ${q.fullWorkers} full` : "available")),
         distributionCell(q.distribution),
         exceptionCell(q.exceptionPolicy));
     });
@@ -169,7 +172,9 @@
     const snap = page.snapshot;
     const rows = snap.workers.map((w) => el("tr", { data: { workerId: w.id } },
       el("td", {}, idButton("worker", w.id)),
-      el("td", {}, pill(w.state), w.availableForOffers ? null : el("span", { class: "sub" }, "not taking offers")),
+      el("td", {}, pill(w.state), w.availableForOffers
+        ? (w.canTakeJob ? null : el("span", { class: "sub", data: { field: "full" } }, "full: no room for another job"))
+        : el("span", { class: "sub" }, "not taking offers")),
       loadCell(w),
       el("td", {}, w.channels.map((c) => el("span", { class: "tag", title: "capacity cost per job" },
         `${c.channelId} ×${c.capacityCostPerJob}${c.maxNumberOfJobs ? ` (max ${c.maxNumberOfJobs})` : ""}`))),
