@@ -39,3 +39,9 @@ def test_records_against_the_emulator_then_replays(tmp_path):
     assert assert_clean((tmp_path / "cassettes").rglob("*.yaml")) == 1
     replayed = pytest_in(tmp_path, "--record-mode=none", "--block-network")
     assert replayed.returncode == 0 and "1 passed" in replayed.stdout, replayed.stdout + replayed.stderr
+
+
+def test_the_readme_shows_the_sample_as_it_is():
+    readme = (EXAMPLE.parents[1] / "README.md").read_text()
+    code = (EXAMPLE / TEST_FILE).read_text().split('"""', 2)[2].lstrip("\n")
+    assert f"```python\n{code}```" in readme
