@@ -59,12 +59,31 @@ async def test_async_clients(recorded_router):
 '''
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
-# Replay must not reach the emulator: importing it, or the server it runs on, fails in the replaying process.
+# Replay must not reach the emulator (importing it, or the server it runs on, fails in the replaying process) and
+# must not sleep (wait_until reads the recorded polls back to back).
 NO_EMULATOR = """
+import asyncio
 import sys
+import time
 
 for name in ("jobrouter_emulator.embedded", "jobrouter_emulator.service", "uvicorn", "starlette"):
     sys.modules[name] = None
+
+
+def no_sleep(seconds, *args):
+    raise AssertionError(f"slept {seconds} s on replay")
+
+
+real_async_sleep = asyncio.sleep
+
+
+async def no_async_sleep(seconds, *args):
+    if seconds > 0:
+        no_sleep(seconds)
+    return await real_async_sleep(seconds, *args)
+
+
+time.sleep, asyncio.sleep = no_sleep, no_async_sleep
 """
 
 
