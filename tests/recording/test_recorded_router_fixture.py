@@ -171,3 +171,10 @@ def test_sends_a_token_in_its_own_header(recorded_router):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*request header 'x-trace-token' holds a bearer token*"])
     assert not any("abc.def.ghi" in p.read_text() for p in cassettes(pytester))
+
+
+def test_without_pytest_recording_the_fixture_says_what_to_install(pytester):
+    user_project(pytester)
+    result = run(pytester, "-p", "no:recording", "--strict-markers", "-rE")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*recorded_router needs pytest-recording*pip install pytest-recording*"])
