@@ -4,6 +4,7 @@ a secret stops, naming it. Each step is a separate pytest process, as a user run
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from pathlib import Path
@@ -178,3 +179,20 @@ def test_without_pytest_recording_the_fixture_says_what_to_install(pytester):
     result = run(pytester, "-p", "no:recording", "--strict-markers", "-rE")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(["*recorded_router needs pytest-recording*pip install pytest-recording*"])
+
+
+def test_a_recording_against_a_configured_service_replays_the_same(pytester, monkeypatch):
+    """The path Azure takes: the connection string comes from the environment (here an emulator of this process,
+    with a key of its own, standing in for a resource), and neither its key nor its host:port reaches a cassette."""
+    from jobrouter_emulator import EmbeddedEmulator
+
+    key = base64.b64encode(b"a key that only this resource has").decode()
+    user_project(pytester)
+    with EmbeddedEmulator(access_key=key, seed=1) as service:
+        monkeypatch.setenv("AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING", service.connection_string)
+        run(pytester, "--record-mode=once").assert_outcomes(passed=2)
+        port = str(service.endpoint).rstrip("/").rsplit(":", 1)[1]
+    monkeypatch.delenv("AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING")
+    written = cassettes(pytester)
+    assert_clean(written, also=[key, f":{port}/", FUNCTION_KEY])
+    replay_without_emulator(pytester)
