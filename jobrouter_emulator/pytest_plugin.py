@@ -20,8 +20,9 @@ A reset keeps the clock's time, event subscriptions and faults; a test that sets
 - ``recorded_router`` (function scope): recorded playback of the user's own tests with pytest-recording. While
   recording, a connection string to the session's emulator (reset before the test; over HTTPS with
   ``--jobrouter-emulator-tls``) or to Azure when ``AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING`` is set; on replay,
-  a placeholder endpoint with no server behind it. Cassettes are scrubbed and matched as ``recording.py`` describes;
-  the test gets the ``vcr`` marker if it has none. Replay needs pytest-recording, not the ``[emulator]`` extra.
+  a placeholder endpoint with no server behind it. Cassettes are scrubbed and matched as the ``recording`` package
+  describes; the test gets the ``vcr`` marker if it has none. Replay needs pytest-recording, not the ``[emulator]``
+  extra.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ By default the cassettes in ``cassettes/`` are replayed and nothing touches the 
     pytest tests/recorded --record-mode=rewrite            # against the session's embedded emulator
     AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING=... pytest tests/recorded --record-mode=rewrite   # against Azure
 
-The fixture scrubs what is recorded (``jobrouter_emulator/recording.py``); these two fixtures only adapt it to the
+The fixture scrubs what is recorded (``jobrouter_emulator/recording/``); these two fixtures only adapt it to the
 scenarios' signature.
 """
 

@@ -1,36 +1,12 @@
-"""Recorded playback of a user's own tests: what the ``recorded_router`` fixture writes to a cassette and how it
-replays one.
-
-The pytest plugin loads this module only when a test asks for ``recorded_router``; it imports the standard library
-at load time and vcrpy (through pytest-recording) when a value is stored, so replaying needs neither the emulator's
-dependencies nor a server.
-
-What a cassette holds, whoever recorded it (the emulator on HTTP or HTTPS, any port, or Azure):
-
-- every request's URL starts with :data:`PLAYBACK_ENDPOINT`, the one placeholder for scheme, host and port;
-- no ``Authorization``, ``x-ms-date``, ``x-ms-content-sha256``, ``x-ms-client-request-id`` or ``User-Agent`` header
-  (:data:`REMOVED_REQUEST_HEADERS`), and no response header that changes from run to run;
-- the access key nowhere, and rule secrets (:data:`RULE_SECRET_FIELDS`: Azure Function keys, OAuth client secrets)
-  masked in request and response bodies;
-- the values a test made with ``value(name, make)``, as interactions of their own (method :data:`VALUE_METHOD`), so
-  one file carries a test's whole recording and pytest-recording's ``rewrite`` mode removes both at once.
-
-Whatever still looks like a secret once that is done (a signature, a bearer token, a JSON Web Token, a connection
-string's key) stops the recording with :class:`SecretInRecording`, naming the header, query parameter or body field.
-The same scrubbing runs on each request before it is matched on replay, so a request whose body carries a rule's
-function key matches its recorded twin.
-"""
+"""What a cassette may hold: the placeholder endpoint, headers and rule secrets removed, leaks refused, requests
+matched after the same scrubbing; and the VCR settings that apply it to a test."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import time
-import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import parse_qsl, quote, urlsplit
 
 PLAYBACK_ENDPOINT = "https://sanitized.communication.azure.com"
@@ -50,8 +26,6 @@ REMOVED_RESPONSE_HEADERS = frozenset(
 # Rule credentials (FunctionRouterRuleCredential, OAuth2WebhookClientCredential): secrets the service is given.
 RULE_SECRET_FIELDS = frozenset({"functionkey", "appkey", "clientsecret"})
 
-VALUE_METHOD = "VALUE"  # not an HTTP method: a stored value can never match a request the SDK sends
-_VALUE_PATH = "/_recorded_values/"
 MATCH_ON = ("method", "path", "query", "jobrouter_json_body")
 
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]+", re.IGNORECASE)
@@ -210,126 +184,6 @@ def configure_vcr(vcr: Any, scrubber: Scrubber) -> None:
     vcr.before_record_request = scrubber.scrub_request
     vcr.before_record_response = scrubber.scrub_response
     vcr.decode_compressed_response = True  # Azure may gzip a body; the cassette keeps it readable, and scrubbable
-
-
-# Values a test makes (ids, times, random choices), kept as JSON; the types JSON lacks carry a tag.
-_TAGGED: Dict[str, Tuple[type, Callable[[Any], str], Callable[[str], Any]]] = {
-    "datetime": (datetime, lambda v: v.isoformat(), datetime.fromisoformat),
-    "date": (date, lambda v: v.isoformat(), date.fromisoformat),
-    "uuid": (uuid.UUID, str, uuid.UUID),
-}
-
-
-def encode_value(name: str, value: Any) -> str:
-    """``value`` as the JSON text a cassette stores; a TypeError names the value and the types that can be stored."""
-    return json.dumps(_tag(name, value), separators=(",", ":"), sort_keys=True)
-
-
-def _tag(name: str, value: Any) -> Any:
-    for tag, (kind, dump, _) in _TAGGED.items():
-        if isinstance(value, kind):  # datetime before date: a datetime is a date too
-            return {"$type": tag, "value": dump(value)}
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_tag(name, item) for item in value]
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {key: _tag(name, item) for key, item in value.items()}
-    raise TypeError(
-        f"recorded value {name!r} is a {type(value).__name__}: make() must return JSON types (str, int, float, bool, "
-        "None, lists, dicts with str keys), datetime, date or UUID"
-    )
-
-
-def decode_value(text: str) -> Any:
-    return _untag(json.loads(text))
-
-
-def _untag(node: Any) -> Any:
-    if isinstance(node, dict):
-        if set(node) == {"$type", "value"} and node["$type"] in _TAGGED:
-            return _TAGGED[node["$type"]][2](node["value"])
-        return {key: _untag(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_untag(item) for item in node]
-    return node
-
-
-@dataclass
-class RecordedRouter:
-    """What ``recorded_router`` yields. ``recording`` is False on replay: no server behind ``connection_string``."""
-
-    connection_string: str
-    recording: bool
-    cassette: Any = None  # vcrpy's Cassette, None when the test runs live (no vcr marker, --disable-recording)
-    client_options: Dict[str, Any] = field(default_factory=dict)  # connection_verify for the emulator's certificate
-    poll_interval: float = 0.1
-    _values: Dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def value(self, name: str, make: Callable[[], Any]) -> Any:
-        """``make()`` while recording, stored in the cassette under ``name``; the stored value on replay. The same
-        name gives the same value for the rest of the test."""
-        if name in self._values:
-            return self._values[name]
-        if self.cassette is None:
-            made = make()
-            encode_value(name, made)  # the same refusal of unstorable types, live or recorded
-            self._values[name] = made
-            return made
-        from vcr.request import Request
-
-        request = Request(VALUE_METHOD, PLAYBACK_ENDPOINT + _VALUE_PATH + quote(name, safe=""), None, {})
-        if self.cassette.can_play_response_for(request):
-            stored = self.cassette.play_response(request)["body"]["string"]
-            found = decode_value(stored.decode("utf-8") if isinstance(stored, bytes) else stored)
-        elif not self.recording:
-            raise LookupError(
-                f"the cassette holds no recorded value {name!r}: record the test again "
-                "(--record-mode=rewrite) after adding or renaming a value"
-            )
-        else:
-            found = make()
-            text = encode_value(name, found)
-            response = {
-                "status": {"code": 200, "message": "OK"},
-                "headers": {"Content-Type": ["application/json"]},
-                "body": {"string": text},
-            }
-            self.cassette.append(request, response)
-            found = decode_value(text)  # what replay will return, so a value behaves alike in both modes
-        self._values[name] = found
-        return found
-
-    def wait_until(self, predicate: Callable[[], Any], timeout: float = 30) -> Any:
-        """Calls ``predicate`` until it returns something truthy, and returns that. While recording it sleeps
-        ``poll_interval`` between calls; on replay it never sleeps: each call reads the next recorded answer.
-        A predicate that returns an awaitable (an ``async def`` or a lambda calling an async client) makes this a
-        coroutine to await. Fails with TimeoutError after ``timeout`` seconds."""
-        interval = self.poll_interval if self.recording else 0.0
-        deadline = time.monotonic() + timeout
-        first = predicate()
-        if isinstance(first, Awaitable):
-            return self._wait_async(predicate, first, interval, deadline, timeout)
-        result = first
-        while not result:
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the condition did not hold within {timeout} s")
-            if interval:
-                time.sleep(interval)
-            result = predicate()
-        return result
-
-    async def _wait_async(
-        self, predicate: Callable[[], Any], first: Awaitable[Any], interval: float, deadline: float, timeout: float
-    ) -> Any:
-        result = await first
-        while not result:
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the condition did not hold within {timeout} s")
-            if interval:
-                await asyncio.sleep(interval)
-            result = await predicate()
-        return result
 
 
 # vcr_config keys that would replace the scrubbing or the matching recorded_router relies on.
