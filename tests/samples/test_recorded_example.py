@@ -34,6 +34,8 @@ def test_replays_from_the_committed_cassette_with_the_network_blocked():
 
 def test_records_against_the_emulator_then_replays(tmp_path):
     shutil.copy(EXAMPLE / TEST_FILE, tmp_path / TEST_FILE)
+    live = pytest_in(tmp_path, "--disable-recording")  # runs against the emulator, and writes nothing
+    assert live.returncode == 0 and not (tmp_path / "cassettes").exists(), live.stdout + live.stderr
     recorded = pytest_in(tmp_path, "--record-mode=once")
     assert recorded.returncode == 0, recorded.stdout + recorded.stderr
     assert assert_clean((tmp_path / "cassettes").rglob("*.yaml")) == 1
