@@ -132,6 +132,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 @pytest.fixture(scope="session")
 def _tls_emulator_for_recording() -> Iterator[EmbeddedEmulator]:
+    """The emulator ``recorded_router`` records against with ``--jobrouter-emulator-tls``: HTTPS, one per session."""
     with embedded_emulator_type()(seed=0, tls=True) as emulator:
         yield emulator
 
