@@ -139,6 +139,14 @@ def _tls_emulator_for_recording() -> Iterator[EmbeddedEmulator]:
 
 @pytest.fixture
 def recorded_router(request: pytest.FixtureRequest) -> RecordedRouter:
+    """A Job Router to record a test against and replay it from its cassette (pytest-recording).
+
+    Recording: the session's emulator, reset first (HTTPS with ``--jobrouter-emulator-tls``), or Azure when
+    ``AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING`` is set. Replay (a cassette vcrpy will not write): a placeholder
+    endpoint with no server behind it. Use ``connection_string`` and ``client_options`` for the clients,
+    ``value(name, make)`` for ids and times, and ``wait_until(predicate)``, which never sleeps on replay.
+    Cassettes hold no key, signature, rule secret or ``host:port``.
+    """
     if not request.config.pluginmanager.has_plugin(RECORDING_PLUGIN):
         pytest.fail(
             "recorded_router needs pytest-recording, installed and enabled: pip install pytest-recording", pytrace=False
