@@ -1,0 +1,291 @@
+"""The statistics' fold: Router events (Event Grid schema, commit order, ``eventTime`` on the emulator's clock) into
+waits, assignments and worker spans, and reports made from them (the figures are defined in :mod:`.definitions`).
+
+It knows nothing of HTTP or of the engine: the running emulator feeds it the events it commits, a test or the
+simulator feeds it any recorded sequence. Feeding and reporting may come from different threads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from ..engine.times import format_time, parse_time
+from .definitions import (
+    ABANDONED,
+    ANSWERED,
+    DEFAULT_INTERVAL_SECONDS,
+    DEFAULT_SERVICE_LEVEL_SECONDS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    MICROS,
+    TRANSFERRED,
+    Assignment,
+    Tally,
+    Wait,
+    WorkerLog,
+    queue_figures,
+    tally_wait,
+    worker_figures,
+)
+
+PREFIX = "Microsoft.Communication."
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_INTERVALS = 2000  # a report lists at most this many intervals (the latest): 20 days of 15 minutes
+
+
+def to_micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * MICROS + delta.microseconds
+
+
+def from_micros(micros: int) -> str:
+    return format_time(datetime.fromtimestamp(micros // MICROS, timezone.utc).replace(microsecond=micros % MICROS))
+
+
+def checked_seconds(name: str, value: Any, *, positive: bool = False) -> float:
+    """A number of seconds from settings or a query; ValueError that says what is wrong otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'more than' if positive else 'at least'} 0 seconds, got {value!r}")
+    return float(value)
+
+
+class Statistics:
+    """Supervisor statistics folded from Router events: :meth:`feed` them in commit order, ask for :meth:`report`."""
+
+    def __init__(
+        self,
+        *,
+        interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        service_level_seconds: float = DEFAULT_SERVICE_LEVEL_SECONDS,
+        queue_service_level_seconds: Optional[Mapping[str, float]] = None,
+        short_abandon_seconds: float = DEFAULT_SHORT_ABANDON_SECONDS,
+    ) -> None:
+        self.interval_seconds = checked_seconds("interval_seconds", interval_seconds, positive=True)
+        self.service_level_seconds = checked_seconds("service_level_seconds", service_level_seconds)
+        self.queue_service_level_seconds = {
+            str(q): checked_seconds(f"service level of queue {q}", s)
+            for q, s in (queue_service_level_seconds or {}).items()
+        }
+        self.short_abandon_seconds = checked_seconds("short_abandon_seconds", short_abandon_seconds)
+        self._lock = threading.Lock()
+        self._handlers: Dict[str, Callable[[Mapping[str, Any], int], None]] = {
+            "RouterJobQueued": self._queued,
+            "RouterWorkerOfferAccepted": self._accepted,
+            "RouterJobCompleted": self._completed,
+            "RouterJobClosed": self._closed,
+            "RouterJobUnassigned": self._unassigned,
+            "RouterJobCancelled": self._abandoned,
+            "RouterJobDeleted": self._abandoned,
+            "RouterJobClassified": self._left,
+            "RouterJobWaitingForActivation": self._left,
+            "RouterJobClassificationFailed": self._left,
+            "RouterWorkerOfferIssued": self._offer("offersIssued"),
+            "RouterWorkerOfferDeclined": self._offer("offersDeclined"),
+            "RouterWorkerOfferExpired": self._offer("offersExpired"),
+            "RouterWorkerOfferRevoked": self._offer("offersRevoked"),
+            "RouterWorkerRegistered": self._registered,
+            "RouterWorkerDeregistered": self._deregistered,
+            "RouterWorkerDeleted": self._deregistered,
+        }
+        self.reset()
+
+    def threshold_seconds(self, queue_id: str) -> float:
+        """The service-level threshold T of the queue."""
+        return self.queue_service_level_seconds.get(queue_id, self.service_level_seconds)
+
+    def reset(self) -> None:
+        """Forget every event: totals start again from the next one."""
+        with self._lock:
+            self._waits: Dict[Tuple[str, str], Wait] = {}
+            self._waits_in_order: List[Wait] = []  # by start: reports filter by start
+            self._queued_in: Dict[str, Wait] = {}  # job id -> the wait it is queued in now
+            self._assignments: Dict[str, Assignment] = {}  # assignment id -> open (unreleased) assignment
+            self._workers: Dict[str, WorkerLog] = {}
+            self._last = 0
+
+    # -- folding --------------------------------------------------------------------------------------------------
+    def feed(self, event: Mapping[str, Any]) -> None:
+        """Fold one Router event (Event Grid schema). Events of other types are ignored; so is an event without a
+        readable ``eventTime`` or ``data`` (the statistics never stop the caller)."""
+        event_type = str(event.get("eventType") or "")
+        handler = self._handlers.get(event_type[len(PREFIX) :] if event_type.startswith(PREFIX) else event_type)
+        data = event.get("data")
+        if handler is None or not isinstance(data, Mapping):
+            return
+        try:
+            moment = to_micros(parse_time(event.get("eventTime")))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            return
+        with self._lock:
+            self._last = max(self._last, moment)
+            handler(data, moment)
+
+    def _worker(self, worker_id: Any) -> WorkerLog:
+        return self._workers.setdefault(str(worker_id), WorkerLog())
+
+    def _leave(self, job_id: str, moment: int, outcome: Optional[str]) -> Optional[Wait]:
+        """The job stops being queued where it is; ``outcome`` ends its wait there if the wait is open."""
+        wait = self._queued_in.pop(job_id, None)
+        if wait is None:
+            return None
+        wait.present[-1][1] = moment
+        if wait.outcome is None and outcome is not None:
+            wait.outcome, wait.ended = outcome, moment
+        return wait
+
+    def _queued(self, data: Mapping[str, Any], moment: int) -> None:
+        job_id, queue_id = str(data.get("jobId")), str(data.get("queueId"))
+        self._leave(job_id, moment, TRANSFERRED)  # queued again without leaving first: moved to another queue
+        wait = self._waits.get((job_id, queue_id))
+        if wait is None:
+            wait = self._waits[(job_id, queue_id)] = Wait(job_id, queue_id, moment)
+            self._waits_in_order.append(wait)
+        elif wait.outcome == TRANSFERRED:  # back in a queue it left unanswered: the same wait goes on
+            wait.outcome, wait.ended = None, None
+        wait.present.append([moment, None])
+        self._queued_in[job_id] = wait
+
+    def _accepted(self, data: Mapping[str, Any], moment: int) -> None:
+        job_id, worker_id = str(data.get("jobId")), str(data.get("workerId"))
+        assignment = Assignment(worker_id, job_id, moment)
+        wait = self._leave(job_id, moment, ANSWERED)
+        if wait is not None and wait.outcome == ANSWERED:  # the latest assignment made from the wait is its own
+            wait.assignment = assignment
+        self._assignments[str(data.get("assignmentId"))] = assignment
+        worker = self._worker(worker_id)
+        worker.offers.setdefault("offersAccepted", []).append(moment)
+        worker.assignments.append(assignment)
+        if worker.holding == 0:
+            worker.busy.append((moment, None))
+        worker.holding += 1
+
+    def _release(self, assignment: Assignment, moment: int) -> None:
+        if assignment.released is not None:
+            return
+        assignment.released = moment
+        worker = self._worker(assignment.worker_id)
+        worker.holding -= 1
+        if worker.holding == 0 and worker.busy:
+            worker.busy[-1] = (worker.busy[-1][0], moment)
+
+    def _completed(self, data: Mapping[str, Any], moment: int) -> None:
+        assignment = self._assignments.get(str(data.get("assignmentId")))
+        if assignment is not None and assignment.completed is None:
+            assignment.completed = moment
+
+    def _closed(self, data: Mapping[str, Any], moment: int) -> None:
+        assignment = self._assignments.pop(str(data.get("assignmentId")), None)
+        if assignment is not None:
+            if assignment.completed is None:
+                assignment.completed = moment
+            assignment.closed = moment
+            self._release(assignment, moment)
+
+    def _unassigned(self, data: Mapping[str, Any], moment: int) -> None:
+        assignment = self._assignments.pop(str(data.get("assignmentId")), None)
+        if assignment is not None:
+            self._release(assignment, moment)
+
+    def _abandoned(self, data: Mapping[str, Any], moment: int) -> None:
+        job_id = str(data.get("jobId"))
+        self._leave(job_id, moment, ABANDONED)
+        # A cancel also ends the job's assignments (there is no close event for them).
+        for assignment_id, assignment in list(self._assignments.items()):
+            if assignment.job_id == job_id:
+                del self._assignments[assignment_id]
+                self._release(assignment, moment)
+
+    def _left(self, data: Mapping[str, Any], moment: int) -> None:
+        self._leave(str(data.get("jobId")), moment, TRANSFERRED)
+
+    def _offer(self, figure: str) -> Callable[[Mapping[str, Any], int], None]:
+        def handler(data: Mapping[str, Any], moment: int) -> None:
+            self._worker(data.get("workerId")).offers.setdefault(figure, []).append(moment)
+
+        return handler
+
+    def _registered(self, data: Mapping[str, Any], moment: int) -> None:
+        worker = self._worker(data.get("workerId"))
+        if not worker.available or worker.available[-1][1] is not None:
+            worker.available.append((moment, None))
+
+    def _deregistered(self, data: Mapping[str, Any], moment: int) -> None:
+        worker = self._worker(data.get("workerId"))
+        if worker.available and worker.available[-1][1] is None:
+            worker.available[-1] = (worker.available[-1][0], moment)
+
+    # -- reporting ------------------------------------------------------------------------------------------------
+    def report(
+        self,
+        *,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        interval_seconds: Optional[float] = None,
+        now: Optional[datetime] = None,
+    ) -> Dict[str, Any]:
+        """The figures of the waits that started in ``[since, until]`` and of the workers over that window, as they
+        stand at ``until`` (or ``now``, or the last event's time), with the window cut into intervals."""
+        interval = checked_seconds("interval", interval_seconds, positive=True) if interval_seconds else None
+        step = round((interval or self.interval_seconds) * MICROS)
+        with self._lock:
+            end = to_micros(until) if until is not None else to_micros(now) if now is not None else self._last
+            start = to_micros(since) if since is not None else None
+            if start is not None and start > end:
+                raise ValueError("since must not be after until")
+            waits = [w for w in self._waits_in_order if (start is None or w.started >= start) and w.started <= end]
+            queues: Dict[str, Tally] = {}
+            slots: Dict[int, Dict[str, Tally]] = {}
+            short = round(self.short_abandon_seconds * MICROS)
+            for wait in waits:
+                threshold = round(self.threshold_seconds(wait.queue_id) * MICROS)
+                for tally in (
+                    queues.setdefault(wait.queue_id, Tally()),
+                    slots.setdefault(wait.started // step, {}).setdefault(wait.queue_id, Tally()),
+                ):
+                    tally_wait(tally, wait, end, threshold, short)
+            # Jobs queued at the end in a queue whose wait started before the window still count as waiting there.
+            before = [w for w in self._waits_in_order if w.started < start] if start is not None else []
+            for wait in before:
+                if wait.queued_at(end):
+                    queues.setdefault(wait.queue_id, Tally()).waiting += 1
+            window_start = start if start is not None else min((w.started for w in waits), default=end)
+            workers = {
+                worker_id: worker_figures(log, start if start is not None else 0, end)
+                for worker_id, log in sorted(self._workers.items())
+            }
+        first = slots and min(slots) or end // step
+        last = max(end // step, first)
+        first = max(first, last - MAX_INTERVALS + 1)
+        intervals = []
+        for slot in range(first, last + 1):
+            tallies = slots.get(slot, {})
+            intervals.append(
+                {
+                    "start": from_micros(slot * step),
+                    "end": from_micros((slot + 1) * step),
+                    "queues": {q: queue_figures(t, self.threshold_seconds(q)) for q, t in sorted(tallies.items())},
+                    "total": queue_figures(_sum(tallies.values()), None),
+                }
+            )
+        return {
+            "since": from_micros(window_start) if start is not None else None,
+            "until": from_micros(end),
+            "intervalSeconds": step / MICROS,
+            "serviceLevelSeconds": self.service_level_seconds,
+            "shortAbandonSeconds": self.short_abandon_seconds,
+            "queues": {q: queue_figures(t, self.threshold_seconds(q)) for q, t in sorted(queues.items())},
+            "total": queue_figures(_sum(queues.values()), None),
+            "workers": workers,
+            "intervals": intervals,
+        }
+
+
+def _sum(tallies: Any) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total.add(tally)
+    return total
