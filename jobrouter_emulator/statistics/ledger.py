@@ -66,10 +66,7 @@ class Statistics:
     ) -> None:
         self.interval_seconds = checked_seconds("interval_seconds", interval_seconds, positive=True)
         self.service_level_seconds = checked_seconds("service_level_seconds", service_level_seconds)
-        self.queue_service_level_seconds = {
-            str(q): checked_seconds(f"service level of queue {q}", s)
-            for q, s in (queue_service_level_seconds or {}).items()
-        }
+        self.queue_service_level_seconds = _thresholds(queue_service_level_seconds)
         self.short_abandon_seconds = checked_seconds("short_abandon_seconds", short_abandon_seconds)
         self._lock = threading.Lock()
         self._handlers: Dict[str, Callable[[Mapping[str, Any], int], None]] = {
@@ -226,11 +223,31 @@ class Statistics:
         until: Optional[datetime] = None,
         interval_seconds: Optional[float] = None,
         now: Optional[datetime] = None,
+        service_level_seconds: Optional[float] = None,
+        queue_service_level_seconds: Optional[Mapping[str, float]] = None,
     ) -> Dict[str, Any]:
         """The figures of the waits that started in ``[since, until]`` and of the workers over that window, as they
-        stand at ``until`` (or ``now``, or the last event's time), with the window cut into intervals."""
-        interval = checked_seconds("interval", interval_seconds, positive=True) if interval_seconds else None
+        stand at ``until`` (or ``now``, or the last event's time), with the window cut into intervals.
+
+        ``service_level_seconds`` and ``queue_service_level_seconds`` judge this report against other thresholds
+        than the settings' (a queue's own threshold first, then the default)."""
+        interval = (
+            checked_seconds("interval", interval_seconds, positive=True) if interval_seconds is not None else None
+        )
         step = round((interval or self.interval_seconds) * MICROS)
+        default = (
+            checked_seconds("service_level_seconds", service_level_seconds)
+            if service_level_seconds is not None
+            else self.service_level_seconds
+        )
+        per_queue = {
+            **({} if service_level_seconds is None else {q: default for q in self.queue_service_level_seconds}),
+            **_thresholds(queue_service_level_seconds),
+        }
+
+        def threshold_seconds(queue_id: str) -> float:
+            return per_queue.get(queue_id, self.queue_service_level_seconds.get(queue_id, default))
+
         with self._lock:
             end = to_micros(until) if until is not None else to_micros(now) if now is not None else self._last
             start = to_micros(since) if since is not None else None
@@ -241,7 +258,7 @@ class Statistics:
             slots: Dict[int, Dict[str, Tally]] = {}
             short = round(self.short_abandon_seconds * MICROS)
             for wait in waits:
-                threshold = round(self.threshold_seconds(wait.queue_id) * MICROS)
+                threshold = round(threshold_seconds(wait.queue_id) * MICROS)
                 for tally in (
                     queues.setdefault(wait.queue_id, Tally()),
                     slots.setdefault(wait.started // step, {}).setdefault(wait.queue_id, Tally()),
@@ -267,7 +284,7 @@ class Statistics:
                 {
                     "start": from_micros(slot * step),
                     "end": from_micros((slot + 1) * step),
-                    "queues": {q: queue_figures(t, self.threshold_seconds(q)) for q, t in sorted(tallies.items())},
+                    "queues": {q: queue_figures(t, threshold_seconds(q)) for q, t in sorted(tallies.items())},
                     "total": queue_figures(_sum(tallies.values()), None),
                 }
             )
@@ -275,13 +292,19 @@ class Statistics:
             "since": from_micros(window_start) if start is not None else None,
             "until": from_micros(end),
             "intervalSeconds": step / MICROS,
-            "serviceLevelSeconds": self.service_level_seconds,
+            "serviceLevelSeconds": default,
             "shortAbandonSeconds": self.short_abandon_seconds,
-            "queues": {q: queue_figures(t, self.threshold_seconds(q)) for q, t in sorted(queues.items())},
+            "queues": {q: queue_figures(t, threshold_seconds(q)) for q, t in sorted(queues.items())},
             "total": queue_figures(_sum(queues.values()), None),
             "workers": workers,
             "intervals": intervals,
         }
+
+
+def _thresholds(given: Optional[Mapping[str, float]]) -> Dict[str, float]:
+    if given is not None and not isinstance(given, Mapping):
+        raise ValueError(f"queue service levels must map queue ids to seconds, got {given!r}")
+    return {str(q): checked_seconds(f"service level of queue {q}", s) for q, s in (given or {}).items()}
 
 
 def _sum(tallies: Any) -> Tally:
