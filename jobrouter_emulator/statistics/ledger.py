@@ -26,6 +26,7 @@ from .definitions import (
     Wait,
     WorkerLog,
     queue_figures,
+    tally_still_waiting,
     tally_wait,
     worker_figures,
 )
@@ -268,7 +269,7 @@ class Statistics:
             before = [w for w in self._waits_in_order if w.started < start] if start is not None else []
             for wait in before:
                 if wait.queued_at(end):
-                    queues.setdefault(wait.queue_id, Tally()).waiting += 1
+                    tally_still_waiting(queues.setdefault(wait.queue_id, Tally()), wait, end)
             window_start = start if start is not None else min((w.started for w in waits), default=end)
             workers = {
                 worker_id: worker_figures(log, start if start is not None else 0, end)

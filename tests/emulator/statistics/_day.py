@@ -44,9 +44,16 @@ def _figures(**given: Any) -> Dict[str, Any]:
         "averageSpeedOfAnswerSeconds": None,
         "averageWaitSeconds": None,
         "longestWaitSeconds": None,
+        "longestWaitingSeconds": None,
         "handled": 0,
         "averageHandleTimeSeconds": None,
         "averageWrapUpSeconds": None,
+        "ratings": {
+            "serviceLevel": "none",
+            "averageSpeedOfAnswerSeconds": "none",
+            "abandoned": "none",
+            "waiting": "green",
+        },
     }
     return {**base, **given}
 
@@ -64,9 +71,12 @@ EXPECTED_QUEUES = {
         averageSpeedOfAnswerSeconds=15.0,
         averageWaitSeconds=32.666667,  # (15 + 80 + 3) / 3
         longestWaitSeconds=200.0,
+        longestWaitingSeconds=200.0,
         handled=1,
         averageHandleTimeSeconds=45.0,
         averageWrapUpSeconds=10.0,
+        # 0.33 < 0.72; 15 s <= T = 20; 2 of 4 abandoned = 0.5 > 0.075; j6 has waited 200 s > 30
+        ratings={"serviceLevel": "red", "averageSpeedOfAnswerSeconds": "green", "abandoned": "red", "waiting": "red"},
     ),
     # j4 answered after 10 s (its last assignment: handle 60, wrap-up 0), j5 after 20 s (handle 130, wrap-up 30).
     "support": _figures(
@@ -81,8 +91,24 @@ EXPECTED_QUEUES = {
         handled=2,
         averageHandleTimeSeconds=95.0,  # (60 + 130) / 2
         averageWrapUpSeconds=15.0,  # (0 + 30) / 2
+        ratings={
+            "serviceLevel": "green",
+            "averageSpeedOfAnswerSeconds": "green",
+            "abandoned": "green",
+            "waiting": "green",
+        },
     ),
-    "parked": _figures(offered=1, transferred=1, serviceLevel=0.0),  # j5 moved on
+    "parked": _figures(  # j5 moved on
+        offered=1,
+        transferred=1,
+        serviceLevel=0.0,
+        ratings={
+            "serviceLevel": "red",
+            "averageSpeedOfAnswerSeconds": "none",
+            "abandoned": "green",
+            "waiting": "green",
+        },
+    ),
 }
 EXPECTED_WORKERS = {
     "w1": {
