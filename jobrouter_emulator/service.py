@@ -23,6 +23,7 @@ from .api.statistics import statistics_routes
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
+from .dashboard.statistics_panel import statistics_panel_routes
 from .data_dir import DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.clock import CLOCKS, FakeClock, make_clock
@@ -265,6 +266,7 @@ class EmulatorServer:
             *control_routes(self.router, access_key=key, allow_bearer=bearer),
             *dashboard_routes(self.router, feed, self.dashboard_auth),
             *statistics_routes(self.statistics, access_key=key, allow_bearer=bearer),
+            *statistics_panel_routes(self.statistics, self.dashboard_auth),
         ]
         self._app = create_app(
             self.router, access_key=key, allow_bearer=bearer, extra_routes=control, limits=settings.limits, feed=feed

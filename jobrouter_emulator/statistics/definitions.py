@@ -246,6 +246,15 @@ AMBER_SHARE_HIGHER_IS_BETTER = 0.9
 AMBER_SHARE_LOWER_IS_BETTER = 1.5
 
 
+RATING_TARGETS = {
+    "serviceLevel": SERVICE_LEVEL_TARGET,
+    "abandonRate": ABANDON_RATE_TARGET,
+    "greenShare": GREEN_SHARE,
+    "amberShareHigherIsBetter": AMBER_SHARE_HIGHER_IS_BETTER,
+    "amberShareLowerIsBetter": AMBER_SHARE_LOWER_IS_BETTER,
+}
+
+
 def _limit(share: float, target: float) -> float:
     return round(share * target, 9)  # 90 % of 0.8 is 0.72, not 0.7200000000000001
 

@@ -98,3 +98,14 @@ def test_a_reset_empties_the_statistics():
         emulator.reset()
         report = _get(emulator).json()
         assert (report["queues"], report["workers"], report["total"]["offered"]) == ({}, {}, 0)
+
+
+def test_the_dashboards_copy_needs_a_session_and_gives_the_same_report(played):
+    page = f"{played.endpoint}_emulator/dashboard/"
+    assert httpx.get(page + "statistics").status_code == 401
+    assert httpx.get(page + "statistics.js").status_code == 401
+    with httpx.Client() as session:
+        assert session.get(played.dashboard_login_url()).status_code == 303
+        assert session.get(page + "statistics").json() == _get(played).json()
+        assert session.get(page + "statistics.js").headers["content-type"].startswith("text/javascript")
+        assert session.get(page + "statistics?interval=0").status_code == 400
