@@ -307,7 +307,7 @@ class Statistics:
 def _thresholds(given: Optional[Mapping[str, float]]) -> Dict[str, float]:
     if given is not None and not isinstance(given, Mapping):
         raise ValueError(f"queue service levels must map queue ids to seconds, got {given!r}")
-    return {str(q): checked_seconds(f"service level of queue {q}", s) for q, s in (given or {}).items()}
+    return {str(q): checked_seconds(f"the service level of {q}", s) for q, s in (given or {}).items()}
 
 
 def _sum(tallies: Any) -> Tally:

@@ -434,7 +434,7 @@ def test_events_it_cannot_read_are_ignored() -> None:
         ({"interval_seconds": 0}, "interval_seconds must be more than 0"),
         ({"service_level_seconds": -1}, "service_level_seconds must be at least 0"),
         ({"short_abandon_seconds": float("nan")}, "short_abandon_seconds must be a finite number"),
-        ({"queue_service_level_seconds": {"q": "20"}}, "service level of queue q must be a finite number"),
+        ({"queue_service_level_seconds": {"q": "20"}}, "the service level of q must be a finite number"),
     ],
 )
 def test_bad_settings_say_what_to_fix(settings: Dict[str, Any], message: str) -> None:
