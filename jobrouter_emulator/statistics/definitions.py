@@ -107,6 +107,7 @@ class Assignment:
     completed: Optional[int] = None
     closed: Optional[int] = None
     released: Optional[int] = None  # closed, unassigned or cancelled: the worker's capacity is free again
+    assignment_id: str = ""
 
 
 @dataclass
@@ -325,9 +326,47 @@ class WorkerLog:
     available: List[Tuple[int, Optional[int]]] = field(default_factory=list)
     busy: List[Tuple[int, Optional[int]]] = field(default_factory=list)
     holding: int = 0
+    # Running totals since the start, kept as events come: the report of everything so far reads them instead of
+    # walking the lists above (worker_totals).
+    offer_counts: Dict[str, int] = field(default_factory=dict)
+    handled: int = 0
+    handle_total: int = 0
+    wrapped: int = 0
+    wrap_total: int = 0
+    is_available: bool = False
+    available_total: int = 0
+    busy_total: int = 0
+    mark: int = 0  # when the totals were last brought up to date
+
+    def catch_up(self, moment: int) -> None:
+        """Bring the available and busy totals up to ``moment`` (before the worker's state changes there)."""
+        if self.is_available:
+            self.available_total += max(0, moment - self.mark)
+            if self.holding > 0:
+                self.busy_total += max(0, moment - self.mark)
+        self.mark = max(self.mark, moment)
 
 
 OFFER_FIGURES = ("offersIssued", "offersAccepted", "offersDeclined", "offersExpired", "offersRevoked")
+
+
+def worker_totals(log: WorkerLog, end: int) -> Dict[str, Any]:
+    """:func:`worker_figures` over everything so far, from the running totals (``end`` at or after the last event)."""
+    open_time = max(0, end - log.mark) if log.is_available else 0
+    available_total = log.available_total + open_time
+    busy_total = log.busy_total + (open_time if log.holding > 0 else 0)
+    figures: Dict[str, Any] = {name: log.offer_counts.get(name, 0) for name in OFFER_FIGURES}
+    figures.update(
+        {
+            "handled": log.handled,
+            "averageHandleTimeSeconds": _mean(log.handle_total, log.handled),
+            "averageWrapUpSeconds": _mean(log.wrap_total, log.wrapped),
+            "availableSeconds": seconds(available_total),
+            "busySeconds": seconds(busy_total),
+            "occupancy": round(busy_total / available_total, 6) if available_total else None,
+        }
+    )
+    return figures
 
 
 def worker_figures(log: WorkerLog, start: int, end: int) -> Dict[str, Any]:

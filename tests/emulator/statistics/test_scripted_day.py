@@ -445,3 +445,30 @@ def test_bad_settings_say_what_to_fix(settings: Dict[str, Any], message: str) ->
 def test_a_window_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="since must not be after until"):
         fed(scripted_day()).report(since=at("09:00:00"), until=at("08:00:00"))
+
+
+def test_the_running_tallies_give_what_walking_every_wait_gives() -> None:
+    """The report of everything so far reads running tallies (jobs that ended) and walks the other waits; a report
+    with an explicit ``until`` walks every wait. At every step of the day both must agree."""
+    statistics = Statistics(queue_service_level_seconds={"support": 30})
+    for item in scripted_day():
+        statistics.feed(item)
+        moment = datetime.fromisoformat(item["eventTime"]) + timedelta(seconds=7)
+        assert statistics.report(now=moment) == statistics.report(until=moment)
+
+
+def test_a_deleted_jobs_id_names_a_new_job_afterwards() -> None:
+    statistics = Statistics()
+    for item in [
+        queued("10:00:00", "j", "q"),
+        job_step("RouterJobCancelled", "10:00:30", "j", "q"),
+        job_step("RouterJobDeleted", "10:01:00", "j", "q"),
+        queued("10:02:00", "j", "q"),  # a new job with the same id
+        *accepted("10:02:10", "w", "j", "q", "a"),
+    ]:
+        statistics.feed(item)
+
+    for report in (statistics.report(now=at("10:03:00")), statistics.report(until=at("10:03:00"))):
+        queue = report["queues"]["q"]
+        assert (queue["offered"], queue["abandoned"], queue["answered"]) == (2, 1, 1)
+        assert queue["averageSpeedOfAnswerSeconds"] == 10.0
