@@ -10,8 +10,11 @@ from typing import Iterator
 import httpx
 import pytest
 
+from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
+from azure.communication.jobrouter.models import LongestIdleMode
 from jobrouter_emulator import EmbeddedEmulator, HmacAuth
 from tests.emulator.statistics._day import EXPECTED_QUEUES, EXPECTED_WORKERS, SERVICE_LEVELS, Day
+from tests.integration._polling import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +112,19 @@ def test_the_dashboards_copy_needs_a_session_and_gives_the_same_report(played):
         assert session.get(page + "statistics").json() == _get(played).json()
         assert session.get(page + "statistics.js").headers["content-type"].startswith("text/javascript")
         assert session.get(page + "statistics?interval=0").status_code == 400
+
+
+def test_a_durable_emulator_starts_again_with_the_statistics_of_its_stored_events(tmp_path):
+    with EmbeddedEmulator(in_memory=False, data_dir=tmp_path) as emulator:
+        admin = JobRouterAdministrationClient.from_connection_string(emulator.connection_string)
+        admin.upsert_distribution_policy("dp", offer_expires_after_seconds=60, mode=LongestIdleMode())
+        admin.upsert_queue("q", distribution_policy_id="dp")
+        client = JobRouterClient.from_connection_string(emulator.connection_string)
+        client.upsert_job("j1", channel_id="voice", queue_id="q")
+        client.upsert_job("j2", channel_id="voice", queue_id="q")
+        wait_for(lambda: emulator.statistics()["queues"].get("q", {}).get("offered") == 2)
+        client.cancel_job("j2")
+        wait_for(lambda: emulator.statistics()["queues"]["q"]["abandoned"] == 1)
+    with EmbeddedEmulator(in_memory=False, data_dir=tmp_path) as restarted:
+        queue = restarted.statistics()["queues"]["q"]
+        assert (queue["offered"], queue["abandoned"], queue["waiting"]) == (2, 1, 1)
