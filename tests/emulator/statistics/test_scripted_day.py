@@ -26,9 +26,10 @@ from typing import Any, Dict, List
 
 import pytest
 
-from jobrouter_emulator.engine.times import format_time
+from jobrouter_emulator.engine.times import format_time, parse_time
 from jobrouter_emulator.statistics import Statistics
 from jobrouter_emulator.statistics.definitions import rate_higher_is_better, rate_lower_is_better
+from jobrouter_emulator.statistics.ledger import event_micros, to_micros
 
 DAY = datetime(2026, 1, 5, tzinfo=timezone.utc)
 _ids = itertools.count(1)
@@ -472,3 +473,27 @@ def test_a_deleted_jobs_id_names_a_new_job_afterwards() -> None:
         queue = report["queues"]["q"]
         assert (queue["offered"], queue["abandoned"], queue["answered"]) == (2, 1, 1)
         assert queue["averageSpeedOfAnswerSeconds"] == 10.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-05T08:00:10+00:00",
+        "2026-01-05T08:00:10.25+00:00",
+        "2026-01-05T08:00:10.000001+00:00",
+        "1969-12-31T23:59:59.5+00:00",
+        "2026-01-05T10:00:10+02:00",  # not the emulator's spelling: the ISO parser reads it
+        "2026-01-05T08:00:10Z",
+        "3/28/2007 7:13:50 PM +00:00",
+    ],
+)
+def test_event_times_read_directly_agree_with_the_iso_parser(text: str) -> None:
+    assert event_micros(text) == to_micros(parse_time(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-13-05T08:00:10+00:00", "2026-01-05T24:00:10+00:00", "2026-02-30T08:00:10+00:00", "soon"]
+)
+def test_event_times_that_are_not_times_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        event_micros(text)
