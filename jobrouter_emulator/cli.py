@@ -19,6 +19,7 @@ from .logs import LOG_FORMATS, LOG_LEVELS, configure_logging
 if TYPE_CHECKING:  # imported when serving: they need the [emulator] extra
     from .api.faults import FaultPlan
     from .delivery import EventSubscription
+    from .statistics.settings import StatisticsSettings
 
 DESCRIPTION = """\
 Serve a local Azure Communication Services Job Router (REST api-version
@@ -122,6 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FACTOR",
         help="scale Event Grid's delivery retry schedule and event time to live (0.001: a 10 s step takes 10 ms)",
     )
+    statistics = parser.add_argument_group("statistics")
+    statistics.add_argument(
+        "--statistics-interval",
+        type=float,
+        metavar="SECONDS",
+        help="length of the statistics' intervals (default 900: quarter hours)",
+    )
+    statistics.add_argument(
+        "--service-level",
+        action="append",
+        default=[],
+        metavar="[QUEUE=]SECONDS",
+        help="service-level threshold: of one queue (QUEUE=SECONDS) or of every queue (SECONDS; default 20); "
+        "repeatable",
+    )
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--faults",
@@ -165,10 +181,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .api.faults import FaultPlan
     from .delivery import EventSubscription
+    from .statistics.settings import StatisticsSettings
 
     try:
         subscriptions = [EventSubscription.from_cli(tokens) for tokens in args.event_subscription]
         faults = FaultPlan.from_cli(args.faults) if args.faults else None
+        statistics = StatisticsSettings.from_tokens(args.statistics_interval, args.service_level)
+        statistics.build()  # a threshold or interval that cannot work is reported now
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -177,11 +196,15 @@ def _serve(args: argparse.Namespace) -> int:
         if data_dir is None and args.in_memory:
             # Nothing of an in-memory run stays behind: a generated certificate goes to a temporary directory.
             data_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")))
-        return _serve_with(args, subscriptions, faults, data_dir or DEFAULT_DATA_DIR)
+        return _serve_with(args, subscriptions, faults, statistics, data_dir or DEFAULT_DATA_DIR)
 
 
 def _serve_with(
-    args: argparse.Namespace, subscriptions: List[EventSubscription], faults: Optional[FaultPlan], data_dir: Path
+    args: argparse.Namespace,
+    subscriptions: List[EventSubscription],
+    faults: Optional[FaultPlan],
+    statistics: StatisticsSettings,
+    data_dir: Path,
 ) -> int:
     from .service import EmulatorServer, EmulatorSettings
 
@@ -203,6 +226,7 @@ def _serve_with(
         clock=args.clock,
         routing_delay=args.routing_delay,
         reset=args.reset,
+        statistics=statistics,
     )
     try:
         server = EmulatorServer(settings)

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from .api.faults import FaultPlan
 from .auth import DEFAULT_ACCESS_KEY
@@ -32,6 +32,8 @@ from .engine.router import Router
 from .engine.routing_delay import RoutingDelay
 from .limits import Limits
 from .service import EmulatorServer, EmulatorSettings
+from .statistics import DEFAULT_INTERVAL_SECONDS, DEFAULT_SERVICE_LEVEL_SECONDS
+from .statistics.settings import StatisticsSettings
 
 
 def _json_body(options: Dict[str, Any], json_names: Dict[str, str], what: str) -> Dict[str, Any]:
@@ -77,6 +79,9 @@ class EmbeddedEmulator:
     :param routing_delay: route this long after the request that causes it, as the service does (some hundreds of
         milliseconds): ``"500ms"``, a range ``"200ms-800ms"`` drawn per request with ``seed``, or seconds. On a
         virtual clock it is virtual time. By default routing runs at once.
+    :param statistics_interval: the supervisor statistics' interval in seconds (default 900, 15 minutes).
+    :param service_level_seconds: every queue's service-level threshold in seconds (default 20).
+    :param service_levels: queue id -> that queue's own service-level threshold in seconds.
     """
 
     def __init__(
@@ -96,6 +101,9 @@ class EmbeddedEmulator:
         limits: Optional[Limits] = None,
         clock: str = "system",
         routing_delay: Union[str, float, None] = None,
+        statistics_interval: Optional[float] = None,
+        service_levels: Optional[Mapping[str, float]] = None,
+        service_level_seconds: Optional[float] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
@@ -116,7 +124,15 @@ class EmbeddedEmulator:
             limits=limits or Limits(),
             clock=clock,
             routing_delay=RoutingDelay.parse(routing_delay),  # a malformed delay fails here, not at start()
+            statistics=StatisticsSettings(
+                interval_seconds=DEFAULT_INTERVAL_SECONDS if statistics_interval is None else statistics_interval,
+                service_level_seconds=(
+                    DEFAULT_SERVICE_LEVEL_SECONDS if service_level_seconds is None else service_level_seconds
+                ),
+                queue_service_level_seconds=dict(service_levels or {}),
+            ),
         )
+        self._settings.statistics.build()  # type: ignore[union-attr]  # a bad threshold fails here, not at start()
         make_clock(clock)  # a clock name that is neither "system" nor "virtual" fails here, not at start()
         self._server: Optional[EmulatorServer] = None
 
@@ -246,3 +262,17 @@ class EmbeddedEmulator:
     def clear_faults(self) -> None:
         """Serve every request normally again (``DELETE /_emulator/faults``)."""
         self._running().faults.set(FaultPlan())
+
+    def statistics(
+        self,
+        *,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        interval_seconds: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """The supervisor statistics, as ``GET /_emulator/statistics`` returns them (the same JSON object): per queue,
+        per worker and per interval, at the emulator's time now (see the README's "Supervisor statistics")."""
+        live = self._running().statistics
+        if live is None:  # only a server built with statistics=None has none; EmbeddedEmulator always keeps them
+            raise RuntimeError("Statistics are off in this emulator")
+        return live.report(since=since, until=until, interval_seconds=interval_seconds)
