@@ -140,6 +140,7 @@ class Router:
             }
         )
         self._state.add_restored_listener(self._reindex)
+        self._state.add_changed_listener(self._reorder)
         self._thread: Optional[threading.Thread] = None
         self._closed = False
         self._state.load()
@@ -151,8 +152,16 @@ class Router:
         if collection == "workers":
             self._capacity.reindex(key)
         elif collection == "jobs":
-            queued = record is not None and record.body.get("status") == "queued"
-            self._index.set_job_queue(key, record.body.get("queueId") if queued else None)  # type: ignore[union-attr]
+            if record is not None and record.body.get("status") == "queued" and record.body.get("queueId"):
+                self._index.set_job_queue(key, record.body["queueId"], queue_order.order_key(record))
+            else:
+                self._index.set_job_queue(key, None)
+
+    def _reorder(self, collection: str, key: str, record: Optional[Record]) -> None:
+        """A command changed ``record``: a queued job whose priority or expedite selectors changed moves in its
+        queue's order (the index is told of arrivals and departures as they happen; this catches the rest)."""
+        if collection == "jobs" and record is not None:
+            self._index.reorder(key, queue_order.order_key(record))
 
     # -- running --------------------------------------------------------------------------------------------------
     def start(self, background: bool = True) -> None:
@@ -479,4 +488,4 @@ class Router:
     def queued_job_ids(self, queue_id: str) -> List[str]:
         """Ids of the queue's jobs, in the order they will be offered."""
         with self._lock:
-            return [r.body["id"] for r in queue_order.ordered_jobs(self._state, self._index, queue_id)]
+            return list(self._index.queued(queue_id).job_ids())
