@@ -67,6 +67,10 @@ class MatchingIndex:
         """Whether any worker of the queue can take one more job of some channel."""
         return bool(self._free_in_queue.get(queue_id))
 
+    def free_workers(self, queue_id: str) -> int:
+        """How many workers of the queue can take one more job of some channel now."""
+        return len(self._free_in_queue.get(queue_id, ()))
+
     def candidates(
         self, queue_id: str, channel_id: str, selectors: Iterable[Dict[str, Any]], *, bypass_selectors: bool
     ) -> List[str]:

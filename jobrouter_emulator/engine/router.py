@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import marshal
 import random
 import threading
 from datetime import datetime, timedelta
@@ -40,11 +41,13 @@ from .jobs import JobLifecycle
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
+from .overview import Overview, newest
 from .resources import RESOURCES, Lifecycles, ResourceKind
 from .rule_calls import RuleCalls
 from .rules import Outbound
 from .state import Entity, Record, State
 from .timers import TimerKind, Timers
+from .times import format_time
 from .workers import WorkerLifecycle
 
 logger = logging.getLogger(__name__)
@@ -141,9 +144,14 @@ class Router:
         )
         self._state.add_restored_listener(self._reindex)
         self._state.add_changed_listener(self._reorder)
+        self._overview = Overview()
+        self._state.add_changed_listener(self._overview.changed)
         self._thread: Optional[threading.Thread] = None
         self._closed = False
         self._state.load()
+        for collection in ("queues", "workers", "jobs"):
+            for record in self._state.records(collection):
+                self._overview.changed(collection, record.body["id"], record)
         self._workers.restore()
         self._jobs.restore()
 
@@ -271,29 +279,75 @@ class Router:
             self._state.clear()
             self._timers.clear()
             self._index.clear()
+            self._overview.clear()
             self._match_requests.clear()
             self._rng.seed(self._seed)
             self._resets += 1
         logger.info("State reset")
         self._notify("reset")
 
-    def read_overview(self, reader: Callable[[Dict[str, Any]], T]) -> T:
-        """``reader``'s result on one consistent view of everything (for a dashboard): ``now``, every document by
-        collection (newest first) and each queue's statistics. The documents are the live ones, read under the
-        router's lock: ``reader`` copies what it keeps and changes nothing."""
+    def read_overview(self, limit: int) -> Dict[str, Any]:
+        """What a dashboard shows, as one consistent copy taken in time independent of how much is stored: ``now``
+        (ISO 8601), counts (jobs by status, assigned jobs, workers, available workers and workers free to take another
+        job now per listed queue, workers and open offers in all),
+        up to ``limit`` queues, workers, and jobs (in play first, then finished; newest first each) with each listed
+        queue's length and oldest ``enqueuedAt``, each listed job's open offers (``offers``: worker and offer ids),
+        and the policies the listed queues name. Everything returned is a copy: read it without the lock."""
         with self._lock:
-            documents = {
-                collection: [
-                    r.body for r in sorted(self._state.records(collection), key=lambda r: r.created, reverse=True)
-                ]
-                for collection in RESOURCES
+            state, overview = self._state, self._overview
+
+            def bodies(collection: str, ids: List[str]) -> List[Dict[str, Any]]:
+                return [state.get(collection, key).body for key in ids]  # type: ignore[union-attr]
+
+            queues = bodies("queues", newest(overview.queue_order, limit))
+            job_ids = newest(overview.jobs_in_play, limit)
+            job_ids += newest(overview.jobs_done, limit - len(job_ids))
+            jobs = bodies("jobs", job_ids)
+            offers: Dict[str, List[Tuple[str, str]]] = {}
+            for key in job_ids:
+                held = state.get("jobs", key).internal.get("offers")  # type: ignore[union-attr]
+                if held:
+                    offers[key] = [(offer["workerId"], offer_id) for offer_id, offer in held.items()]
+            queue_state: Dict[str, Tuple[int, Optional[str]]] = {}
+            for queue in queues:
+                queued = self._index.queued(queue["id"])
+                oldest_id = queued.oldest()
+                oldest = state.get("jobs", oldest_id) if oldest_id is not None else None
+                queue_state[queue["id"]] = (len(queued), oldest.body.get("enqueuedAt") if oldest is not None else None)
+            policies = {
+                collection: {
+                    key: state.get(collection, key).body  # type: ignore[union-attr]
+                    for key in {q.get(field) for q in queues}
+                    if isinstance(key, str) and state.exists(collection, key)
+                }
+                for collection, field in (
+                    ("distributionPolicies", "distributionPolicyId"),
+                    ("exceptionPolicies", "exceptionPolicyId"),
+                )
             }
-            now = self._clock.now()
-            statistics = {
-                queue["id"]: queue_order.statistics(self._state, self._index, queue["id"], now)
-                for queue in documents["queues"]
+            view = {
+                "now": format_time(self._clock.now()),
+                "jobStatuses": overview.job_statuses.counts,
+                "jobsTotal": overview.jobs_total,
+                "assignedIn": overview.assigned_in.counts,
+                "workersIn": overview.workers_in.counts,
+                "availableIn": overview.available_in.counts,
+                "workersTotal": overview.workers_total,
+                "workersAvailable": overview.workers_available,
+                "workersActive": overview.workers_active,
+                "openOffers": overview.open_offers,
+                "freeWorkersIn": {queue["id"]: self._index.free_workers(queue["id"]) for queue in queues},
+                "queues": queues,
+                "queueState": queue_state,
+                "workers": bodies("workers", newest(overview.worker_order, limit)),
+                "jobs": jobs,
+                "jobOffers": offers,
+                **policies,
             }
-            return reader({"now": now, "documents": documents, "statistics": statistics})
+            # One marshal of the bounded view is the copy (the documents it names are the live ones until then);
+            # decoding it, the slower half, happens after the lock is let go.
+            copied = marshal.dumps(view)
+        return marshal.loads(copied)  # type: ignore[no-any-return]
 
     def next_timer_due(self) -> Optional[datetime]:
         """When the earliest pending timer is due (None when nothing is pending)."""
