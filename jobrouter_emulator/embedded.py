@@ -43,6 +43,7 @@ class EmbeddedEmulator:
         seed: Optional[int] = None,
         limits: Optional[Limits] = None,
         clock: str = "system",
+        allowed_hosts: Optional[List[str]] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
@@ -62,6 +63,7 @@ class EmbeddedEmulator:
             seed=seed,
             limits=limits or Limits(),
             clock=clock,
+            allowed_hosts=list(allowed_hosts or []),  # host names besides the local ones; ["*"]: any
         )
         make_clock(clock)  # a clock name that is neither "system" nor "virtual" fails here, not at start()
         self._server: Optional[EmulatorServer] = None
