@@ -73,6 +73,10 @@ class Overview:
             self._queue(key, record)
 
     def _job(self, key: str, record: Optional[Record]) -> None:
+        if record is not None:  # most changes leave a job's status and queue as they were: nothing to move
+            old = self._jobs.get(key)
+            if old is not None and old[1] == str(record.body.get("status")) and old[2] == record.body.get("queueId"):
+                return
         old = self._jobs.pop(key, None)
         if old is not None:
             order, status, queue_id = old
@@ -92,25 +96,26 @@ class Overview:
     def _worker(self, key: str, record: Optional[Record]) -> None:
         old = self._workers.pop(key, None)
         if old is not None:
-            order, queues, available, active, offers = old
-            self.worker_order.remove(order)
-            self._count_worker(queues, available, active, -1)
-            self.open_offers -= offers
+            self._count_worker(old, -1)
+            if record is None:
+                self.worker_order.remove(old[0])
         if record is None:
             return
         worker = record.body
         queues = tuple(q for q in worker.get("queues") or () if isinstance(q, str))
-        available, active = bool(worker.get("availableForOffers")), worker.get("state") == "active"
-        order, offers = (-record.created, key), len(worker.get("offers") or ())
-        self._workers[key] = (order, queues, available, active, offers)
-        self.worker_order.add(order)
-        self._count_worker(queues, available, active, 1)
-        self.open_offers += offers
+        order = (-record.created, key)  # a document's creation number never changes: its place neither
+        entry = (order, queues, bool(worker.get("availableForOffers")), worker.get("state") == "active")
+        self._workers[key] = (*entry, len(worker.get("offers") or ()))
+        if old is None:
+            self.worker_order.add(order)
+        self._count_worker(self._workers[key], 1)
 
-    def _count_worker(self, queues: Tuple[str, ...], available: bool, active: bool, step: int) -> None:
+    def _count_worker(self, entry: Tuple[Newest, Tuple[str, ...], bool, bool, int], step: int) -> None:
+        _, queues, available, active, offers = entry
         self.workers_total += step
         self.workers_available += step if available else 0
         self.workers_active += step if active else 0
+        self.open_offers += step * offers
         for queue_id in queues:
             self.workers_in.add(queue_id, step)
             if available:
