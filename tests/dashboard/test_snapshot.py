@@ -196,3 +196,30 @@ def test_lists_are_bounded_and_counts_are_not(monkeypatch):
     assert snapshot["jobs"]["total"] == 12 and snapshot["jobs"]["counts"]["queued"] == 11
     assert snapshot["workerCounts"]["total"] == 8
     router.close()
+
+
+def test_open_pages_share_one_snapshot_per_state(monkeypatch):
+    import asyncio
+
+    from jobrouter_emulator.dashboard import stream
+
+    built = []
+    monkeypatch.setattr(stream, "build_snapshot", lambda router: built.append(1) or build_snapshot(router))
+    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    shared = stream.SharedSnapshot(router)
+
+    async def pages(count: int) -> list:
+        return await asyncio.gather(*(shared.message() for _ in range(count)))
+
+    async def scenario() -> None:
+        first = await pages(3)
+        assert len(built) == 1 and len(set(first)) == 1  # three pages woken together: one snapshot, one encoding
+        router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
+        router.upsert("queues", "q", {"distributionPolicyId": "dp"})
+        router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
+        router.run_pending()  # events committed: the state changed
+        second = await pages(2)
+        assert len(built) == 2 and second[0] == second[1] != first[0] and '"id":"j"' in second[0]
+
+    asyncio.run(scenario())
+    router.close()

@@ -199,3 +199,15 @@ def test_sorted_keys_agree_with_a_sorted_list():
         assert keys.first_at_or_after(probe) == next((v for v in model if v >= probe), None)
     with pytest.raises(KeyError):
         keys.remove(5001)
+
+
+def test_a_job_moved_to_another_queue_leaves_the_first_one(harness):
+    harness.queue("q2")
+    for key in ("a", "b"):
+        harness.job(key, priority=1)
+    harness.settle()
+    harness.router.upsert("jobs", "a", {"queueId": "q2"})
+    harness.settle()
+    assert harness.router.queued_job_ids("q") == ["b"] and harness.router.queued_job_ids("q2") == ["a"]
+    assert harness.router.get_queue_statistics("q")["length"] == 1
+    assert harness.router.get_queue_position("a")["queueId"] == "q2"
