@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--allow-bearer", action="store_true", help="also accept any bearer token (TokenCredential demos)"
     )
+    server.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name requests may be addressed to besides localhost, 127.0.0.1, [::1], the --host address and "
+        "this machine's name (repeatable; * allows any, which lets DNS-rebinding web pages in)",
+    )
     state = parser.add_argument_group("state and time")
     state.add_argument(
         "--data-dir",
@@ -227,6 +235,7 @@ def _serve_with(
         routing_delay=args.routing_delay,
         reset=args.reset,
         statistics=statistics,
+        allowed_hosts=args.allowed_host,
     )
     try:
         server = EmulatorServer(settings)
@@ -241,7 +250,7 @@ def _serve_with(
             f"certificate: {server.cert_path} (trust it with connection_verify=<path> or REQUESTS_CA_BUNDLE)",
             flush=True,
         )
-    print(f"dashboard: {server.dashboard_login_url()} (one-time login link)", flush=True)
+    print(f"dashboard: {server.dashboard_login_url()} (one-time login link, valid for 10 minutes)", flush=True)
     if settings.clock == "virtual":
         print(
             f"clock: virtual, at {server.router.now().isoformat()}; move it with POST /_emulator/clock:advance",

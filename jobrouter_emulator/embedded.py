@@ -79,6 +79,8 @@ class EmbeddedEmulator:
     :param routing_delay: route this long after the request that causes it, as the service does (some hundreds of
         milliseconds): ``"500ms"``, a range ``"200ms-800ms"`` drawn per request with ``seed``, or seconds. On a
         virtual clock it is virtual time. By default routing runs at once.
+    :param allowed_hosts: host names requests may be addressed to besides the local ones (``["*"]``: any); see
+        the README's "Browsers and the Host check".
     :param statistics_interval: the supervisor statistics' interval in seconds (default 900, 15 minutes).
     :param service_level_seconds: every queue's service-level threshold in seconds (default 20).
     :param service_levels: queue id -> that queue's own service-level threshold in seconds.
@@ -104,6 +106,7 @@ class EmbeddedEmulator:
         statistics_interval: Optional[float] = None,
         service_levels: Optional[Mapping[str, float]] = None,
         service_level_seconds: Optional[float] = None,
+        allowed_hosts: Optional[List[str]] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
@@ -131,6 +134,7 @@ class EmbeddedEmulator:
                 ),
                 queue_service_level_seconds=dict(service_levels or {}),
             ),
+            allowed_hosts=list(allowed_hosts or []),  # host names besides the local ones; ["*"]: any
         )
         self._settings.statistics.build()  # type: ignore[union-attr]  # a bad threshold fails here, not at start()
         make_clock(clock)  # a clock name that is neither "system" nor "virtual" fails here, not at start()

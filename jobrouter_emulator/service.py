@@ -18,6 +18,7 @@ from .api import create_app
 from .api.control import control_routes
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
 from .api.feed import EventFeed
+from .api.hosts import HostAllowList, allowed_hosts
 from .api.request_log import RequestLog
 from .api.statistics import statistics_routes
 from .api.subscriptions import subscription_routes
@@ -83,6 +84,7 @@ class EmulatorSettings:
     reset: bool = False  # start from empty state: the state database in data_dir is deleted first
     # Supervisor statistics (intervals, service-level thresholds); None: not kept (GET /_emulator/statistics: 404).
     statistics: Optional[StatisticsSettings] = field(default_factory=StatisticsSettings)
+    allowed_hosts: List[str] = field(default_factory=list)  # names besides the local ones (api/hosts.py); "*": any
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
@@ -123,6 +125,10 @@ class EmulatorSettings:
                 self.statistics.build()
             except ValueError as exc:
                 raise StartupError(f"statistics: {exc}") from None
+        try:
+            allowed_hosts(self.host, self.allowed_hosts)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
         if self.clock not in CLOCKS:
             raise StartupError(f"--clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
         try:
@@ -204,8 +210,17 @@ class EmulatorServer:
             self._socket.close()
             self._release_data_dir()
             raise
+        app: Any = RequestLog(FaultInjection(self._app, self.faults))
+        hosts = allowed_hosts(settings.host, settings.allowed_hosts)
+        if hosts is None:
+            logger.warning(
+                "The Host check is off (--allowed-host *): a web page can reach this emulator through DNS rebinding "
+                "and, with a known access key, read and change its state"
+            )
+        else:
+            app = HostAllowList(app, hosts)  # first: a refused request costs nothing else
         config = server_config(
-            RequestLog(FaultInjection(self._app, self.faults)),
+            app,
             settings.host,
             settings.port,
             settings.limits,
@@ -274,7 +289,7 @@ class EmulatorServer:
         self.statistics: Optional[LiveStatistics] = None
         if settings.statistics is not None:
             self.statistics = LiveStatistics(self.router, settings.statistics.build())
-        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls)
+        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls, port=self.port)
         control = [
             *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),

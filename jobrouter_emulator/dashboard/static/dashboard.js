@@ -100,15 +100,15 @@
     const snap = page.snapshot;
     const waiting = snap.queues.reduce((sum, q) => sum + q.length, 0);
     const longest = snap.queues.reduce((most, q) => Math.max(most, queueWait(q)), 0);
-    const offers = snap.workers.reduce((sum, w) => sum + w.offers.length, 0);
-    const available = snap.workers.filter((w) => w.canTakeJob).length;
-    const full = snap.workers.filter((w) => w.availableForOffers && !w.canTakeJob).length;
+    const offers = snap.workerCounts.openOffers; // counts of every worker: the list stops at 300
+    const available = snap.workerCounts.canTakeJob;
+    const full = snap.workerCounts.availableForOffers - available;
     $("kpi-waiting").textContent = waiting;
     $("kpi-longest").textContent = duration(longest);
     $("kpi-longest").className = `kpi-value ${waiting ? waitClass(longest) : ""}`;
     $("kpi-offers").textContent = offers;
     $("kpi-assigned").textContent = snap.jobs.counts.assigned || 0;
-    $("kpi-workers").textContent = `${available} / ${snap.workers.length}`;
+    $("kpi-workers").textContent = `${available} / ${snap.workerCounts.total}`;
     $("kpi-workers-full").textContent = full ? `${full} full` : "";
   }
 
@@ -187,8 +187,9 @@
         ? el("div", { class: "ids" }, w.assignedJobs.map((a) => idButton("job", a.jobId)))
         : el("span", { class: "none" }, "–"))));
     $("workers").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(7, "No workers registered yet.")]));
-    const active = snap.workers.filter((w) => w.state === "active").length;
-    $("workers-note").textContent = `${active} active of ${snap.workers.length}`;
+    const counts = snap.workerCounts;
+    $("workers-note").textContent = `${counts.active} active of ${counts.total}`
+      + (counts.total > snap.workers.length ? ` (newest ${snap.workers.length} shown)` : "");
   }
 
   function selectorTag(s) {

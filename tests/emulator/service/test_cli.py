@@ -59,7 +59,7 @@ def test_the_banner_names_the_dashboard_and_the_virtual_clock(tmp_path):
     emulator = CliEmulator("--in-memory", "--clock", "virtual", directory=tmp_path)
     try:
         assert emulator.login_url.startswith(emulator.endpoint + "_emulator/?token=")
-        assert emulator.banner["dashboard"].endswith("(one-time login link)")
+        assert emulator.banner["dashboard"].endswith("(one-time login link, valid for 10 minutes)")
         assert emulator.banner["clock"].startswith("virtual, at ")
         assert emulator.banner["state"] == "in memory"
     finally:
