@@ -5,23 +5,22 @@
 - Webhook rules first get an OAuth2 token from ``authorizationServerUri`` with the client-credentials grant
   (``clientId``/``clientSecret``), cache it until shortly before it expires, then POST with ``Bearer`` auth.
 
-A rule call (the token, the request, its retries) ends at its deadline whatever the server does: httpx's timeouts
-bound each read, so a server trickling a byte every few seconds would hold a call for ever. The calls therefore run
-as coroutines on an event loop of their own (one thread, started on the first call), where the deadline cancels
-them wherever they are. Answers are read up to ``max_response_bytes`` and as strict JSON
-(:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
+A rule call (the token, the request, its retries) ends at its deadline whatever the server does, and its answers
+are read up to ``max_response_bytes``: both come from :class:`~jobrouter_emulator.outbound.BoundedHttp`, the helper
+every outbound call of the emulator shares (webhook deliveries and their handshakes too). Answers are parsed as
+strict JSON (:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
 (:mod:`..rule_calls`); the calling thread waits here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import math
 import threading
 import time
 from typing import Any, Coroutine, Dict, Optional, Protocol, Tuple
 
+from ...outbound import AnswerTooLarge, BoundedHttp, NoAnswer, OutboundError
 from .. import strict_json
 from .errors import RuleEvaluationError
 
@@ -37,96 +36,58 @@ class Outbound(Protocol):
 
 
 class HttpOutbound:
-    def __init__(self, *, deadline: float = 10.0, retries: int = 2, max_response_bytes: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float = 10.0,
+        retries: int = 2,
+        max_response_bytes: int = 1024 * 1024,
+        http: Optional[BoundedHttp] = None,
+    ) -> None:
+        """``http``: the emulator's shared outbound helper (closed by its owner); without one, a helper of its own."""
         self._deadline = deadline
         self._retries = retries
         self._max_bytes = max_response_bytes
         self._tokens: Dict[Tuple[str, str], Tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._client: Any = None
-        self._closed = False
+        self._owns_http = http is None
+        self._http = http if http is not None else BoundedHttp(max_answer_bytes=max_response_bytes)
 
     def close(self) -> None:
-        """Cancel the calls under way (their callers get a RuleEvaluationError) and stop the event loop."""
-        with self._lock:
-            self._closed = True
-            loop, self._loop = self._loop, None
-        if loop is None:
-            return
-
-        async def shut() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self._client.aclose()
-
-        asyncio.run_coroutine_threadsafe(shut(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._closed:
-                raise RuleEvaluationError("The emulator is stopping; the rule was not called")
-            if self._loop is None:
-                import httpx
-
-                loop = asyncio.new_event_loop()
-
-                def run() -> None:
-                    loop.run_forever()
-                    loop.close()
-
-                threading.Thread(target=run, name="jobrouter-rule-calls", daemon=True).start()
-                self._client = httpx.AsyncClient(timeout=self._deadline)
-                self._loop = loop
-            return self._loop
+        """Cancel the calls under way (their callers get a RuleEvaluationError), when the helper is this one's."""
+        if self._owns_http:
+            self._http.close()
 
     def _run(self, call: Coroutine[Any, Any, Any], url: str) -> Any:
-        """Run ``call`` on the loop; its result, or a RuleEvaluationError at the deadline."""
+        """Run ``call`` within the deadline; its result, or a RuleEvaluationError."""
         try:
-            loop = self._running_loop()
-        except RuleEvaluationError:
-            call.close()
-            raise
-        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(call, self._deadline), loop)
-        try:
-            return future.result()
-        except (asyncio.TimeoutError, concurrent.futures.TimeoutError):
+            return self._http.run(call, time.monotonic() + self._deadline)
+        except NoAnswer:
             raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s") from None
-        except concurrent.futures.CancelledError:
-            raise RuleEvaluationError(f"The call to {url} was cancelled: the emulator is stopping") from None
+        except OutboundError as exc:  # the emulator is stopping
+            raise RuleEvaluationError(f"The call to {url} was not made or was cancelled: {exc}") from None
 
     async def _post(self, url: str, **options: Any) -> bytes:
-        """The body of a 2xx answer to a POST, with retries of 429 and 5xx (within the caller's deadline)."""
-        import httpx
-
+        """The body of a 2xx answer to a POST, with retries of 429, 5xx and broken connections (within the caller's
+        deadline)."""
         last_error: Optional[Exception] = None
         for attempt in range(self._retries + 1):
             try:
-                async with self._client.stream("POST", url, **options) as response:
-                    if response.status_code < 500 and response.status_code != 429:
-                        if response.status_code >= 300:
-                            raise RuleEvaluationError(f"{url} answered {response.status_code}")
-                        return await self._read(response, url)
-                    last_error = RuleEvaluationError(f"{url} answered {response.status_code}")
-            except httpx.HTTPError as exc:
+                answer = await self._http.fetch("POST", url, **options)
+            except AnswerTooLarge:
+                raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes") from None
+            except OutboundError as exc:
                 last_error = exc
+            else:
+                if answer.status < 500 and answer.status != 429:
+                    if answer.status >= 300:
+                        raise RuleEvaluationError(f"{url} answered {answer.status}")
+                    if len(answer.body) > self._max_bytes:
+                        raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes")
+                    return answer.body
+                last_error = RuleEvaluationError(f"{url} answered {answer.status}")
             await asyncio.sleep(min(0.1 * 2**attempt, 1.0))
         raise RuleEvaluationError(f"Calling {url} failed after {self._retries + 1} attempts: {last_error}")
-
-    async def _read(self, response: Any, url: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            raise RuleEvaluationError(f"{url} answered {declared} bytes, more than {self._max_bytes}")
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     @staticmethod
     def _json(body: bytes, url: str) -> Any:
