@@ -126,3 +126,5 @@ class Scheduler:
                 turn()
             except Exception:  # noqa: BLE001 - a turn's bug must not take a pool thread with it
                 logger.exception("A delivery turn failed")
+            # Not kept while waiting for the next one: it would hold a deleted subscriber alive.
+            del turn
