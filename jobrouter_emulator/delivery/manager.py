@@ -28,6 +28,7 @@ from .subscription import MAX_TIME_TO_LIVE_MINUTES, EventSubscription, Subscript
 logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 500  # Event Grid's limit of event subscriptions per topic
+FAN_OUT_EVENTS = 1000  # new events a fan-out matches against each subscription's filters; past it, everyone wakes
 
 
 class TooManySubscriptions(SubscriptionError):
@@ -61,15 +62,38 @@ class EventDelivery:
         )
         self._subscribers: Dict[str, Subscriber] = {}
         self._lock = threading.Lock()
+        # Waking subscribers happens off the router's lock, in one fan-out turn per burst of commits.
+        self._fan_out_lock = threading.Lock()
+        self._fan_out_due = False
+        self._newest = self._fanned_out = router.last_event_sequence
         self._started = False
         self.emulator_url = "http://127.0.0.1/"  # set by the server once it listens: the base of validation URLs
         router.add_event_listener(self._committed)
 
     def _committed(self, stored: List[Any]) -> None:
-        if stored:
-            self._commit_times.committed(stored[0].sequence)
-        for subscriber in list(self._subscribers.values()):
-            subscriber.notify()
+        """The router's commit listener, under its lock: note the time and ask for a fan-out, nothing more."""
+        if not stored:
+            return
+        self._commit_times.committed(stored[0].sequence)
+        with self._fan_out_lock:
+            self._newest = stored[-1].sequence
+            if self._fan_out_due:
+                return
+            self._fan_out_due = True
+        self._scheduler.at(0.0, self._fan_out)
+
+    def _fan_out(self) -> None:
+        """Wake the subscribers that the new events concern (their filters match one of them); the others stay
+        asleep and pass over these events when they next read. A long run of new events wakes everyone."""
+        with self._fan_out_lock:
+            self._fan_out_due = False
+            since, newest = self._fanned_out, self._newest
+            self._fanned_out = newest
+        subscribers = list(self._subscribers.values())
+        events = self._router.events_since(since, FAN_OUT_EVENTS) if newest - since <= FAN_OUT_EVENTS else None
+        for subscriber in subscribers:
+            if events is None or subscriber.interested(events):
+                subscriber.notify()
 
     def _destination(self, subscription: EventSubscription) -> Destination:
         return destination_for(subscription, self._http)

@@ -133,6 +133,11 @@ class Subscriber:
             if self._idle and not self._running and self._ticket is None:
                 self._schedule(time.monotonic())
 
+    def interested(self, events: List[StoredEvent]) -> bool:
+        """Whether the filters match one of ``events`` (read without the lock: a definition is replaced whole)."""
+        subscription = self._subscription
+        return any(subscription.matches(stored.event) for stored in events)
+
     def update(self, subscription: EventSubscription) -> None:
         """A new definition: the pending batch is rebuilt with it; a new endpoint or schema is validated again."""
         with self._condition:
