@@ -28,6 +28,7 @@ from .subscription import MAX_TIME_TO_LIVE_MINUTES, EventSubscription, Subscript
 logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 500  # Event Grid's limit of event subscriptions per topic
+NOTIFY_INLINE = 8  # subscriptions woken by the commit listener itself; with more, a fan-out turn does it
 FAN_OUT_EVENTS = 1000  # new events a fan-out matches against each subscription's filters; past it, everyone wakes
 
 
@@ -71,10 +72,15 @@ class EventDelivery:
         router.add_event_listener(self._committed)
 
     def _committed(self, stored: List[Any]) -> None:
-        """The router's commit listener, under its lock: note the time and ask for a fan-out, nothing more."""
+        """The router's commit listener, under its lock: note the time, then wake a few subscribers at once, or ask
+        for a fan-out when there are many."""
         if not stored:
             return
         self._commit_times.committed(stored[0].sequence)
+        if len(self._subscribers) <= NOTIFY_INLINE:  # a few: cheaper to wake them here than to switch threads
+            for subscriber in list(self._subscribers.values()):
+                subscriber.notify()
+            return
         with self._fan_out_lock:
             self._newest = stored[-1].sequence
             if self._fan_out_due:

@@ -40,6 +40,7 @@ MANUAL_VALIDATION_SECONDS = 300.0  # how long a validationUrl stays open, as Eve
 EventsSince = Callable[[int, int], List[StoredEvent]]
 DestinationFactory = Callable[[EventSubscription], Destination]
 IDLE = None  # a turn's answer when there is nothing to do until new events come
+TURN_SLICE_SECONDS = 0.05  # how long a turn may go on with work that is due at once before it yields its thread
 
 
 def publish_time(event: Dict[str, Any]) -> datetime:
@@ -226,8 +227,13 @@ class Subscriber:
             self._running = True
             self._new_events = False  # events committed from here on wake the subscriber again
         wait: Optional[float] = IDLE
+        slice_ends = time.monotonic() + TURN_SLICE_SECONDS
         try:
             wait = self._step()
+            # Work that is due at once (the next batch of a backlog) goes on in this turn, for a while: a trip
+            # through the timetable per batch would cost a thread switch each.
+            while wait == 0.0 and not (self._stopped or self._interrupt) and time.monotonic() < slice_ends:
+                wait = self._step()
         except Exception:  # noqa: BLE001 - a bug or a broken store must not end delivery for good
             logger.exception("Subscription %s: delivery failed; starting again from the cursor", self.name)
             self._pending = None
