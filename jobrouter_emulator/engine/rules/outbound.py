@@ -14,13 +14,12 @@ strict JSON (:mod:`..strict_json`), since they flow into jobs. The router makes 
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
-from typing import Any, Coroutine, Dict, Optional, Protocol, Tuple
+from typing import Any, Dict, Optional, Protocol, Tuple
 
-from ...outbound import AnswerTooLarge, BoundedHttp, NoAnswer, OutboundError
+from ...outbound import AnswerTooLarge, BoundedHttp, NoAnswer, OutboundError, Unreachable
 from .. import strict_json
 from .errors import RuleEvaluationError
 
@@ -58,26 +57,20 @@ class HttpOutbound:
         if self._owns_http:
             self._http.close()
 
-    def _run(self, call: Coroutine[Any, Any, Any], url: str) -> Any:
-        """Run ``call`` within the deadline; its result, or a RuleEvaluationError."""
-        try:
-            return self._http.run(call, time.monotonic() + self._deadline)
-        except NoAnswer:
-            raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s") from None
-        except OutboundError as exc:  # the emulator is stopping
-            raise RuleEvaluationError(f"The call to {url} was not made or was cancelled: {exc}") from None
-
-    async def _post(self, url: str, **options: Any) -> bytes:
-        """The body of a 2xx answer to a POST, with retries of 429, 5xx and broken connections (within the caller's
-        deadline)."""
+    def _post(self, url: str, deadline: float, **options: Any) -> bytes:
+        """The body of a 2xx answer to a POST, with retries of 429, 5xx and broken connections, all by ``deadline``."""
         last_error: Optional[Exception] = None
         for attempt in range(self._retries + 1):
             try:
-                answer = await self._http.fetch("POST", url, **options)
+                answer = self._http.request("POST", url, deadline=deadline, **options)
             except AnswerTooLarge:
                 raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes") from None
-            except OutboundError as exc:
+            except NoAnswer:
+                raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s") from None
+            except Unreachable as exc:
                 last_error = exc
+            except OutboundError as exc:  # the emulator is stopping
+                raise RuleEvaluationError(f"The call to {url} was not made or was cancelled: {exc}") from None
             else:
                 if answer.status < 500 and answer.status != 429:
                     if answer.status >= 300:
@@ -86,7 +79,10 @@ class HttpOutbound:
                         raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes")
                     return answer.body
                 last_error = RuleEvaluationError(f"{url} answered {answer.status}")
-            await asyncio.sleep(min(0.1 * 2**attempt, 1.0))
+            pause = min(0.1 * 2**attempt, 1.0)
+            if time.monotonic() + pause >= deadline:
+                raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s")
+            time.sleep(pause)
         raise RuleEvaluationError(f"Calling {url} failed after {self._retries + 1} attempts: {last_error}")
 
     @staticmethod
@@ -107,21 +103,19 @@ class HttpOutbound:
             headers["x-functions-key"] = credential["functionKey"]
         elif credential.get("appKey"):
             params = {"code": credential["appKey"], "clientId": credential.get("clientId", "")}
-        body = self._run(self._post(url, json=payload, headers=headers, params=params), url)
-        return self._json(body, url)
+        deadline = time.monotonic() + self._deadline
+        return self._json(self._post(url, deadline, json=payload, headers=headers, params=params), url)
 
     def call_webhook(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
         """POST ``payload`` to ``webhookUri`` with a client-credentials token; its JSON answer."""
         url = rule.get("webhookUri")
         if not url:
             raise RuleEvaluationError("The webhook rule has no webhookUri")
-        return self._json(self._run(self._webhook(rule, url, payload), url), url)
+        deadline = time.monotonic() + self._deadline  # the token, the call and their retries together
+        token = self._token(rule, deadline)
+        return self._json(self._post(url, deadline, json=payload, headers={"Authorization": f"Bearer {token}"}), url)
 
-    async def _webhook(self, rule: Dict[str, Any], url: str, payload: Dict[str, Any]) -> bytes:
-        token = await self._token(rule)
-        return await self._post(url, json=payload, headers={"Authorization": f"Bearer {token}"})
-
-    async def _token(self, rule: Dict[str, Any]) -> str:
+    def _token(self, rule: Dict[str, Any], deadline: float) -> str:
         server = rule.get("authorizationServerUri")
         credential = rule.get("clientCredential") or {}
         if not server or not credential.get("clientId"):
@@ -136,7 +130,7 @@ class HttpOutbound:
             "client_id": credential["clientId"],
             "client_secret": credential.get("clientSecret", ""),
         }
-        body = self._json(await self._post(server, data=form), server)
+        body = self._json(self._post(server, deadline, data=form), server)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise RuleEvaluationError(f"{server} gave no access_token")
