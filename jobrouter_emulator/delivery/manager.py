@@ -77,16 +77,21 @@ class EventDelivery:
         if not stored:
             return
         self._commit_times.committed(stored[0].sequence)
-        if len(self._subscribers) <= NOTIFY_INLINE:  # a few: cheaper to wake them here than to switch threads
-            for subscriber in list(self._subscribers.values()):
-                subscriber.notify()
-            return
+        subscribers = list(self._subscribers.values())
+        inline = len(subscribers) <= NOTIFY_INLINE  # a few: cheaper to wake them here than to switch threads
         with self._fan_out_lock:
             self._newest = stored[-1].sequence
-            if self._fan_out_due:
+            if inline:
+                self._fanned_out = self._newest
+            elif self._fan_out_due:
                 return
-            self._fan_out_due = True
-        self._scheduler.at(0.0, self._fan_out)
+            else:
+                self._fan_out_due = True
+        if not inline:
+            self._scheduler.at(0.0, self._fan_out)
+            return
+        for subscriber in subscribers:
+            subscriber.notify()
 
     def _fan_out(self) -> None:
         """Wake the subscribers that the new events concern (their filters match one of them); the others stay
