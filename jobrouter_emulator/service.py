@@ -33,6 +33,7 @@ from .engine.routing_delay import RoutingDelay
 from .engine.rules import HttpOutbound
 from .http_protocol import protocol_class
 from .limits import Limits
+from .outbound import BoundedHttp
 from .sdk import decode_access_key
 from .statistics.live import LiveStatistics
 from .statistics.settings import StatisticsSettings
@@ -253,8 +254,12 @@ class EmulatorServer:
         try:
             if not settings.in_memory:
                 store = SQLiteStore(database)
+            # One bounded helper for every outbound call, rule calls and webhook deliveries (see outbound.py).
+            self.http = BoundedHttp()
             self.outbound = HttpOutbound(
-                deadline=settings.limits.rule_call_deadline, max_response_bytes=settings.limits.max_rule_response_bytes
+                deadline=settings.limits.rule_call_deadline,
+                max_response_bytes=settings.limits.max_rule_response_bytes,
+                http=self.http,
             )
             # On a virtual clock routing runs "now" (see Router's processing_delay): that clock never moves by itself.
             delay = 0.0 if isinstance(clock, FakeClock) else PROCESSING_DELAY
@@ -273,7 +278,7 @@ class EmulatorServer:
                 f"cannot use the database {database} ({exc}); move it away to start afresh, or pass another --data-dir"
             ) from None
         routing_log.attach(self.router)
-        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
+        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale, http=self.http)
         self.faults = Faults(settings.faults)
         self.cert_path: Optional[Path] = None
         self._ssl_options: Dict[str, Any] = {}
@@ -377,5 +382,6 @@ class EmulatorServer:
         self.delivery.stop()
         self.router.close()
         self.outbound.close()
+        self.http.close()
         self._socket.close()
         self._release_data_dir()
