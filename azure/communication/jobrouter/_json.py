@@ -3,14 +3,20 @@
 orjson gives the same Python values as ``json.loads`` for every document both accept (dicts, lists, str, int, float,
 bool, None). Where orjson refuses a text (NaN, integers beyond 64 bits, lone surrogates, nesting past its depth, a
 byte order mark), the stdlib parses it again, so a body that ``json.loads`` reads is read the same with or without
-the extra, and a bad one raises the stdlib's ``json.JSONDecodeError`` either way.
+the extra, and a bad one raises the stdlib's ``json.JSONDecodeError`` either way. orjson reads an integer beyond
+64 bits as a float rather than refusing it, so a text with a run of 19 digits or more (such an integer, or a string
+that merely holds one) is left to the stdlib.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from types import ModuleType
 from typing import Any, Optional, Union
+
+_LONG_DIGITS = re.compile("[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(b"[0-9]{19}")
 
 _orjson: Optional[ModuleType]
 try:
@@ -29,7 +35,8 @@ def parser_name() -> str:
 def loads(text: Union[str, bytes]) -> Any:
     """``json.loads(text)``, done by orjson when it can."""
     fast = _orjson
-    if fast is not None:
+    long_digits = _LONG_DIGITS_BYTES if isinstance(text, (bytes, bytearray)) else _LONG_DIGITS
+    if fast is not None and long_digits.search(text) is None:  # type: ignore[arg-type]
         try:
             return fast.loads(text)
         except fast.JSONDecodeError:
