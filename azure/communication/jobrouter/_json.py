@@ -11,12 +11,12 @@ that merely holds one) is left to the stdlib.
 from __future__ import annotations
 
 import json
-import re
 from types import ModuleType
 from typing import Any, Optional, Union
 
-_LONG_DIGITS = re.compile("[0-9]{19}")
-_LONG_DIGITS_BYTES = re.compile(b"[0-9]{19}")
+# Every digit made "0", then one search for 19 of them: a tenth of a regular expression's time on a page of jobs.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
 
 _orjson: Optional[ModuleType]
 try:
@@ -35,10 +35,17 @@ def parser_name() -> str:
 def loads(text: Union[str, bytes]) -> Any:
     """``json.loads(text)``, done by orjson when it can."""
     fast = _orjson
-    long_digits = _LONG_DIGITS_BYTES if isinstance(text, (bytes, bytearray)) else _LONG_DIGITS
-    if fast is not None and long_digits.search(text) is None:  # type: ignore[arg-type]
+    if fast is not None and not _has_long_digit_run(text):
         try:
             return fast.loads(text)
         except fast.JSONDecodeError:
             pass  # the stdlib decides: it reads what orjson refuses, or raises its own error
     return json.loads(text)
+
+
+def _has_long_digit_run(text: Union[str, bytes]) -> bool:
+    if isinstance(text, str):
+        data = text.encode("utf-8", "surrogatepass")
+    else:
+        data = text if isinstance(text, bytes) else bytes(text)
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZERO)

@@ -397,15 +397,18 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._cache: Dict[str, Any] = {}
         if args:
-            if len(args) > 1 or not isinstance(args[0], Mapping):
+            source = args[0]
+            if type(source) is dict and len(args) == 1:  # parsed JSON, most often: copied the short way
+                self._data: Dict[str, Any] = serialize(source)
+            elif len(args) > 1 or not isinstance(source, Mapping):
                 raise TypeError(
                     f"{type(self).__name__}() takes one JSON mapping with REST names, or keyword arguments "
                     f"with python names; got {len(args)} positional argument(s)"
                 )
-            source = args[0]
-            self._data: Dict[str, Any] = (
-                source.as_dict() if isinstance(source, Model) else {k: serialize(v) for k, v in source.items()}
-            )
+            elif isinstance(source, Model):
+                self._data = source.as_dict()
+            else:
+                self._data = {k: serialize(v) for k, v in source.items()}
         else:
             self._data = {}
         for name, value in kwargs.items():
