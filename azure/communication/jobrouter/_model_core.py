@@ -1,10 +1,14 @@
 """The base of every model: a typed view over the REST JSON document.
 
 The JSON dict received from (or sent to) the service is the source of truth. Each generated model class declares
-its fields as :class:`RestField` descriptors (python name -> REST name + a small type code). Reading an attribute
-converts the raw JSON value once (datetimes, nested models, lists and dicts of models) and caches the result, so
-repeated reads cost a dict lookup; writing an attribute stores the JSON form. Models are also mutable mappings over
-their REST names, as 1.0.0 models are.
+its fields as :class:`RestField` descriptors (python name -> REST name + a small type code, whose meaning is kept
+in one table, :func:`_type`). Reading an attribute converts the raw JSON value once (datetimes, nested models, lists
+and dicts of models) and caches the result, so repeated reads cost a dict lookup; a value whose JSON form is its
+Python form (strings, numbers, free-form maps) is returned as it is, neither converted nor cached. Writing an
+attribute stores the JSON form. Models are also mutable mappings over their REST names, as 1.0.0 models are.
+
+A model read from a response wraps the parsed document itself (:func:`reader`): building one costs an object, and
+nothing in the document is looked at until a field is read.
 """
 
 from __future__ import annotations
