@@ -1,11 +1,11 @@
 """The one parser of response bodies: orjson where it is installed (the ``[speedups]`` extra), else the stdlib.
 
 orjson gives the same Python values as ``json.loads`` for every document both accept (dicts, lists, str, int, float,
-bool, None). Where orjson refuses a text (NaN, integers beyond 64 bits, lone surrogates, nesting past its depth, a
-byte order mark), the stdlib parses it again, so a body that ``json.loads`` reads is read the same with or without
-the extra, and a bad one raises the stdlib's ``json.JSONDecodeError`` either way. orjson reads an integer beyond
-64 bits as a float rather than refusing it, so a text with a run of 19 digits or more (such an integer, or a string
-that merely holds one) is left to the stdlib.
+bool, None). Where orjson refuses a text (NaN and Infinity, lone surrogates, nesting past its depth, a byte order
+mark), the stdlib parses it again, so a body that ``json.loads`` reads is read the same with or without the extra,
+and a bad one raises the stdlib's ``json.JSONDecodeError`` either way. orjson reads an integer beyond 64 bits as a
+float where the stdlib keeps it exact, so a text with a run of 19 digits or more (such an integer, or a string that
+merely holds one) is left to the stdlib.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import json
 from types import ModuleType
 from typing import Any, Optional, Union
 
-# Every digit made "0", then one search for 19 of them: a tenth of a regular expression's time on a page of jobs.
+# Every digit made "0", then one search for 19 of them: 40 µs on a page of 100 jobs, where a regular expression took
+# longer than parsing the page.
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * 19
 
