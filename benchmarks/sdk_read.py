@@ -128,19 +128,16 @@ def _is_model(kind: type) -> bool:
 
 def _read_every_field(model: Any, known: Dict[type, List[str]]) -> None:
     """Read each field of ``model``, and of the models in it (alone, in a list or in a dict)."""
-    for name in _field_names(type(model), known):
+    models = _MODEL_TYPES
+    for name in known.get(type(model)) or _field_names(type(model), known):
         value = getattr(model, name)
         kind = type(value)
-        if kind is list:
-            for item in value:
-                if _is_model(type(item)):
-                    _read_every_field(item, known)
-        elif kind is dict:
-            for item in value.values():
-                if _is_model(type(item)):
-                    _read_every_field(item, known)
-        elif _is_model(kind):
-            _read_every_field(value, known)
+        for item in value if kind is list else value.values() if kind is dict else (value,):
+            found = models.get(type(item))
+            if found is None:
+                found = _is_model(type(item))
+            if found:
+                _read_every_field(item, known)
 
 
 def _read_every_key(value: Any) -> None:
