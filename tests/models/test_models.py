@@ -243,3 +243,19 @@ def test_plain_fields_are_read_from_the_document_and_assigned_values_come_back_a
     assert job.status is m.RouterJobStatus.ASSIGNED and job["status"] == "assigned"
     job["status"] = "completed"
     assert job.status == "completed"
+
+
+def test_a_kind_unknown_at_first_read_is_read_as_the_subclass_defined_later():
+    from azure.communication.jobrouter._model_core import _REGISTRY, kind_key
+
+    assert type(deserialize(m.DistributionMode, {"kind": "brandNewMode"})) is m.DistributionMode
+
+    class BrandNewMode(m.DistributionMode):
+        _discriminator_value = "brandNewMode"
+
+    try:
+        assert type(deserialize(m.DistributionMode, {"kind": "brandNewMode"})) is BrandNewMode
+        assert type(deserialize(m.DistributionMode, {"kind": "brand-new-mode"})) is BrandNewMode
+    finally:
+        m.DistributionMode._subtypes.pop(kind_key("brandNewMode"), None)
+        _REGISTRY.pop("BrandNewMode", None)

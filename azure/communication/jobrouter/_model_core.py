@@ -546,10 +546,12 @@ def reader(model_type: Type[T]) -> Callable[[Any], T]:
             if isinstance(kind, str):
                 found = by_spelling.get(kind)
                 if found is None:
-                    found = subtypes.get(_kind_key(kind), model_type)
-                    if len(by_spelling) < 64:  # a few spellings per kind; never grown by a stream of odd ones
+                    found = subtypes.get(_kind_key(kind))
+                    # Only known kinds are kept (a subclass defined later may claim an unknown one), and only a few
+                    # spellings of each: a stream of odd spellings does not grow the memo.
+                    if found is not None and len(by_spelling) < 64:
                         by_spelling[kind] = found
-                cls = found
+                cls = found or model_type
             made = new(cls)
             made._data = data
             made._cache = {}
