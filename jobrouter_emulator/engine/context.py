@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from .clock import Clock
 from .matching.index import MatchingIndex
@@ -20,7 +20,8 @@ from .timers import Timers
 class EngineContext:
     """The state and the services every lifecycle and the distributor use.
 
-    ``processing_delay``: how long after the request that causes it routing work runs (see ``Router.__init__``);
+    ``processing_delay``: called, how long from now the routing work being scheduled runs (a
+    :class:`~.routing_delay.RoutingDelays`: the routing delay for work a request causes, see ``Router.__init__``);
     ``rng``: the seeded randomness of distribution and rules; ``outbound``: how function and webhook rules are
     called (None: the real HTTP calls).
     """
@@ -33,4 +34,4 @@ class EngineContext:
     rule_calls: RuleCalls
     rng: random.Random
     outbound: Optional[Outbound]
-    processing_delay: timedelta
+    processing_delay: Callable[[], timedelta]

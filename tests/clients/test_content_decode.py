@@ -17,6 +17,7 @@ from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.communication.jobrouter._pipeline import ContentDecodePolicy
 
 from ._transport import _response
+from .test_json_parser import parser  # noqa: F401  (each case with orjson, when installed, and with the stdlib)
 
 CASES = [
     ("application/json", b'{"id": "j1", "labels": {"x": 1}}', None),
@@ -59,7 +60,7 @@ def _decode(policy: Any, content_type: Optional[str], body: bytes, encoding: Opt
 
 
 @pytest.mark.parametrize("content_type, body, encoding", CASES)
-def test_the_context_entry_is_azure_cores(content_type, body, encoding):
+def test_the_context_entry_is_azure_cores(content_type, body, encoding, parser):  # noqa: F811
     ours = _decode(ContentDecodePolicy(), content_type, body, encoding)
     theirs = _decode(AzureCoreContentDecodePolicy(), content_type, body, encoding)
     assert ours == theirs

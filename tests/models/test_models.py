@@ -222,3 +222,42 @@ def test_check_document_names_the_path_and_accepts_whole_floats():
     with pytest.raises(ValueError, match=r"^channels\[0\]\.channelId: is required and missing$"):
         check_document(RouterWorker, {"channels": [{"capacityCostPerJob": 1}]})
     check_document(RouterWorker, {"channels": [{"capacityCostPerJob": 1}]}, required=False)
+
+
+def test_a_model_built_from_a_mapping_owns_a_copy_of_it_all_the_way_down():
+    # As 1.0.0: RouterJob(document) leaves the caller's document as it was, whatever is changed through the model.
+    document = {"id": "j", "labels": {"a": 1}, "notes": [{"message": "hi"}], "priority": 1}
+    job = m.RouterJob(document)
+    job.priority = 5
+    job.labels["b"] = 2
+    job.notes[0].message = "changed"
+    job["extra"] = [1]
+    assert document == {"id": "j", "labels": {"a": 1}, "notes": [{"message": "hi"}], "priority": 1}
+    assert job.as_dict() == {
+        "id": "j", "labels": {"a": 1, "b": 2}, "notes": [{"message": "changed"}], "priority": 5, "extra": [1],
+    }
+
+
+def test_plain_fields_are_read_from_the_document_and_assigned_values_come_back_as_given():
+    job = deserialize(m.RouterJob, {"id": "j", "status": "queued", "labels": {"x": 1}})
+    assert job.status == "queued" and job.labels is job["labels"]  # no copy, no conversion
+    job.status = m.RouterJobStatus.ASSIGNED
+    assert job.status is m.RouterJobStatus.ASSIGNED and job["status"] == "assigned"
+    job["status"] = "completed"
+    assert job.status == "completed"
+
+
+def test_a_kind_unknown_at_first_read_is_read_as_the_subclass_defined_later():
+    from azure.communication.jobrouter._model_core import _REGISTRY, kind_key
+
+    assert type(deserialize(m.DistributionMode, {"kind": "brandNewMode"})) is m.DistributionMode
+
+    class BrandNewMode(m.DistributionMode):
+        _discriminator_value = "brandNewMode"
+
+    try:
+        assert type(deserialize(m.DistributionMode, {"kind": "brandNewMode"})) is BrandNewMode
+        assert type(deserialize(m.DistributionMode, {"kind": "brand-new-mode"})) is BrandNewMode
+    finally:
+        m.DistributionMode._subtypes.pop(kind_key("brandNewMode"), None)
+        _REGISTRY.pop("BrandNewMode", None)

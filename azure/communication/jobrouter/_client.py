@@ -7,6 +7,7 @@ from typing import Any, Dict, Type, TypeVar, Union
 from azure.core import PipelineClient
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.paging import ItemPaged
+from azure.core.pipeline import PipelineResponse
 from azure.core.rest import HttpRequest, HttpResponse
 
 from . import _operation
@@ -42,7 +43,7 @@ class _SyncClientBase:
     def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
         match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = self._send(operation_url(request, self._client, self._endpoint), **kwargs)
+        response = self._run(operation_url(request, self._client, self._endpoint), **kwargs)
         return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> ItemPaged:
@@ -50,11 +51,11 @@ class _SyncClientBase:
             _operation.build_request(operation, self._api_version, arguments, kwargs), self._client, self._endpoint
         )
 
-        def get_next(next_link: Any = None) -> HttpResponse:
+        def get_next(next_link: Any = None) -> PipelineResponse:
             request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return self._send(request, **kwargs)
+            return self._run(request, **kwargs)
 
-        def extract_data(response: HttpResponse) -> Any:
+        def extract_data(response: PipelineResponse) -> Any:
             return _operation.read_page(operation, response)
 
         return ItemPaged(get_next, extract_data)
@@ -65,6 +66,12 @@ class _SyncClientBase:
 
     def _send(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return self._client.send_request(with_absolute_url(request, self._client), **kwargs)
+
+    def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse:
+        """An operation's call; its pipeline response carries the body the pipeline parsed (``parsed_body``)."""
+        return self._client.send_request(
+            with_absolute_url(request, self._client), _return_pipeline_response=True, **kwargs
+        )
 
     def close(self) -> None:
         self._client.close()

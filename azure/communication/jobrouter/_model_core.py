@@ -1,10 +1,14 @@
 """The base of every model: a typed view over the REST JSON document.
 
 The JSON dict received from (or sent to) the service is the source of truth. Each generated model class declares
-its fields as :class:`RestField` descriptors (python name -> REST name + a small type code). Reading an attribute
-converts the raw JSON value once (datetimes, nested models, lists and dicts of models) and caches the result, so
-repeated reads cost a dict lookup; writing an attribute stores the JSON form. Models are also mutable mappings over
-their REST names, as 1.0.0 models are.
+its fields as :class:`RestField` descriptors (python name -> REST name + a small type code, whose meaning is kept
+in one table, :func:`_type`). Reading an attribute converts the raw JSON value once (datetimes, nested models, lists
+and dicts of models) and caches the result, so repeated reads cost a dict lookup; a value whose JSON form is its
+Python form (strings, numbers, free-form maps) is returned as it is, neither converted nor cached. Writing an
+attribute stores the JSON form. Models are also mutable mappings over their REST names, as 1.0.0 models are.
+
+A model read from a response wraps the parsed document itself (:func:`reader`): building one costs an object, and
+nothing in the document is looked at until a field is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ __all__ = [
     "Model",
     "RestField",
     "rest_field",
+    "DiscriminatorField",
+    "discriminator_field",
     "check_document",
     "deserialize",
     "serialize",
@@ -100,7 +106,8 @@ _KIND_ALIASES = {"azurefunction": "function"}
 def kind_key(kind: object) -> str:
     """The spelling-independent key of a discriminator value: "longestIdle", "longest-idle" and "LongestIdle" are
     one kind, as are "static" and "static-rule" for rules."""
-    key = str(kind).replace("-", "").replace("_", "").lower()
+    text = kind.value if isinstance(kind, Enum) else str(kind)  # str() of a str enum is "Kind.MEMBER" before 3.11
+    key = text.replace("-", "").replace("_", "").lower()
     for suffix in _KIND_SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)]
@@ -111,157 +118,271 @@ def kind_key(kind: object) -> str:
 _kind_key = kind_key
 
 
-class _Codec:
-    """Converts one field between its JSON form and its Python form."""
-
-    __slots__ = ("decode", "encode", "is_identity")
-
-    def __init__(self, decode: Callable[[Any], Any], encode: Callable[[Any], Any], is_identity: bool = False) -> None:
-        self.decode = decode
-        self.encode = encode
-        self.is_identity = is_identity
-
-
-def _identity(value: Any) -> Any:
-    return value
+def _fits(code: str, value: Any) -> bool:
+    """Whether ``value`` is of the primitive type ``code`` as JSON sees numbers: a bool is not a number, and 3.0 is
+    a whole number (an int)."""
+    if isinstance(value, bool):
+        return code == "bool"
+    if code == "int":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if code == "float":
+        return isinstance(value, (int, float))
+    return code == "str" and isinstance(value, str)
 
 
-def _decode_datetime(value: Any) -> Any:
-    return parse_datetime(value) if isinstance(value, str) else value
+class _Type:
+    """What one type code means, in one place: how the JSON value becomes the Python one (``decode``, on first read)
+    and back (``encode``, on write), what a Python assignment may hold (``refuse``) and what a JSON document may hold
+    (``check``). ``plain``: the JSON value is the Python value, so a read needs no conversion and no cache."""
+
+    plain = False
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def decode(self, value: Any) -> Any:
+        return value
+
+    def encode(self, value: Any) -> Any:
+        return serialize(value)
+
+    def refuse(self, value: Any) -> Optional[str]:
+        """Why a Python value cannot be assigned ("takes a list, not str"); None when it can."""
+        return None
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        """Raise TypeError/ValueError, naming ``path``, for a JSON value a read would fail on."""
 
 
-def _encode_datetime(value: Any) -> Any:
-    return format_datetime(value) if isinstance(value, datetime) else value
+class _Raw(_Type):
+    plain = True
 
 
-_CODECS: Dict[str, _Codec] = {}
-# What a field of each primitive type code accepts when set from Python (bool is not a number here).
-_PRIMITIVES: Dict[str, Tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+class _Primitive(_Type):
+    plain = True
+
+    def refuse(self, value: Any) -> Optional[str]:
+        return None if _fits(self.code, value) else f"takes {self.code}, not {type(value).__name__} ({value!r})"
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        if _fits(self.code, value):
+            return
+        if self.code == "int" and isinstance(value, float):
+            raise TypeError(f"{path}: expected int, got {value!r}")
+        raise TypeError(f"{path}: expected {self.code}, got {type(value).__name__} ({value!r:.40})")
 
 
-def _codec(type_code: str) -> _Codec:
-    """Build (once per type code) the codec for "raw", "datetime", "Model", "list[...]" or "dict[...]"."""
-    known = _CODECS.get(type_code)
+class _DateTime(_Type):
+    def decode(self, value: Any) -> Any:
+        return parse_datetime(value) if isinstance(value, str) else value
+
+    def encode(self, value: Any) -> Any:
+        return format_datetime(value) if isinstance(value, datetime) else value
+
+    def refuse(self, value: Any) -> Optional[str]:
+        return None if isinstance(value, (datetime, str)) else f"takes a datetime, not {type(value).__name__}"
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        _check_iso_text(self, value, path)
+
+
+class _Duration(_Type):
+    def decode(self, value: Any) -> Any:
+        return _decode_duration(value)
+
+    def encode(self, value: Any) -> Any:
+        return _encode_duration(value)
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        _check_iso_text(self, value, path)
+
+
+def _check_iso_text(kind: _Type, value: Any, path: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{path}: expected an ISO 8601 {kind.code} string, got {type(value).__name__}")
+    try:
+        kind.decode(value)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+class _List(_Type):
+    def __init__(self, code: str, inner: _Type) -> None:
+        super().__init__(code)
+        self.inner = inner
+        self.plain = inner.plain
+
+    def decode(self, value: Any) -> Any:
+        decode = self.inner.decode
+        return [decode(x) for x in value] if isinstance(value, list) else value
+
+    def encode(self, value: Any) -> Any:
+        if self.plain or not isinstance(value, (list, tuple)):
+            return serialize(value)
+        encode = self.inner.encode
+        return [encode(x) for x in value]
+
+    def refuse(self, value: Any) -> Optional[str]:
+        return None if isinstance(value, (list, tuple)) else f"takes a list, not {type(value).__name__}"
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        if not isinstance(value, list):
+            raise TypeError(f"{path}: expected a JSON array, got {type(value).__name__}")
+        for index, item in enumerate(value):
+            if item is not None:
+                self.inner.check(item, f"{path}[{index}]", required)
+
+
+class _Dict(_Type):
+    def __init__(self, code: str, inner: _Type) -> None:
+        super().__init__(code)
+        self.inner = inner
+        self.plain = inner.plain
+
+    def decode(self, value: Any) -> Any:
+        decode = self.inner.decode
+        return {k: decode(x) for k, x in value.items()} if isinstance(value, dict) else value
+
+    def encode(self, value: Any) -> Any:
+        if self.plain or not isinstance(value, Mapping):
+            return serialize(value)
+        encode = self.inner.encode
+        return {k: encode(x) for k, x in value.items()}
+
+    def refuse(self, value: Any) -> Optional[str]:
+        return None if isinstance(value, Mapping) else f"takes a dict, not {type(value).__name__}"
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{path}: expected a JSON object, got {type(value).__name__}")
+        if not isinstance(self.inner, _Raw):
+            for key, item in value.items():
+                if item is not None:
+                    self.inner.check(item, f"{path}.{key}", required)
+
+
+class _ModelType(_Type):
+    """A nested model, named by its class name; the class is looked up when first needed (generated modules define
+    models after the fields that name them)."""
+
+    _build: Optional[Callable[[Dict[str, Any]], Any]] = None
+
+    def decode(self, value: Any) -> Any:
+        if type(value) is dict:
+            build = self._build
+            if build is None:
+                build = self._build = reader(_REGISTRY[self.code])
+            return build(value)
+        if isinstance(value, Mapping) and not isinstance(value, Model):
+            return deserialize(_REGISTRY[self.code], value)
+        return value
+
+    def refuse(self, value: Any) -> Optional[str]:
+        if self.code in _REGISTRY and not isinstance(value, (Model, Mapping)):
+            return f"takes a {self.code}, not {type(value).__name__}"
+        return None
+
+    def check(self, value: Any, path: str, required: bool) -> None:
+        if self.code in _REGISTRY:
+            check_document(_REGISTRY[self.code], value, path, required=required)
+
+
+# The one table of type codes: the scalar codes, then the two containers (``list[<code>]``, ``dict[<code>]``);
+# any other code names a model.
+_SCALAR_TYPES: Dict[str, Callable[[str], _Type]] = {
+    "str": _Primitive,
+    "int": _Primitive,
+    "float": _Primitive,
+    "bool": _Primitive,
+    "raw": _Raw,
+    "datetime": _DateTime,
+    "duration": _Duration,
+}
+_CONTAINER_TYPES: Dict[str, Callable[[str, _Type], _Type]] = {"list[": _List, "dict[": _Dict}
+_TYPES: Dict[str, _Type] = {}
+
+
+def _type(code: str) -> _Type:
+    """The :class:`_Type` of a type code, built once per code."""
+    known = _TYPES.get(code)
     if known is not None:
         return known
-    if type_code in _PRIMITIVES or type_code == "raw":
-        made = _Codec(_identity, serialize, is_identity=True)
-    elif type_code == "datetime":
-        made = _Codec(_decode_datetime, _encode_datetime)
-    elif type_code == "duration":
-        made = _Codec(_decode_duration, _encode_duration)
-    elif type_code.startswith("list[") and type_code.endswith("]"):
-        inner = _codec(type_code[5:-1])
-        made = _Codec(_identity, serialize, is_identity=True) if inner.is_identity else _list_codec(inner)
-    elif type_code.startswith("dict[") and type_code.endswith("]"):
-        inner = _codec(type_code[5:-1])
-        made = _Codec(_identity, serialize, is_identity=True) if inner.is_identity else _dict_codec(inner)
+    scalar = _SCALAR_TYPES.get(code)
+    container = _CONTAINER_TYPES.get(code[:5]) if code.endswith("]") else None
+    if scalar is not None:
+        made = scalar(code)
+    elif container is not None:
+        made = container(code, _type(code[5:-1]))
     else:
-        made = _model_codec(type_code)
-    _CODECS[type_code] = made
+        made = _ModelType(code)
+    _TYPES[code] = made
     return made
-
-
-def _list_codec(inner: _Codec) -> _Codec:
-    def decode(value: Any) -> Any:
-        return [inner.decode(x) for x in value] if isinstance(value, list) else value
-
-    def encode(value: Any) -> Any:
-        return [inner.encode(x) for x in value] if isinstance(value, (list, tuple)) else value
-
-    return _Codec(decode, encode)
-
-
-def _dict_codec(inner: _Codec) -> _Codec:
-    def decode(value: Any) -> Any:
-        return {k: inner.decode(x) for k, x in value.items()} if isinstance(value, dict) else value
-
-    def encode(value: Any) -> Any:
-        return {k: inner.encode(x) for k, x in value.items()} if isinstance(value, Mapping) else value
-
-    return _Codec(decode, encode)
-
-
-def _model_codec(name: str) -> _Codec:
-    def decode(value: Any) -> Any:
-        return _decode_model(name, value)
-
-    return _Codec(decode, serialize)
-
-
-def _decode_model(name: str, value: Any) -> Any:
-    if isinstance(value, Mapping) and not isinstance(value, Model):
-        return deserialize(_REGISTRY[name], value)
-    return value
 
 
 class RestField:
     """A model attribute stored in the JSON document under ``rest_name``."""
 
-    __slots__ = ("name", "rest_name", "type_code", "read_only", "_codec")
+    __slots__ = ("name", "rest_name", "type_code", "read_only", "_type", "_plain")
 
     def __init__(self, rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> None:
         self.name = ""
         self.rest_name = rest_name
         self.type_code = type_code
         self.read_only = read_only
-        self._codec: Optional[_Codec] = None
+        self._type = _type(type_code)
+        self._plain = self._type.plain
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
-
-    def _check(self, instance: Model, value: Any) -> None:
-        """Refuse a value whose type is certainly wrong, naming the field (nothing is silently dropped)."""
-        code = self.type_code
-        expected = _PRIMITIVES.get(code)
-        if expected is not None:
-            wrong = not isinstance(value, expected) or (code in ("int", "float") and isinstance(value, bool))
-            if code == "int" and isinstance(value, float) and value.is_integer():
-                wrong = False  # 3.0 is a whole number, as JSON sees it
-            if wrong:
-                raise TypeError(
-                    f"{type(instance).__name__}.{self.name} takes {code}, not {type(value).__name__} ({value!r})"
-                )
-        elif code.startswith("list[") and not isinstance(value, (list, tuple)):
-            raise TypeError(f"{type(instance).__name__}.{self.name} takes a list, not {type(value).__name__}")
-        elif code.startswith("dict[") and not isinstance(value, Mapping):
-            raise TypeError(f"{type(instance).__name__}.{self.name} takes a dict, not {type(value).__name__}")
-        elif code == "datetime" and not isinstance(value, (datetime, str)):
-            raise TypeError(f"{type(instance).__name__}.{self.name} takes a datetime, not {type(value).__name__}")
-        elif code in _REGISTRY and not isinstance(value, (Model, Mapping)):
-            raise TypeError(f"{type(instance).__name__}.{self.name} takes a {code}, not {type(value).__name__}")
-
-    @property
-    def codec(self) -> _Codec:
-        if self._codec is None:
-            self._codec = _codec(self.type_code)
-        return self._codec
 
     def __get__(self, instance: Optional[Model], owner: Optional[type] = None) -> Any:
         if instance is None:
             return self
         cache = instance._cache
         rest = self.rest_name
-        if rest in cache:
+        if rest in cache:  # assigned from Python, or converted by an earlier read
             return cache[rest]
         raw = instance._data.get(rest)
-        value = None if raw is None else self.codec.decode(raw)
-        cache[rest] = value
+        if raw is None or self._plain:  # the JSON value is the Python value: nothing to convert or keep
+            return raw
+        value = cache[rest] = self._type.decode(raw)
         return value
 
     def __set__(self, instance: Model, value: Any) -> None:
         if value is not None:
-            self._check(instance, value)
+            problem = self._type.refuse(value)
+            if problem is not None:  # refuse a value whose type is certainly wrong, naming the field
+                raise TypeError(f"{type(instance).__name__}.{self.name} {problem}")
         instance._cache[self.rest_name] = value
         if value is None:
             instance._data.pop(self.rest_name, None)
         else:
-            instance._data[self.rest_name] = self.codec.encode(value)
+            instance._data[self.rest_name] = self._type.encode(value)
 
 
 def rest_field(rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> Any:
     """A :class:`RestField`, typed ``Any`` so that a generated class can annotate the attribute with its value type."""
     return RestField(rest_name, type_code, read_only=read_only)
+
+
+class DiscriminatorField(RestField):
+    """The ``kind`` of a polymorphic base. On a subclass whose document spells its kind as the subclass's enum value,
+    it reads as that enum member (``LongestIdleMode().kind`` is ``DistributionModeKind.LONGEST_IDLE``), as in 1.0.0;
+    any other spelling ("longest-idle", kept as the service sent it) reads as the string it is."""
+
+    __slots__ = ()
+
+    def __get__(self, instance: Optional[Model], owner: Optional[type] = None) -> Any:
+        value = RestField.__get__(self, instance, owner)
+        if instance is None:
+            return value
+        member = instance._discriminator_value
+        return member if member is not None and isinstance(value, str) and value == member else value
+
+
+def discriminator_field(rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> Any:
+    """A :class:`DiscriminatorField`, typed ``Any`` as :func:`rest_field` is."""
+    return DiscriminatorField(rest_name, type_code, read_only=read_only)
 
 
 class Model(MutableMapping):  # type: ignore[type-arg]
@@ -273,7 +394,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     _fields: ClassVar[Dict[str, RestField]] = {}  # python name -> field
     _rest_fields: ClassVar[Dict[str, RestField]] = {}  # REST name -> field
     _discriminator: ClassVar[Optional[str]] = None  # REST name of the discriminator, on a polymorphic base
-    _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind
+    _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind: its enum member where one exists
     _subtypes: ClassVar[Dict[str, Type[Model]]] = {}  # normalized kind -> subclass, on a polymorphic base
     _required: ClassVar[Sequence[str]] = ()  # REST names a client must send (the spec's non-read-only "required")
 
@@ -303,15 +424,18 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._cache: Dict[str, Any] = {}
         if args:
-            if len(args) > 1 or not isinstance(args[0], Mapping):
+            source = args[0]
+            if type(source) is dict and len(args) == 1:  # parsed JSON, most often: copied the short way
+                self._data: Dict[str, Any] = serialize(source)
+            elif len(args) > 1 or not isinstance(source, Mapping):
                 raise TypeError(
                     f"{type(self).__name__}() takes one JSON mapping with REST names, or keyword arguments "
                     f"with python names; got {len(args)} positional argument(s)"
                 )
-            source = args[0]
-            self._data: Dict[str, Any] = (
-                source.as_dict() if isinstance(source, Model) else {k: serialize(v) for k, v in source.items()}
-            )
+            elif isinstance(source, Model):
+                self._data = source.as_dict()
+            else:
+                self._data = {k: serialize(v) for k, v in source.items()}
         else:
             self._data = {}
         for name, value in kwargs.items():
@@ -331,8 +455,8 @@ class Model(MutableMapping):  # type: ignore[type-arg]
             if not isinstance(value, (list, dict, Model)):
                 continue  # immutable values were written through when set; keep the received JSON text
             field = self._rest_fields.get(rest)
-            if field is not None and not (field.codec.is_identity and value is self._data.get(rest)):
-                self._data[rest] = field.codec.encode(value)
+            if field is not None and not (field._plain and value is self._data.get(rest)):
+                self._data[rest] = field._type.encode(value)
 
     def as_dict(self, *, exclude_readonly: bool = False) -> Dict[str, Any]:
         """A plain JSON-ready copy with REST names."""
@@ -407,26 +531,79 @@ def deserialize(model_type: Type[T], data: Any) -> T:
         return data
     if not isinstance(data, Mapping):
         raise TypeError(f"cannot read a {model_type.__name__} from {type(data).__name__}: a JSON object is needed")
-    cls: Type[Model] = model_type
-    if model_type._discriminator:
-        kind = data.get(model_type._discriminator)
-        if isinstance(kind, str):
-            cls = model_type._subtypes.get(_kind_key(kind), model_type)
-    obj = cls.__new__(cls)
-    obj._cache = {}
-    obj._data = data if isinstance(data, dict) else dict(data)
-    return obj  # type: ignore[return-value]
+    return reader(model_type)(data if type(data) is dict else dict(data))  # type: ignore[no-any-return]
+
+
+_READERS: Dict[type, Callable[[Dict[str, Any]], Any]] = {}
+
+
+def reader(model_type: Type[T]) -> Callable[[Any], T]:
+    """The function that wraps one parsed JSON object (a dict) in ``model_type`` (or the subclass its discriminator
+    names) at the least cost: no copy, no conversion, nothing read but the discriminator. Anything but a dict goes
+    through :func:`deserialize`, which refuses what is not a JSON object."""
+    known = _READERS.get(model_type)
+    if known is not None:
+        return known
+    new = object.__new__
+    discriminator = model_type._discriminator
+
+    if not discriminator:
+
+        def read(data: Any) -> Any:
+            if type(data) is not dict:
+                return deserialize(model_type, data)
+            made = new(model_type)
+            made._data = data
+            made._cache = {}
+            return made
+
+    else:
+        subtypes = model_type._subtypes
+        by_spelling: Dict[str, Type[Model]] = {}  # a kind as spelled in documents -> its class
+
+        def read(data: Any) -> Any:
+            if type(data) is not dict:
+                return deserialize(model_type, data)
+            kind = data.get(discriminator)
+            cls: Type[Model] = model_type
+            if isinstance(kind, str):
+                found = by_spelling.get(kind)
+                if found is None:
+                    found = subtypes.get(_kind_key(kind))
+                    # Only known kinds are kept (a subclass defined later may claim an unknown one), and only a few
+                    # spellings of each: a stream of odd spellings does not grow the memo.
+                    if found is not None and len(by_spelling) < 64:
+                        by_spelling[kind] = found
+                cls = found or model_type
+            made = new(cls)
+            made._data = data
+            made._cache = {}
+            return made
+
+    _READERS[model_type] = read
+    return read
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def serialize(value: Any) -> Any:
-    """Turn models, enums, datetimes and containers of them into JSON-ready values (REST names)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value.value if isinstance(value, Enum) else value
+    """Turn models, enums, datetimes and containers of them into JSON-ready values (REST names), as new containers
+    all the way down. Plain JSON (dicts, lists and scalars, which parsed documents are) takes the short way."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict:
+        return {k: (v if type(v) in _JSON_SCALARS else serialize(v)) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _JSON_SCALARS else serialize(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (str, int, float)):  # subclasses of the scalars that are not enums
+        return value
     if isinstance(value, Model):
         value._flush()
         return {k: serialize(v) for k, v in value._data.items()}
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, Mapping):
@@ -459,38 +636,4 @@ def check_document(model_type: Type[Model], data: Any, path: str = "", *, requir
     for key, value in data.items():
         field = fields.get(key)
         if field is not None and value is not None:
-            _check_json(field.type_code, value, f"{path}.{key}" if path else key, required)
-
-
-def _check_json(code: str, value: Any, path: str, required: bool) -> None:
-    expected = _PRIMITIVES.get(code)
-    if expected is not None:
-        if code == "int" and isinstance(value, float):
-            if not value.is_integer():  # 3.0 is a whole number, as JSON sees it; 1.5 is not
-                raise TypeError(f"{path}: expected int, got {value!r}")
-        elif not isinstance(value, expected) or (code != "bool" and isinstance(value, bool)):
-            raise TypeError(f"{path}: expected {code}, got {type(value).__name__} ({value!r:.40})")
-    elif code in ("datetime", "duration"):
-        if not isinstance(value, str):
-            raise TypeError(f"{path}: expected an ISO 8601 {code} string, got {type(value).__name__}")
-        try:
-            parse_datetime(value) if code == "datetime" else _decode_duration(value)
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
-    elif code.startswith("list["):
-        if not isinstance(value, list):
-            raise TypeError(f"{path}: expected a JSON array, got {type(value).__name__}")
-        inner = code[5:-1]
-        for index, item in enumerate(value):
-            if item is not None:
-                _check_json(inner, item, f"{path}[{index}]", required)
-    elif code.startswith("dict["):
-        if not isinstance(value, Mapping):
-            raise TypeError(f"{path}: expected a JSON object, got {type(value).__name__}")
-        inner = code[5:-1]
-        if inner != "raw":
-            for key, item in value.items():
-                if item is not None:
-                    _check_json(inner, item, f"{path}.{key}", required)
-    elif code in _REGISTRY:
-        check_document(_REGISTRY[code], value, path, required=required)
+            field._type.check(value, f"{path}.{key}" if path else key, required)

@@ -17,13 +17,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from azure.core import MatchConditions
 from azure.core.rest import HttpRequest
 
+from . import _json
 from ._errors import raise_for_status
-from ._model_core import Model, deserialize, format_datetime, serialize
+from ._model_core import Model, deserialize, format_datetime, reader, serialize
 from ._url import quote_path_segment, quote_query_value
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2023-11-01"
+
+# The pipeline context key under which ``_pipeline.ContentDecodePolicy`` keeps (the response it parsed, the parse).
+PARSED_BODY = "azure.communication.jobrouter.parsed_body"
 
 
 @dataclass(frozen=True)
@@ -182,14 +186,26 @@ def _take_fields(operation: Operation, kwargs: Dict[str, Any]) -> Dict[str, Any]
     return {name: kwargs.pop(name) for name in list(kwargs) if name in model_type._fields}
 
 
-def read_response(operation: Operation, response: Any, match_condition: Optional[MatchConditions] = None) -> Any:
+def parsed_body(pipeline_response: Any) -> Any:
+    """The JSON of a response's body, parsed once: the parse the pipeline's ``ContentDecodePolicy`` made of this very
+    response when it made one (JSON content, not streamed), else the body parsed here."""
+    http_response = pipeline_response.http_response
+    kept = pipeline_response.context.get(PARSED_BODY)
+    if kept is not None and kept[0] is http_response:
+        return kept[1]
+    # The bytes, not text(): json.loads reads UTF-8 (and -16, -32) itself, without text()'s charset look-up.
+    return _json.loads(http_response.content or b"null")
+
+
+def read_response(
+    operation: Operation, pipeline_response: Any, match_condition: Optional[MatchConditions] = None
+) -> Any:
     """The typed result of a successful call; a failed one raises as ``_errors.ERROR_TYPES`` says."""
+    response = pipeline_response.http_response
     raise_for_status(operation.name, operation.success, response, match_condition)
     if operation.response_model is None or response.status_code == 204:
         return None
-    # The bytes, not text(): json.loads reads UTF-8 (and -16, -32) itself, without text()'s charset look-up.
-    data = json.loads(response.content or b"null")
-    return deserialize(operation.response_model, data)
+    return deserialize(operation.response_model, parsed_body(pipeline_response))
 
 
 def next_page_request(next_link: str, api_version: str) -> HttpRequest:
@@ -201,10 +217,12 @@ def next_page_request(next_link: str, api_version: str) -> HttpRequest:
     return HttpRequest("GET", link, headers={"Accept": "application/json"})
 
 
-def read_page(operation: Operation, response: Any) -> Tuple[Optional[str], Iterator[Any]]:
-    """(nextLink, the page's items) of a list response."""
-    raise_for_status(operation.name, operation.success, response)
-    body = json.loads(response.text() or "{}")
-    model_type = operation.response_model or Model
-    items = [deserialize(model_type, item) for item in body.get("value") or []]
-    return body.get("nextLink") or None, iter(items)
+def read_page(operation: Operation, pipeline_response: Any) -> Tuple[Optional[str], Iterator[Any]]:
+    """(nextLink, the page's items) of a list response. Each item becomes a model as the caller reaches it, and
+    nothing else refers to the page: a listing holds one page at a time however long it is."""
+    raise_for_status(operation.name, operation.success, pipeline_response.http_response)
+    body = (parsed_body(pipeline_response) if pipeline_response.http_response.content else None) or {}
+    if not isinstance(body, dict):
+        raise ValueError(f"{operation.name}: a page is a JSON object with 'value', not {type(body).__name__}")
+    items = body.get("value") or []
+    return body.get("nextLink") or None, map(reader(operation.response_model or Model), items)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any, List, Tuple, Union
 
 from azure.core.credentials import AzureKeyCredential, TokenCredential
@@ -12,8 +11,9 @@ from azure.core.pipeline import policies
 from azure.core.rest import HttpRequest
 from azure.core.utils import case_insensitive_dict
 
+from . import _json
 from ._auth import TOKEN_SCOPE, HMACCredentialsPolicy, parse_connection_string
-from ._operation import DEFAULT_API_VERSION
+from ._operation import DEFAULT_API_VERSION, PARSED_BODY
 from ._tracing import TracingPolicy
 from ._version import VERSION
 
@@ -56,7 +56,11 @@ class ContentDecodePolicy(policies.ContentDecodePolicy):
     ``get_job`` (``benchmarks/client.py``); here a JSON body with no parameter in its content type (the emulator's) or
     ``charset=utf-8`` (the service's) is decoded as azure-core decodes it, without that. Anything else, a chosen
     ``response_encoding`` and every body that does not parse go to azure-core's own code, which decodes it or raises
-    its ``DecodeError``."""
+    its ``DecodeError``.
+
+    What this fast path parses is the parse the SDK reads its result from (``_operation.parsed_body``): each body is
+    parsed once. It is also kept under ``PARSED_BODY`` beside the response it came from, so a policy that replaces
+    ``deserialized_data`` changes what it sees, not what the SDK returns (as with 1.0.0, which parses again)."""
 
     def on_response(self, request: Any, response: Any) -> None:
         http_response = response.http_response
@@ -74,9 +78,12 @@ class ContentDecodePolicy(policies.ContentDecodePolicy):
         try:
             # azure-core's decoding: UTF-8 with a byte order mark allowed; bad bytes replaced when no charset is named
             text = http_response.content.decode("utf-8-sig", "replace" if not parameters else "strict")
-            response.context[self.CONTEXT_NAME] = json.loads(text) if text else None
+            data = _json.loads(text) if text else None
         except (ValueError, ResponseNotReadError):
             super().on_response(request, response)
+            return
+        response.context[self.CONTEXT_NAME] = data
+        response.context[PARSED_BODY] = (http_response, data)
 
 
 def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[Any]:

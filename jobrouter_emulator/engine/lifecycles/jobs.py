@@ -25,6 +25,7 @@ from ..job_status import (
     UNASSIGNED_AND_OPEN,
     JobStatus,
 )
+from ..matching.queue_order import order_key
 from ..rules import calls_out
 from ..rules.classification import ClassificationFailed, ClassificationResult, classify
 from ..timers import TimerKind
@@ -51,7 +52,7 @@ class JobLifecycle:
         self._exceptions = exceptions
         self._match_requests = context.match_requests
         self._clock = context.clock
-        self._processing_delay = context.processing_delay
+        self._processing_delay = context.processing_delay  # how long from now routing a job runs
         self._rng = context.rng
         self._outbound = context.outbound
         self._rule_calls = context.rule_calls
@@ -64,7 +65,7 @@ class JobLifecycle:
             self._state.raise_counter("enqueue", int(record.internal.get("enqueueSeq", 0)))
             status = job.get("status")
             if status == JobStatus.QUEUED and job.get("queueId"):
-                self._index.set_job_queue(job_id, job["queueId"])
+                self._index.set_job_queue(job_id, job["queueId"], order_key(record))
                 self._match_requests.request(job["queueId"])
                 self._exceptions.restore_wait_times(job_id)
             if status in BEFORE_CLASSIFICATION or status == JobStatus.PENDING_SCHEDULE:
@@ -145,7 +146,7 @@ class JobLifecycle:
 
     # -- routing --------------------------------------------------------------------------------------------------
     def _process_later(self, job_id: str) -> None:
-        self._timers.schedule(self._clock.now() + self._processing_delay, TimerKind.PROCESS_JOB, job_id)
+        self._timers.schedule(self._clock.now() + self._processing_delay(), TimerKind.PROCESS_JOB, job_id)
 
     def process(self, job_id: str) -> None:
         """Timer: route a received (or reclassified) job: schedule it, suspend it, or classify and queue it."""
@@ -311,7 +312,7 @@ class JobLifecycle:
         record.internal["enqueueSeq"] = self._state.next_number("enqueue")  # orders jobs enqueued at the same time
         job["status"] = JobStatus.QUEUED
         queue_id = job["queueId"]
-        self._index.set_job_queue(job_id, queue_id)
+        self._index.set_job_queue(job_id, queue_id, order_key(record))
         self._state.emit(
             job_event(
                 "RouterJobQueued",

@@ -8,6 +8,7 @@ from azure.core import AsyncPipelineClient
 from azure.core.async_paging import AsyncItemPaged, AsyncList
 from azure.core.credentials import AzureKeyCredential
 from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.pipeline import PipelineResponse
 from azure.core.rest import AsyncHttpResponse, HttpRequest
 
 from .. import _operation
@@ -48,7 +49,7 @@ class _AsyncClientBase:
     async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
         match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
         request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = await self._send(operation_url(request, self._client, self._endpoint), **kwargs)
+        response = await self._run(operation_url(request, self._client, self._endpoint), **kwargs)
         return _operation.read_response(operation, response, match_condition)
 
     def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
@@ -56,13 +57,13 @@ class _AsyncClientBase:
             _operation.build_request(operation, self._api_version, arguments, kwargs), self._client, self._endpoint
         )
 
-        async def get_next(next_link: Any = None) -> AsyncHttpResponse:
+        async def get_next(next_link: Any = None) -> PipelineResponse:
             request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return await self._send(request, **kwargs)
+            return await self._run(request, **kwargs)
 
-        async def extract_data(response: AsyncHttpResponse) -> Tuple[Any, AsyncIterator[Any]]:
+        async def extract_data(response: PipelineResponse) -> Tuple[Any, AsyncIterator[Any]]:
             next_link, items = _operation.read_page(operation, response)
-            return next_link, AsyncList(list(items))
+            return next_link, AsyncList(items)
 
         return AsyncItemPaged(get_next, extract_data)
 
@@ -73,6 +74,12 @@ class _AsyncClientBase:
     async def _send(self, request: HttpRequest, **kwargs: Any) -> AsyncHttpResponse:
         # Unless streaming, the transport has read the body already (an empty 204 body cannot be read twice).
         return await self._client.send_request(with_absolute_url(request, self._client), **kwargs)
+
+    async def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse:
+        """An operation's call; its pipeline response carries the body the pipeline parsed (``parsed_body``)."""
+        return await self._client.send_request(
+            with_absolute_url(request, self._client), _return_pipeline_response=True, **kwargs
+        )  # type: ignore
 
     async def close(self) -> None:
         await self._client.close()
