@@ -492,9 +492,9 @@ class Model(MutableMapping):  # type: ignore[type-arg]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Model):
-            return self.as_dict() == other.as_dict()
+            return bool(self.as_dict() == other.as_dict())
         if isinstance(other, Mapping):
-            return self.as_dict() == serialize(dict(other))
+            return bool(self.as_dict() == serialize(dict(other)))
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -531,7 +531,7 @@ def deserialize(model_type: Type[T], data: Any) -> T:
         return data
     if not isinstance(data, Mapping):
         raise TypeError(f"cannot read a {model_type.__name__} from {type(data).__name__}: a JSON object is needed")
-    return reader(model_type)(data if type(data) is dict else dict(data))  # type: ignore[no-any-return]
+    return reader(model_type)(data if type(data) is dict else dict(data))
 
 
 _READERS: Dict[type, Callable[[Dict[str, Any]], Any]] = {}
