@@ -103,7 +103,7 @@ def _call(entry, admin, client):
         ids = {python: unquote(match.group(rest)) for python, rest in operation.path_params}
         callable_ = getattr(target, operation.name)
         if operation.pageable:
-            names = {rest: python for python, rest, _ in operation.query}
+            names = {rest: python for python, rest in operation.query}
             filters = {names[k]: (int(v) if k == "maxpagesize" else v) for k, v in query.items()}
             return list(next(callable_(**filters).by_page())), path, None
         args = list(ids.values())
