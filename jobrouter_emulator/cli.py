@@ -26,6 +26,8 @@ examples:
   jobrouter-emulator --in-memory --port 0   nothing on disk, a free port
   jobrouter-emulator --clock virtual        time moves only when told
   jobrouter-emulator --reset --log-format json
+  jobrouter-emulator simulate day.yaml --report report.html
+                                            a what-if simulation (simulate -h)
 
 dashboard: http://HOST:PORT/_emulator/ (log in with the URL printed at start)
 """
@@ -130,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .simulation.cli import dispatch  # `simulate` and `policies` need no server
+
+    handled = dispatch(sys.argv[1:] if argv is None else argv)
+    if handled is not None:
+        return handled
     args = build_parser().parse_args(argv)
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
