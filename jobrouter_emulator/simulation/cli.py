@@ -135,8 +135,8 @@ def policies_main(argv: List[str]) -> int:
         if args.direction == "export":
             policies = export_policies(connection)
             write_policies(args.scenario, policies)
-            counts = ", ".join(f"{len(v)} {k}" for k, v in policies.items())
-            print(f"exported {counts} into {args.scenario}")
+            listed = ", ".join(f"{len(v)} {k}" for k, v in policies.items())
+            print(f"exported {listed} into {args.scenario}")
         else:
             document = read_scenario_document(args.scenario)
             counts = import_policies(connection, document.get("policies") or {})

@@ -157,7 +157,7 @@ def _bar_line_chart(
     height: int = 240,
 ) -> str:
     """Grouped bars (left axis, counts) and lines of shares (right axis, 0-100%) over ``labels``."""
-    left, right, top, bottom = 48, 48 if lines else 12, 12, 40
+    left, right, top, bottom = 48, 48 if lines else 12, 26, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max([v for _, values, _, _ in bars for v in values if v is not None] + [1.0])
     slots = max(1, len(labels))
@@ -175,9 +175,9 @@ def _bar_line_chart(
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{top_value * share:,.0f}</text>')
         if lines:
             parts.append(f'<text x="{left + plot_w + 4}" y="{y + 4:.1f}">{share:.0%}</text>')
-    parts.append(f'<text x="4" y="{top + 8}">{html.escape(bar_label)}</text>')
+    parts.append(f'<text x="4" y="11">{html.escape(bar_label)}</text>')
     if lines:
-        parts.append(f'<text x="{width - 4}" y="{top + 8}" text-anchor="end">{html.escape(line_label)}</text>')
+        parts.append(f'<text x="{width - 4}" y="11" text-anchor="end">{html.escape(line_label)}</text>')
     step = max(1, len(labels) // 12)
     for i, label in enumerate(labels):
         if i % step == 0:
@@ -236,7 +236,8 @@ def _sections(results: Sequence[Result]) -> List[str]:
     out = [_legend(results)]
     out.append("<h2>Run</h2>" + _table("Figure", RUN_FIGURES, [_run_view(r) for r in results], [], "run"))
     # Service level and offered jobs per interval.
-    labels = [_interval_label(i["start"]) for i in results[0]["intervals"]]
+    longest = max((r["intervals"] for r in results), key=len)
+    labels = [_interval_label(i["start"]) for i in longest]
     bars: List[Series] = []
     lines: List[Series] = []
     for k, r in enumerate(results):

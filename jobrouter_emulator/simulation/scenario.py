@@ -17,8 +17,8 @@ from .errors import ScenarioError
 POLICY_COLLECTIONS = ("distributionPolicies", "exceptionPolicies", "queues", "classificationPolicies")
 
 _TOP = {
-    "name", "duration", "seed", "serviceLevelSeconds", "intervalSeconds", "warmUp", "drain", "policies", "workers",
-    "demand",
+    "name", "duration", "seed", "serviceLevelSeconds", "intervalSeconds", "warmUp", "drain", "policies",
+    "policiesScript", "workers", "demand",
 }  # fmt: skip
 _GROUP = {
     "count", "idPrefix", "capacity", "channels", "queues", "labels", "shift", "acceptAfter", "declineShare", "wrapUp",
@@ -148,6 +148,8 @@ def parse_scenario(
     if interval <= 0:
         raise ScenarioError("intervalSeconds", "must be above 0")
     policies = _policies(top.get("policies", {}))
+    if "policiesScript" in top:
+        policies = _merge(policies, _scripted_policies(top["policiesScript"], base))
     groups = tuple(_group(g, f"workers[{i}]") for i, g in enumerate(_list(top.get("workers"), "workers")))
     ids = [g.id_prefix for g in groups]
     for i, prefix in enumerate(ids):
@@ -190,6 +192,18 @@ def parse_scenario(
         name=scenario_name,
         source=source,
     )
+
+
+def _scripted_policies(value: Any, base: Optional[Path]) -> Policies:
+    from .policies import policies_from_script
+
+    script = _text(value, "policiesScript")
+    return policies_from_script(Path(script) if base is None else base / script)
+
+
+def _merge(written: Policies, scripted: Policies) -> Policies:
+    """The script's policies, and the file's over them (the file has the last word)."""
+    return {c: {**scripted.get(c, {}), **written.get(c, {})} for c in POLICY_COLLECTIONS}
 
 
 def _below(value: float, duration: float, field_name: str) -> float:
