@@ -118,6 +118,8 @@ class Simulation:
                 self._rng("arrivals", demand.name), self.scenario.duration
             )
             self._counters[demand.name] = 0
+            for _ in range(demand.initial_jobs):
+                self._create_job(demand)
             self._arriving += 1
             self._next_arrival(demand)
 
@@ -223,6 +225,10 @@ class Simulation:
 
     # -- the simulation's own steps -------------------------------------------------------------------------------
     def _arrive(self, demand: Demand) -> None:
+        self._create_job(demand)
+        self._next_arrival(demand)
+
+    def _create_job(self, demand: Demand) -> None:
         self._counters[demand.name] += 1
         job_id = f"{demand.name}-{self._counters[demand.name]}"
         rng = self._demand_rng[demand.name]
@@ -240,7 +246,6 @@ class Simulation:
             raise ScenarioError(f"demand[{index}]", f"the router refused its job: {exc}") from None
         if patience is not None:
             self._schedule(now + _us(patience), ABANDON, job_id)
-        self._next_arrival(demand)
 
     def _respond(self, payload: Tuple[str, str, str, bool]) -> None:
         worker_id, offer_id, job_id, decline = payload

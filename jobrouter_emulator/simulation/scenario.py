@@ -25,7 +25,7 @@ _GROUP = {
 }  # fmt: skip
 _DEMAND = {
     "name", "channel", "queue", "classificationPolicy", "labels", "priority", "arrivals", "handleTime", "patience",
-    "workerSelectors",
+    "workerSelectors", "initialJobs",
 }  # fmt: skip
 
 Policies = Dict[str, Dict[str, Dict[str, Any]]]
@@ -73,6 +73,7 @@ class Demand:
     handle_time: Distribution
     patience: Optional[Distribution]
     worker_selectors: Tuple[Dict[str, Any], ...] = ()
+    initial_jobs: int = 0  # jobs already there when the run starts (a backlog, or a queue started in steady state)
 
     def job_body(self) -> Dict[str, Any]:
         """A new job's REST body (its id is added by the driver)."""

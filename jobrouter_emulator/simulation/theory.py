@@ -12,8 +12,12 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+import random
 from dataclasses import dataclass
+from typing import List, Sequence
 
 
 def erlang_b(agents: int, load: float) -> float:
@@ -69,6 +73,34 @@ def agents_for_service_level(
     return agents
 
 
+def stationary_distribution(
+    agents: int, arrivals_per_second: float, handle_seconds: float, patience_seconds: float
+) -> List[float]:
+    """P(n calls in the system), n = 0, 1, ...: the birth-death chain above (``patience_seconds`` = inf for Erlang
+    C, whose load must then be below ``agents``), cut where the rest is below 1e-16."""
+    lam, mu = arrivals_per_second, 1 / handle_seconds
+    theta = 0.0 if math.isinf(patience_seconds) else 1 / patience_seconds
+    if theta == 0 and lam * handle_seconds >= agents:
+        raise ValueError("without abandonment the load must be below the number of agents")
+    weights = [1.0]
+    n = 0
+    while True:
+        n += 1
+        death = min(n, agents) * mu + max(n - agents, 0) * theta
+        weights.append(weights[-1] * lam / death)
+        if weights[-1] > 1e250:  # rescale: far from overflow, ratios unchanged
+            weights = [w * 1e-250 for w in weights]
+        if n > agents and weights[-1] < 1e-16 * sum(weights):
+            break
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def sample_stationary(distribution: Sequence[float], rng: random.Random) -> int:
+    """A number of calls in the system drawn from ``distribution`` (to start a run in steady state)."""
+    return bisect.bisect_left(list(itertools.accumulate(distribution)), rng.random() * sum(distribution))
+
+
 @dataclass(frozen=True)
 class ErlangA:
     agents: int
@@ -76,20 +108,10 @@ class ErlangA:
     handle_seconds: float
     patience_seconds: float
 
-    def _states(self) -> list[float]:
-        lam, mu, theta = self.arrivals_per_second, 1 / self.handle_seconds, 1 / self.patience_seconds
-        weights = [1.0]
-        n = 0
-        while True:
-            n += 1
-            death = min(n, self.agents) * mu + max(n - self.agents, 0) * theta
-            weights.append(weights[-1] * lam / death)
-            if weights[-1] > 1e250:  # rescale: far from overflow, ratios unchanged
-                weights = [w * 1e-250 for w in weights]
-            if n > self.agents and weights[-1] < 1e-16 * sum(weights):
-                break
-        total = sum(weights)
-        return [w / total for w in weights]
+    def _states(self) -> List[float]:
+        return stationary_distribution(
+            self.agents, self.arrivals_per_second, self.handle_seconds, self.patience_seconds
+        )
 
     @property
     def abandonment_share(self) -> float:
