@@ -81,3 +81,11 @@ def test_the_progress_bar_shows_on_a_terminal_only() -> None:
     bar(3600 * 4, 3600 * 8, 1234)
     bar.finish()
     assert terminal.getvalue() == "\rday.yaml [###############...............] 4h/8h 1234 jobs \n"
+
+
+def test_the_readme_example_is_the_sample_scenario() -> None:
+    root = Path(__file__).resolve().parents[3]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("This is `samples/scenarios/sales_day.yaml`") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```", section.index("```yaml\n") + 8)]
+    assert block == (root / "samples" / "scenarios" / "sales_day.yaml").read_text()
