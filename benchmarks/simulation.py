@@ -108,7 +108,18 @@ def scenario() -> Dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", type=int, default=0, help="print the N functions with the most own time")
+    parser.add_argument(
+        "--store",
+        choices=("discarding", "memory"),
+        default="discarding",
+        help="memory: the emulator's MemoryStore instead of the simulator's own (to measure what it saves)",
+    )
     args = parser.parse_args()
+    if args.store == "memory":
+        from jobrouter_emulator.simulation import driver
+        from jobrouter_emulator.store.memory import MemoryStore
+
+        driver.DiscardingStore = MemoryStore  # type: ignore[misc, assignment]
     began = time.perf_counter()
     cpu_began = time.process_time()
     if args.profile:
