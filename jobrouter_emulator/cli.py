@@ -106,6 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FACTOR",
         help="scale Event Grid's delivery retry schedule and event time to live (0.001: a 10 s step takes 10 ms)",
     )
+    statistics = parser.add_argument_group("statistics")
+    statistics.add_argument(
+        "--statistics-interval",
+        type=float,
+        metavar="SECONDS",
+        help="length of the statistics' intervals (default 900: quarter hours)",
+    )
+    statistics.add_argument(
+        "--service-level",
+        action="append",
+        default=[],
+        metavar="[QUEUE=]SECONDS",
+        help="service-level threshold: of one queue (QUEUE=SECONDS) or of every queue (SECONDS; default 20); "
+        "repeatable",
+    )
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--faults",
@@ -155,10 +170,13 @@ def _serve(args: argparse.Namespace) -> int:
     from .api.faults import FaultPlan
     from .delivery import EventSubscription
     from .service import EmulatorServer, EmulatorSettings
+    from .statistics.settings import StatisticsSettings
 
     try:
         subscriptions = [EventSubscription.from_cli(tokens) for tokens in args.event_subscription]
         faults = FaultPlan.from_cli(args.faults) if args.faults else None
+        statistics = StatisticsSettings.from_tokens(args.statistics_interval, args.service_level)
+        statistics.build()  # a threshold or interval that cannot work is reported now
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -179,6 +197,7 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
         clock=args.clock,
         reset=args.reset,
+        statistics=statistics,
     )
     try:
         server = EmulatorServer(settings)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from .api.faults import FaultPlan
 from .auth import DEFAULT_ACCESS_KEY
@@ -24,6 +24,8 @@ from .engine.errors import BadRequest, Conflict
 from .engine.router import Router
 from .limits import Limits
 from .service import EmulatorServer, EmulatorSettings
+from .statistics import DEFAULT_INTERVAL_SECONDS, DEFAULT_SERVICE_LEVEL_SECONDS
+from .statistics.settings import StatisticsSettings
 
 
 class EmbeddedEmulator:
@@ -43,7 +45,12 @@ class EmbeddedEmulator:
         seed: Optional[int] = None,
         limits: Optional[Limits] = None,
         clock: str = "system",
+        statistics_interval: Optional[float] = None,
+        service_levels: Optional[Mapping[str, float]] = None,
+        service_level_seconds: Optional[float] = None,
     ) -> None:
+        # statistics_interval: the statistics' intervals in seconds (900); service_level_seconds: every queue's
+        # service-level threshold (20); service_levels: queue id -> its own threshold.
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
             self._temporary = tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")
@@ -62,7 +69,15 @@ class EmbeddedEmulator:
             seed=seed,
             limits=limits or Limits(),
             clock=clock,
+            statistics=StatisticsSettings(
+                interval_seconds=DEFAULT_INTERVAL_SECONDS if statistics_interval is None else statistics_interval,
+                service_level_seconds=(
+                    DEFAULT_SERVICE_LEVEL_SECONDS if service_level_seconds is None else service_level_seconds
+                ),
+                queue_service_level_seconds=dict(service_levels or {}),
+            ),
         )
+        self._settings.statistics.build()  # type: ignore[union-attr]  # a bad threshold fails here, not at start()
         make_clock(clock)  # a clock name that is neither "system" nor "virtual" fails here, not at start()
         self._server: Optional[EmulatorServer] = None
 
@@ -132,3 +147,17 @@ class EmbeddedEmulator:
     def dashboard_login_url(self) -> str:
         """A new one-time URL that logs a browser in to the dashboard at ``/_emulator/``."""
         return self._running().dashboard_login_url()
+
+    def statistics(
+        self,
+        *,
+        since: Optional[datetime] = None,
+        until: Optional[datetime] = None,
+        interval_seconds: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """The supervisor statistics, as ``GET /_emulator/statistics`` returns them (the same JSON object): per queue,
+        per worker and per interval, at the emulator's time now (see the README's "Supervisor statistics")."""
+        live = self._running().statistics
+        if live is None:  # only a server built with statistics=None has none; EmbeddedEmulator always keeps them
+            raise RuntimeError("Statistics are off in this emulator")
+        return live.report(since=since, until=until, interval_seconds=interval_seconds)

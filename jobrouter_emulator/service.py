@@ -19,9 +19,11 @@ from .api.control import control_routes
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
 from .api.feed import EventFeed
 from .api.request_log import RequestLog
+from .api.statistics import statistics_routes
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
+from .dashboard.statistics_panel import statistics_panel_routes
 from .data_dir import DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.clock import CLOCKS, FakeClock, make_clock
@@ -30,6 +32,8 @@ from .engine.rules import HttpOutbound
 from .http_protocol import protocol_class
 from .limits import Limits
 from .sdk import decode_access_key
+from .statistics.live import LiveStatistics
+from .statistics.settings import StatisticsSettings
 from .store import MemoryStore, SQLiteStore
 from .store.base import Store
 from .tls import ensure_certificate
@@ -73,6 +77,8 @@ class EmulatorSettings:
     limits: Limits = field(default_factory=Limits)
     clock: str = "system"  # "virtual": time moves only when told (POST /_emulator/clock:advance)
     reset: bool = False  # start from empty state: the state database in data_dir is deleted first
+    # Supervisor statistics (intervals, service-level thresholds); None: not kept (GET /_emulator/statistics: 404).
+    statistics: Optional[StatisticsSettings] = field(default_factory=StatisticsSettings)
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
@@ -108,6 +114,11 @@ class EmulatorSettings:
                 raise StartupError(
                     f"--cert {self.cert_file} with --key {self.key_file} cannot serve HTTPS: {exc}"
                 ) from None
+        if self.statistics is not None:
+            try:
+                self.statistics.build()
+            except ValueError as exc:
+                raise StartupError(f"statistics: {exc}") from None
         if self.clock not in CLOCKS:
             raise StartupError(f"--clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
 
@@ -245,12 +256,17 @@ class EmulatorServer:
             self._ssl_options = {"ssl_certfile": str(self.cert_path), "ssl_keyfile": str(key_path)}
         key, bearer = settings.access_key, settings.allow_bearer
         feed = EventFeed(self.router)
+        self.statistics: Optional[LiveStatistics] = None
+        if settings.statistics is not None:
+            self.statistics = LiveStatistics(self.router, settings.statistics.build())
         self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls)
         control = [
             *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
             *control_routes(self.router, access_key=key, allow_bearer=bearer),
             *dashboard_routes(self.router, feed, self.dashboard_auth),
+            *statistics_routes(self.statistics, access_key=key, allow_bearer=bearer),
+            *statistics_panel_routes(self.statistics, self.dashboard_auth),
         ]
         self._app = create_app(
             self.router, access_key=key, allow_bearer=bearer, extra_routes=control, limits=settings.limits, feed=feed
@@ -326,6 +342,8 @@ class EmulatorServer:
         self.close()
 
     def close(self) -> None:
+        if self.statistics is not None:
+            self.statistics.close()
         self.delivery.stop()
         self.router.close()
         self.outbound.close()

@@ -43,6 +43,8 @@ Queue figures
   at the end (measured to the end); null when none.
 - The assignment of an answered wait is the latest one made from it (after an unassign the job may be answered
   again from the same queue: its wait does not change, its handle time is the last assignment's).
+- ``longestWaitingSeconds`` = the longest of the open waits of jobs queued at the end, measured to the end (null
+  when none wait): how long the oldest caller in the queue has been waiting now.
 - ``handled`` = answered waits whose assignment was completed (``RouterJobCompleted``, or ``RouterJobClosed``
   without a completion first, which completes and closes at once) by the end.
 - handle time of an assignment = completed - assigned (the accept). ``averageHandleTimeSeconds`` = sum of handle
@@ -61,6 +63,19 @@ Worker figures
 - ``busySeconds`` = time in the window while registered and holding at least one job (from the accept until the
   close, unassign or cancel: a job in wrap-up still holds the worker's capacity).
 - ``occupancy`` = busySeconds / availableSeconds, from 0 to 1 (null when the worker was never available).
+
+Colours (``ratings``)
+--------------------
+Each queue (and total) carries ``ratings``: ``green``, ``amber`` or ``red`` (``none`` without a figure) for four
+figures, judged at set shares of a target:
+
+- ``serviceLevel`` (higher is better), target ``SERVICE_LEVEL_TARGET`` = 0.8 (the usual 80/20 with T = 20 s):
+  green at >= 100 % of the target (>= 0.8), amber at >= 90 % of it (>= 0.72), red below;
+- ``averageSpeedOfAnswerSeconds`` (lower is better), target T: green at <= 100 % of T, amber at <= 150 %, red above;
+- ``abandoned`` as a rate, abandoned / offered (lower is better), target ``ABANDON_RATE_TARGET`` = 0.05: green at
+  <= 100 % of it, amber at <= 150 %, red above;
+- ``waiting``, by ``longestWaitingSeconds`` (lower is better), target T: green at <= 100 % of T, amber at <= 150 %,
+  red above (green when nobody waits).
 
 Totals
 ------
@@ -92,6 +107,7 @@ class Assignment:
     completed: Optional[int] = None
     closed: Optional[int] = None
     released: Optional[int] = None  # closed, unassigned or cancelled: the worker's capacity is free again
+    assignment_id: str = ""
 
 
 @dataclass
@@ -128,6 +144,7 @@ class Tally:
     answer_wait_total: int = 0
     wait_total: int = 0
     longest_wait: Optional[int] = None
+    longest_waiting: Optional[int] = None
     handled: int = 0
     handle_total: int = 0
     wrapped: int = 0
@@ -136,7 +153,7 @@ class Tally:
     def add(self, other: Tally) -> None:
         for name in self.__dataclass_fields__:
             mine, theirs = getattr(self, name), getattr(other, name)
-            if name == "longest_wait":
+            if name in ("longest_wait", "longest_waiting"):
                 setattr(self, name, theirs if mine is None else mine if theirs is None else max(mine, theirs))
             else:
                 setattr(self, name, mine + theirs)
@@ -165,9 +182,18 @@ def tally_wait(tally: Tally, wait: Wait, end: int, threshold: int, short_abandon
                 tally.short_abandoned += 1
     elif outcome == TRANSFERRED:
         tally.transferred += 1
-    elif queued_now:
+    if queued_now:
         waited = max(0, end - wait.started)
-        tally.longest_wait = waited if tally.longest_wait is None else max(tally.longest_wait, waited)
+        tally.longest_waiting = waited if tally.longest_waiting is None else max(tally.longest_waiting, waited)
+        if outcome is None:
+            tally.longest_wait = waited if tally.longest_wait is None else max(tally.longest_wait, waited)
+
+
+def tally_still_waiting(tally: Tally, wait: Wait, end: int) -> None:
+    """A job queued at ``end`` whose wait started before the report's window: it waits, it was not offered in it."""
+    tally.waiting += 1
+    waited = max(0, end - wait.started)
+    tally.longest_waiting = waited if tally.longest_waiting is None else max(tally.longest_waiting, waited)
 
 
 def _tally_assignment(tally: Tally, assignment: Optional[Assignment], end: int) -> None:
@@ -192,7 +218,7 @@ def _mean(total: int, count: int) -> Optional[float]:
 def queue_figures(tally: Tally, threshold_seconds: Optional[float]) -> Dict[str, Any]:
     """The JSON figures of a queue (or a total, with ``threshold_seconds`` None) from its tally."""
     denominator = tally.offered - tally.short_abandoned
-    return {
+    figures: Dict[str, Any] = {
         "offered": tally.offered,
         "answered": tally.answered,
         "abandoned": tally.abandoned,
@@ -205,9 +231,65 @@ def queue_figures(tally: Tally, threshold_seconds: Optional[float]) -> Dict[str,
         "averageSpeedOfAnswerSeconds": _mean(tally.answer_wait_total, tally.answered),
         "averageWaitSeconds": _mean(tally.wait_total, tally.answered + tally.abandoned),
         "longestWaitSeconds": seconds(tally.longest_wait),
+        "longestWaitingSeconds": seconds(tally.longest_waiting),
         "handled": tally.handled,
         "averageHandleTimeSeconds": _mean(tally.handle_total, tally.handled),
         "averageWrapUpSeconds": _mean(tally.wrap_total, tally.wrapped),
+    }
+    figures["ratings"] = ratings(figures, tally, threshold_seconds)
+    return figures
+
+
+SERVICE_LEVEL_TARGET = 0.8
+ABANDON_RATE_TARGET = 0.05
+GREEN_SHARE = 1.0  # green up to (or, higher being better, from) 100 % of the target
+AMBER_SHARE_HIGHER_IS_BETTER = 0.9
+AMBER_SHARE_LOWER_IS_BETTER = 1.5
+
+
+RATING_TARGETS = {
+    "serviceLevel": SERVICE_LEVEL_TARGET,
+    "abandonRate": ABANDON_RATE_TARGET,
+    "greenShare": GREEN_SHARE,
+    "amberShareHigherIsBetter": AMBER_SHARE_HIGHER_IS_BETTER,
+    "amberShareLowerIsBetter": AMBER_SHARE_LOWER_IS_BETTER,
+}
+
+
+def _limit(share: float, target: float) -> float:
+    return round(share * target, 9)  # 90 % of 0.8 is 0.72, not 0.7200000000000001
+
+
+def rate_higher_is_better(value: Optional[float], target: float) -> str:
+    if value is None:
+        return "none"
+    if value >= _limit(GREEN_SHARE, target):
+        return "green"
+    return "amber" if value >= _limit(AMBER_SHARE_HIGHER_IS_BETTER, target) else "red"
+
+
+def rate_lower_is_better(value: Optional[float], target: float) -> str:
+    if value is None:
+        return "none"
+    if value <= _limit(GREEN_SHARE, target):
+        return "green"
+    return "amber" if value <= _limit(AMBER_SHARE_LOWER_IS_BETTER, target) else "red"
+
+
+def ratings(figures: Dict[str, Any], tally: Tally, threshold_seconds: Optional[float]) -> Dict[str, str]:
+    """The colours of a queue's figures (see "Colours" above); a total without one threshold rates its service level
+    and abandon rate only."""
+    threshold = threshold_seconds
+    waiting = figures["longestWaitingSeconds"] if tally.waiting else 0.0
+    return {
+        "serviceLevel": rate_higher_is_better(figures["serviceLevel"], SERVICE_LEVEL_TARGET),
+        "averageSpeedOfAnswerSeconds": (
+            rate_lower_is_better(figures["averageSpeedOfAnswerSeconds"], threshold) if threshold is not None else "none"
+        ),
+        "abandoned": rate_lower_is_better(
+            tally.abandoned / tally.offered if tally.offered else None, ABANDON_RATE_TARGET
+        ),
+        "waiting": rate_lower_is_better(waiting, threshold) if threshold is not None else "none",
     }
 
 
@@ -244,9 +326,47 @@ class WorkerLog:
     available: List[Tuple[int, Optional[int]]] = field(default_factory=list)
     busy: List[Tuple[int, Optional[int]]] = field(default_factory=list)
     holding: int = 0
+    # Running totals since the start, kept as events come: the report of everything so far reads them instead of
+    # walking the lists above (worker_totals).
+    offer_counts: Dict[str, int] = field(default_factory=dict)
+    handled: int = 0
+    handle_total: int = 0
+    wrapped: int = 0
+    wrap_total: int = 0
+    is_available: bool = False
+    available_total: int = 0
+    busy_total: int = 0
+    mark: int = 0  # when the totals were last brought up to date
+
+    def catch_up(self, moment: int) -> None:
+        """Bring the available and busy totals up to ``moment`` (before the worker's state changes there)."""
+        if self.is_available:
+            self.available_total += max(0, moment - self.mark)
+            if self.holding > 0:
+                self.busy_total += max(0, moment - self.mark)
+        self.mark = max(self.mark, moment)
 
 
 OFFER_FIGURES = ("offersIssued", "offersAccepted", "offersDeclined", "offersExpired", "offersRevoked")
+
+
+def worker_totals(log: WorkerLog, end: int) -> Dict[str, Any]:
+    """:func:`worker_figures` over everything so far, from the running totals (``end`` at or after the last event)."""
+    open_time = max(0, end - log.mark) if log.is_available else 0
+    available_total = log.available_total + open_time
+    busy_total = log.busy_total + (open_time if log.holding > 0 else 0)
+    figures: Dict[str, Any] = {name: log.offer_counts.get(name, 0) for name in OFFER_FIGURES}
+    figures.update(
+        {
+            "handled": log.handled,
+            "averageHandleTimeSeconds": _mean(log.handle_total, log.handled),
+            "averageWrapUpSeconds": _mean(log.wrap_total, log.wrapped),
+            "availableSeconds": seconds(available_total),
+            "busySeconds": seconds(busy_total),
+            "occupancy": round(busy_total / available_total, 6) if available_total else None,
+        }
+    )
+    return figures
 
 
 def worker_figures(log: WorkerLog, start: int, end: int) -> Dict[str, Any]:

@@ -323,6 +323,7 @@
     page.receivedAt = performance.now();
     renderAll();
     document.body.dataset.ready = "true";
+    document.dispatchEvent(new CustomEvent("jobrouter:state")); // the statistics panel (statistics.js) follows
   });
   source.addEventListener("router", (message) => {
     const item = JSON.parse(message.data);

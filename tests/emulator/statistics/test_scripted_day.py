@@ -26,8 +26,10 @@ from typing import Any, Dict, List
 
 import pytest
 
-from jobrouter_emulator.engine.times import format_time
+from jobrouter_emulator.engine.times import format_time, parse_time
 from jobrouter_emulator.statistics import Statistics
+from jobrouter_emulator.statistics.definitions import rate_higher_is_better, rate_lower_is_better
+from jobrouter_emulator.statistics.ledger import event_micros, to_micros
 
 DAY = datetime(2026, 1, 5, tzinfo=timezone.utc)
 _ids = itertools.count(1)
@@ -119,6 +121,11 @@ def fed(events: List[Dict[str, Any]]) -> Statistics:
     return statistics
 
 
+def plain(queues: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """Queue figures without their colours (tested on their own)."""
+    return {q: {k: v for k, v in f.items() if k != "ratings"} for q, f in queues.items()}
+
+
 def figures(**given: Any) -> Dict[str, Any]:
     """Queue figures: zero counts and no averages unless given."""
     base: Dict[str, Any] = {
@@ -134,6 +141,7 @@ def figures(**given: Any) -> Dict[str, Any]:
         "averageSpeedOfAnswerSeconds": None,
         "averageWaitSeconds": None,
         "longestWaitSeconds": None,
+        "longestWaitingSeconds": None,
         "handled": 0,
         "averageHandleTimeSeconds": None,
         "averageWrapUpSeconds": None,
@@ -157,6 +165,7 @@ SALES = figures(
     averageSpeedOfAnswerSeconds=27.5,  # (15 + 40) / 2
     averageWaitSeconds=29.5,  # (15 + 40 + 3 + 60) / 4
     longestWaitSeconds=600.0,  # j7, still waiting
+    longestWaitingSeconds=600.0,
     handled=2,
     averageHandleTimeSeconds=450.0,  # (300 + 600) / 2
     averageWrapUpSeconds=30.0,  # (60 + 0) / 2
@@ -189,6 +198,7 @@ TOTAL = figures(
     averageSpeedOfAnswerSeconds=30.0,  # (15 + 40 + 20 + 45) / 4
     averageWaitSeconds=30.5,  # (15 + 40 + 3 + 60 + 20 + 45) / 6
     longestWaitSeconds=600.0,
+    longestWaitingSeconds=600.0,
     handled=4,
     averageHandleTimeSeconds=525.0,  # (300 + 600 + 600 + 600) / 4
     averageWrapUpSeconds=60.0,  # (60 + 0 + 120 + 60) / 4
@@ -224,8 +234,8 @@ W2 = {
 def test_the_scripted_day_gives_the_figures_worked_out_by_hand() -> None:
     report = fed(scripted_day()).report(now=at("09:30:00"))
 
-    assert report["queues"] == {"sales": SALES, "support": SUPPORT}
-    assert report["total"] == TOTAL
+    assert plain(report["queues"]) == {"sales": SALES, "support": SUPPORT}
+    assert plain({"total": report["total"]}) == {"total": TOTAL}
     assert report["workers"] == {"w1": W1, "w2": W2}
     assert report["since"] is None
     assert report["until"] == "2026-01-05T09:30:00+00:00"
@@ -237,7 +247,7 @@ def test_the_scripted_day_by_interval_counts_each_wait_where_it_started() -> Non
 
     assert [i["start"][11:16] for i in intervals] == ["08:00", "08:15", "08:30", "08:45", "09:00", "09:15", "09:30"]
     assert intervals[0]["end"] == "2026-01-05T08:15:00+00:00"
-    by_start = {i["start"][11:16]: i["queues"] for i in intervals}
+    by_start = {i["start"][11:16]: plain(i["queues"]) for i in intervals}
     assert by_start["08:00"] == {
         "sales": figures(  # j1 to j5; j7 came later
             offered=5,
@@ -288,7 +298,14 @@ def test_the_scripted_day_by_interval_counts_each_wait_where_it_started() -> Non
     }
     assert by_start["08:45"] == by_start["09:00"] == by_start["09:30"] == {}
     assert by_start["09:15"] == {
-        "sales": figures(offered=1, waiting=1, serviceLevel=0.0, serviceLevelSeconds=20.0, longestWaitSeconds=600.0)
+        "sales": figures(
+            offered=1,
+            waiting=1,
+            serviceLevel=0.0,
+            serviceLevelSeconds=20.0,
+            longestWaitSeconds=600.0,
+            longestWaitingSeconds=600.0,
+        )
     }
     assert intervals[0]["total"]["offered"] == 6 and intervals[0]["total"]["serviceLevel"] == 0.4  # 2 / (6 - 1)
 
@@ -297,7 +314,7 @@ def test_a_window_counts_the_waits_that_started_in_it_as_they_stood_at_its_end()
     report = fed(scripted_day()).report(since=at("08:00:00"), until=at("08:05:00"))
 
     # j1 to j4 started in the window; at 08:05:00 j1 and j2 were answered but neither completed.
-    assert report["queues"] == {
+    assert plain(report["queues"]) == {
         "sales": figures(
             offered=4,
             answered=2,
@@ -323,13 +340,56 @@ def test_a_window_counts_the_waits_that_started_in_it_as_they_stood_at_its_end()
 def test_a_job_queued_before_the_window_still_counts_as_waiting_in_it() -> None:
     report = fed(scripted_day()).report(since=at("09:25:00"), now=at("09:30:00"))
 
-    assert report["queues"] == {"sales": figures(waiting=1, serviceLevelSeconds=20.0)}  # j7, queued 09:20:00
+    # j7, queued 09:20:00: waiting for 600 s at 09:30:00
+    assert plain(report["queues"]) == {
+        "sales": figures(waiting=1, serviceLevelSeconds=20.0, longestWaitingSeconds=600.0)
+    }
 
 
 def test_another_interval_length_cuts_the_same_waits_differently() -> None:
     intervals = fed(scripted_day()).report(now=at("09:30:00"), interval_seconds=3600)["intervals"]
 
     assert [(i["start"][11:16], i["total"]["offered"]) for i in intervals] == [("08:00", 8), ("09:00", 1)]
+
+
+def test_the_colours_of_the_scripted_day() -> None:
+    report = fed(scripted_day()).report(now=at("09:30:00"))
+
+    assert report["queues"]["sales"]["ratings"] == {
+        "serviceLevel": "red",  # 0.2 < 0.72 (90 % of the 0.8 target)
+        "averageSpeedOfAnswerSeconds": "amber",  # 27.5 s: over T = 20, within 150 % of it (30)
+        "abandoned": "red",  # 2 of 6 = 0.33 > 0.075 (150 % of the 0.05 target)
+        "waiting": "red",  # j7 has waited 600 s > 30
+    }
+    assert report["queues"]["support"]["ratings"] == {
+        "serviceLevel": "red",  # 0.33
+        "averageSpeedOfAnswerSeconds": "amber",  # 32.5 s: over T = 30, within 45
+        "abandoned": "green",  # none
+        "waiting": "green",  # nobody waits
+    }
+    assert report["total"]["ratings"] == {
+        "serviceLevel": "red",
+        "averageSpeedOfAnswerSeconds": "none",  # the total has no one threshold
+        "abandoned": "red",
+        "waiting": "none",
+    }
+
+
+@pytest.mark.parametrize(
+    "value, target, higher_is_better, colour",
+    [
+        (0.8, 0.8, True, "green"),
+        (0.72, 0.8, True, "amber"),
+        (0.71, 0.8, True, "red"),
+        (20.0, 20.0, False, "green"),
+        (30.0, 20.0, False, "amber"),
+        (30.1, 20.0, False, "red"),
+        (None, 20.0, False, "none"),
+    ],
+)
+def test_colours_change_at_the_documented_shares_of_the_target(value, target, higher_is_better, colour) -> None:
+    rate = rate_higher_is_better if higher_is_better else rate_lower_is_better
+    assert rate(value, target) == colour
 
 
 def test_a_cancel_of_an_assigned_job_is_not_an_abandon_and_frees_the_worker() -> None:
@@ -375,7 +435,7 @@ def test_events_it_cannot_read_are_ignored() -> None:
         ({"interval_seconds": 0}, "interval_seconds must be more than 0"),
         ({"service_level_seconds": -1}, "service_level_seconds must be at least 0"),
         ({"short_abandon_seconds": float("nan")}, "short_abandon_seconds must be a finite number"),
-        ({"queue_service_level_seconds": {"q": "20"}}, "service level of queue q must be a finite number"),
+        ({"queue_service_level_seconds": {"q": "20"}}, "the service level of q must be a finite number"),
     ],
 )
 def test_bad_settings_say_what_to_fix(settings: Dict[str, Any], message: str) -> None:
@@ -386,3 +446,54 @@ def test_bad_settings_say_what_to_fix(settings: Dict[str, Any], message: str) ->
 def test_a_window_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="since must not be after until"):
         fed(scripted_day()).report(since=at("09:00:00"), until=at("08:00:00"))
+
+
+def test_the_running_tallies_give_what_walking_every_wait_gives() -> None:
+    """The report of everything so far reads running tallies (jobs that ended) and walks the other waits; a report
+    with an explicit ``until`` walks every wait. At every step of the day both must agree."""
+    statistics = Statistics(queue_service_level_seconds={"support": 30})
+    for item in scripted_day():
+        statistics.feed(item)
+        moment = datetime.fromisoformat(item["eventTime"]) + timedelta(seconds=7)
+        assert statistics.report(now=moment) == statistics.report(until=moment)
+
+
+def test_a_deleted_jobs_id_names_a_new_job_afterwards() -> None:
+    statistics = Statistics()
+    for item in [
+        queued("10:00:00", "j", "q"),
+        job_step("RouterJobCancelled", "10:00:30", "j", "q"),
+        job_step("RouterJobDeleted", "10:01:00", "j", "q"),
+        queued("10:02:00", "j", "q"),  # a new job with the same id
+        *accepted("10:02:10", "w", "j", "q", "a"),
+    ]:
+        statistics.feed(item)
+
+    for report in (statistics.report(now=at("10:03:00")), statistics.report(until=at("10:03:00"))):
+        queue = report["queues"]["q"]
+        assert (queue["offered"], queue["abandoned"], queue["answered"]) == (2, 1, 1)
+        assert queue["averageSpeedOfAnswerSeconds"] == 10.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-05T08:00:10+00:00",
+        "2026-01-05T08:00:10.25+00:00",
+        "2026-01-05T08:00:10.000001+00:00",
+        "1969-12-31T23:59:59.5+00:00",
+        "2026-01-05T10:00:10+02:00",  # not the emulator's spelling: the ISO parser reads it
+        "2026-01-05T08:00:10Z",
+        "3/28/2007 7:13:50 PM +00:00",
+    ],
+)
+def test_event_times_read_directly_agree_with_the_iso_parser(text: str) -> None:
+    assert event_micros(text) == to_micros(parse_time(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-13-05T08:00:10+00:00", "2026-01-05T24:00:10+00:00", "2026-02-30T08:00:10+00:00", "soon"]
+)
+def test_event_times_that_are_not_times_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        event_micros(text)
