@@ -44,6 +44,7 @@ def simulate_parser() -> argparse.ArgumentParser:
 
 
 def simulate_main(argv: List[str]) -> int:
+    from .progress import TerminalProgress
     from .report import write_compare_report, write_report
     from .results import write_csv, write_json
     from .runner import run
@@ -60,8 +61,6 @@ def simulate_main(argv: List[str]) -> int:
     try:
         scenarios = [load_scenario(path) for path in args.scenarios]
         for path, scenario in zip(args.scenarios, scenarios):
-            from .progress import TerminalProgress
-
             bar = TerminalProgress.for_stream(sys.stderr, Path(path).name)
             try:
                 results.append(run(scenario, seed=args.seed, replications=args.replications, progress=bar))

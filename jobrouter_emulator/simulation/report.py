@@ -323,7 +323,7 @@ def render(results: Sequence[Result]) -> str:
     intro = (
         f'<p class="muted">Service level within {results[0].get("serviceLevelSeconds"):g} s; figures as '
         "<code>GET /_emulator/statistics</code> defines them. "
-        + ("Intervals in brackets are 95% intervals over replications. " if "ci95" in str(results[0]) else "")
+        + ("Figures in brackets are 95% intervals over replications. " if results[0].get("replications") else "")
         + "</p>"
     )
     return (
