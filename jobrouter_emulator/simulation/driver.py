@@ -141,7 +141,7 @@ class Simulation:
         horizon = _us(self.scenario.duration + self.scenario.drain)
         duration = _us(self.scenario.duration)
         now = 0
-        steps = 0
+        reported, report_every = 0, max(1, duration // 200)  # progress every half percent of simulated time
         while True:
             next_step = self._agenda[0][0] if self._agenda else None
             due = self._router.next_timer_due()
@@ -164,9 +164,9 @@ class Simulation:
                 _, kind, _, payload = heapq.heappop(self._agenda)
                 self._STEPS[kind](self, payload)
                 self._drain_events()
-                steps += 1
-                if self._progress is not None and steps % 500 == 0:
-                    self._progress(now / _US, self.scenario.duration, self._outcome.jobs)
+            if self._progress is not None and now - reported >= report_every:
+                reported = now
+                self._progress(now / _US, self.scenario.duration, self._outcome.jobs)
         end = max(now, duration)
         if end > now:
             self._router.advance((end - now) / _US)

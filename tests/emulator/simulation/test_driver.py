@@ -78,6 +78,9 @@ def test_offers_answered_after_they_expire_are_lost(tmp_path: Path) -> None:
     worker = result["workers"]["agent-1"]
     assert worker["offersExpired"] >= 1 and worker["handled"] == 0
     assert result["queues"]["sales"]["answered"] == 0
+    # Never answered, and the engine does not offer it to that worker again: with nothing left to happen the run
+    # ends with the arrivals (10 minutes) and says the job is still open.
+    assert result["unfinishedJobs"] == 1 and result["simulatedSeconds"] == 600
 
 
 def test_declines_go_through_the_engine() -> None:
@@ -159,3 +162,25 @@ def test_replications_report_a_mean_and_an_interval() -> None:
     low, high = queue["ci95"]["offered"]
     assert low < queue["offered"] < high
     assert result["replications"] == 3 and result["seeds"] == [1, 2, 3]
+
+
+def test_compared_setups_see_the_same_calls() -> None:
+    # Each demand draws from its own stream: more agents change the waits, not the calls (common random numbers).
+    fewer, more = basic(), basic()
+    more["workers"][0]["count"] = 14
+    a, b = run(fewer), run(more)
+    assert a["jobs"] == b["jobs"] and a["queues"]["sales"]["offered"] == b["queues"]["sales"]["offered"]
+    assert a["queues"]["sales"]["averageHandleTimeSeconds"] == pytest.approx(
+        b["queues"]["sales"]["averageHandleTimeSeconds"], rel=0.05
+    )
+    assert b["queues"]["sales"]["averageSpeedOfAnswerSeconds"] < a["queues"]["sales"]["averageSpeedOfAnswerSeconds"]
+
+
+def test_progress_follows_simulated_time() -> None:
+    seen: list = []
+    result = run(
+        basic(duration="1h"), progress=lambda simulated, planned, jobs: seen.append((simulated, planned, jobs))
+    )
+    times = [s for s, _, _ in seen]
+    assert times == sorted(times) and len(seen) >= 2
+    assert seen[-1] == (result["simulatedSeconds"], 3600, result["jobs"])
