@@ -14,7 +14,9 @@ from importlib import metadata
 from typing import Iterator, List
 
 DISTRIBUTION = "azure-communication-jobrouter"
-INSTALL_COMMAND = f"pip install {DISTRIBUTION}[emulator]"
+# Quoted, so that zsh does not read [emulator] as a pattern; the emulator comes with this project's sources, so the
+# source checkout's form is named too.
+INSTALL_COMMAND = f"pip install '{DISTRIBUTION}[emulator]' (in a source checkout: pip install -e '.[emulator]')"
 _EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']emulator["']""")
 
 

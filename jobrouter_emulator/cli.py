@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from ._dependencies import MissingEmulatorDependencies, emulator_dependencies
 from .auth import DEFAULT_ACCESS_KEY
+from .data_dir import DEFAULT_DATA_DIR
 from .engine.clock import CLOCKS
 from .logs import LOG_FORMATS, LOG_LEVELS, configure_logging
+
+if TYPE_CHECKING:  # imported when serving: they need the [emulator] extra
+    from .api.faults import FaultPlan
+    from .delivery import EventSubscription
+    from .statistics.settings import StatisticsSettings
 
 DESCRIPTION = """\
 Serve a local Azure Communication Services Job Router (REST api-version
@@ -25,6 +33,8 @@ examples:
                                             in ./.jobrouter-emulator
   jobrouter-emulator --in-memory --port 0   nothing on disk, a free port
   jobrouter-emulator --clock virtual        time moves only when told
+  jobrouter-emulator --routing-delay 200ms-800ms --seed 7
+                                            route as late as the service does
   jobrouter-emulator --reset --log-format json
   jobrouter-emulator simulate day.yaml --report report.html
                                             a what-if simulation (simulate -h)
@@ -57,13 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--allow-bearer", action="store_true", help="also accept any bearer token (TokenCredential demos)"
     )
+    server.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name requests may be addressed to besides localhost, 127.0.0.1, [::1], the --host address and "
+        "this machine's name (repeatable; * allows any, which lets DNS-rebinding web pages in)",
+    )
     state = parser.add_argument_group("state and time")
     state.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(".jobrouter-emulator"),
+        default=None,
         help="where state and the generated certificate live, private to its owner and used by one emulator at a "
-        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator)",
+        "time; it holds the secrets stored in policies (default ./.jobrouter-emulator; with --in-memory, a "
+        "temporary directory removed at exit)",
     )
     state.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     state.add_argument(
@@ -78,7 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="system: real time (default); virtual: starts at the current time and moves only when told, with "
         "POST /_emulator/clock:advance",
     )
-    state.add_argument("--seed", type=int, help="seed for random choices (weighted allocation), for repeatable runs")
+    state.add_argument(
+        "--seed", type=int, help="seed for random choices (weighted allocation, routing delays), for repeatable runs"
+    )
+    state.add_argument(
+        "--routing-delay",
+        metavar="DELAY",
+        help="route this long after the request that causes it, as the service does: 500ms, or a range such as "
+        "200ms-800ms drawn per request (default: at once; virtual time on --clock virtual)",
+    )
     events = parser.add_argument_group("events")
     events.add_argument(
         "--event-webhook",
@@ -169,7 +196,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .api.faults import FaultPlan
     from .delivery import EventSubscription
-    from .service import EmulatorServer, EmulatorSettings
     from .statistics.settings import StatisticsSettings
 
     try:
@@ -180,13 +206,30 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    with contextlib.ExitStack() as cleanup:
+        data_dir = args.data_dir
+        if data_dir is None and args.in_memory:
+            # Nothing of an in-memory run stays behind: a generated certificate goes to a temporary directory.
+            data_dir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="jobrouter-emulator-")))
+        return _serve_with(args, subscriptions, faults, statistics, data_dir or DEFAULT_DATA_DIR)
+
+
+def _serve_with(
+    args: argparse.Namespace,
+    subscriptions: List[EventSubscription],
+    faults: Optional[FaultPlan],
+    statistics: StatisticsSettings,
+    data_dir: Path,
+) -> int:
+    from .service import EmulatorServer, EmulatorSettings
+
     settings = EmulatorSettings(
         host=args.host,
         port=args.port,
         tls=args.tls or bool(args.cert),
         cert_file=args.cert,
         key_file=args.key,
-        data_dir=args.data_dir,
+        data_dir=data_dir,
         in_memory=args.in_memory,
         access_key=args.access_key,
         allow_bearer=args.allow_bearer,
@@ -196,8 +239,10 @@ def _serve(args: argparse.Namespace) -> int:
         faults=faults,
         seed=args.seed,
         clock=args.clock,
+        routing_delay=args.routing_delay,
         reset=args.reset,
         statistics=statistics,
+        allowed_hosts=args.allowed_host,
     )
     try:
         server = EmulatorServer(settings)
@@ -212,12 +257,14 @@ def _serve(args: argparse.Namespace) -> int:
             f"certificate: {server.cert_path} (trust it with connection_verify=<path> or REQUESTS_CA_BUNDLE)",
             flush=True,
         )
-    print(f"dashboard: {server.dashboard_login_url()} (one-time login link)", flush=True)
+    print(f"dashboard: {server.dashboard_login_url()} (one-time login link, valid for 10 minutes)", flush=True)
     if settings.clock == "virtual":
         print(
             f"clock: virtual, at {server.router.now().isoformat()}; move it with POST /_emulator/clock:advance",
             flush=True,
         )
+    if server.router.routing_delay is not None:
+        print(f"routing delay: {server.router.routing_delay} after each request", flush=True)
     print("state: in memory" if settings.in_memory else f"state: {settings.state_path}", flush=True)
     server.serve_forever()
     print("Job Router emulator stopped.", flush=True)

@@ -17,6 +17,7 @@ from typing import IO, Optional
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_DATA_DIR = Path(".jobrouter-emulator")  # relative to the working directory of the emulator's start
 LOCK_FILE = "emulator.lock"
 
 

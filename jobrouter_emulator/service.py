@@ -11,26 +11,29 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from . import routing_log
 from .api import create_app
 from .api.control import control_routes
 from .api.faults import FaultInjection, FaultPlan, Faults, fault_routes
 from .api.feed import EventFeed
+from .api.hosts import HostAllowList, allowed_hosts
 from .api.request_log import RequestLog
 from .api.statistics import statistics_routes
 from .api.subscriptions import subscription_routes
 from .auth import DEFAULT_ACCESS_KEY
 from .dashboard import DashboardAuth, dashboard_routes
 from .dashboard.statistics_panel import statistics_panel_routes
-from .data_dir import DataDir, StartupError
+from .data_dir import DEFAULT_DATA_DIR, DataDir, StartupError
 from .delivery import EventDelivery, EventSubscription, MemorySubscriptionStore, SQLiteSubscriptionStore
 from .engine.clock import CLOCKS, FakeClock, make_clock
 from .engine.router import PROCESSING_DELAY, Router
+from .engine.routing_delay import RoutingDelay
 from .engine.rules import HttpOutbound
 from .http_protocol import protocol_class
 from .limits import Limits
+from .outbound import BoundedHttp
 from .sdk import decode_access_key
 from .statistics.live import LiveStatistics
 from .statistics.settings import StatisticsSettings
@@ -65,7 +68,7 @@ class EmulatorSettings:
     tls: bool = False
     cert_file: Optional[Path] = None
     key_file: Optional[Path] = None
-    data_dir: Path = Path(".jobrouter-emulator")
+    data_dir: Path = DEFAULT_DATA_DIR
     in_memory: bool = False
     access_key: str = DEFAULT_ACCESS_KEY
     allow_bearer: bool = False
@@ -76,9 +79,13 @@ class EmulatorSettings:
     seed: Optional[int] = None
     limits: Limits = field(default_factory=Limits)
     clock: str = "system"  # "virtual": time moves only when told (POST /_emulator/clock:advance)
+    # Routing runs this long after the request causing it, as the service's does: "500ms", "200ms-800ms" (drawn
+    # with ``seed``) or seconds; None or 0: at once. Virtual time on a virtual clock. See engine/routing_delay.py.
+    routing_delay: Union[str, float, RoutingDelay, None] = None
     reset: bool = False  # start from empty state: the state database in data_dir is deleted first
     # Supervisor statistics (intervals, service-level thresholds); None: not kept (GET /_emulator/statistics: 404).
     statistics: Optional[StatisticsSettings] = field(default_factory=StatisticsSettings)
+    allowed_hosts: List[str] = field(default_factory=list)  # names besides the local ones (api/hosts.py); "*": any
 
     def subscriptions(self) -> List[EventSubscription]:
         return [EventSubscription.for_webhook(url) for url in self.event_webhooks] + list(self.event_subscriptions)
@@ -119,8 +126,16 @@ class EmulatorSettings:
                 self.statistics.build()
             except ValueError as exc:
                 raise StartupError(f"statistics: {exc}") from None
+        try:
+            allowed_hosts(self.host, self.allowed_hosts)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
         if self.clock not in CLOCKS:
             raise StartupError(f"--clock must be one of {', '.join(CLOCKS)}, got {self.clock!r}")
+        try:
+            RoutingDelay.parse(self.routing_delay)
+        except (TypeError, ValueError) as exc:
+            raise StartupError(f"--routing-delay: {exc}") from None
 
     @property
     def state_path(self) -> Path:
@@ -196,8 +211,17 @@ class EmulatorServer:
             self._socket.close()
             self._release_data_dir()
             raise
+        app: Any = RequestLog(FaultInjection(self._app, self.faults))
+        hosts = allowed_hosts(settings.host, settings.allowed_hosts)
+        if hosts is None:
+            logger.warning(
+                "The Host check is off (--allowed-host *): a web page can reach this emulator through DNS rebinding "
+                "and, with a known access key, read and change its state"
+            )
+        else:
+            app = HostAllowList(app, hosts)  # first: a refused request costs nothing else
         config = server_config(
-            RequestLog(FaultInjection(self._app, self.faults)),
+            app,
             settings.host,
             settings.port,
             settings.limits,
@@ -230,12 +254,23 @@ class EmulatorServer:
         try:
             if not settings.in_memory:
                 store = SQLiteStore(database)
+            # One bounded helper for every outbound call, rule calls and webhook deliveries (see outbound.py).
+            self.http = BoundedHttp()
             self.outbound = HttpOutbound(
-                deadline=settings.limits.rule_call_deadline, max_response_bytes=settings.limits.max_rule_response_bytes
+                deadline=settings.limits.rule_call_deadline,
+                max_response_bytes=settings.limits.max_rule_response_bytes,
+                http=self.http,
             )
             # On a virtual clock routing runs "now" (see Router's processing_delay): that clock never moves by itself.
             delay = 0.0 if isinstance(clock, FakeClock) else PROCESSING_DELAY
-            self.router = Router(store, clock, seed=settings.seed, outbound=self.outbound, processing_delay=delay)
+            self.router = Router(
+                store,
+                clock,
+                seed=settings.seed,
+                outbound=self.outbound,
+                processing_delay=delay,
+                routing_delay=RoutingDelay.parse(settings.routing_delay),
+            )
             subscriptions = MemorySubscriptionStore() if settings.in_memory else SQLiteSubscriptionStore(database)
         except (sqlite3.Error, OSError, ValueError) as exc:
             (self.router if hasattr(self, "router") else store).close()
@@ -243,7 +278,7 @@ class EmulatorServer:
                 f"cannot use the database {database} ({exc}); move it away to start afresh, or pass another --data-dir"
             ) from None
         routing_log.attach(self.router)
-        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale)
+        self.delivery = EventDelivery(self.router, subscriptions, retry_scale=settings.retry_scale, http=self.http)
         self.faults = Faults(settings.faults)
         self.cert_path: Optional[Path] = None
         self._ssl_options: Dict[str, Any] = {}
@@ -259,7 +294,7 @@ class EmulatorServer:
         self.statistics: Optional[LiveStatistics] = None
         if settings.statistics is not None:
             self.statistics = LiveStatistics(self.router, settings.statistics.build())
-        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls)
+        self.dashboard_auth = DashboardAuth(key, secure_cookie=settings.tls, port=self.port)
         control = [
             *subscription_routes(self.delivery, access_key=key, allow_bearer=bearer),
             *fault_routes(self.faults, access_key=key, allow_bearer=bearer),
@@ -347,5 +382,6 @@ class EmulatorServer:
         self.delivery.stop()
         self.router.close()
         self.outbound.close()
+        self.http.close()
         self._socket.close()
         self._release_data_dir()

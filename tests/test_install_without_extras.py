@@ -9,8 +9,10 @@ The wheel carries ``py.typed``. About 20-30 s (a wheel build, a venv, an install
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,10 @@ import pytest
 from ._isolated import run_isolated
 
 REPO = Path(__file__).resolve().parents[1]
-INSTALL_COMMAND = "pip install azure-communication-jobrouter[emulator]"
+# Quoted for zsh, and with the form for a source checkout (where the emulator comes from), on one line.
+INSTALL_COMMAND = (
+    "pip install 'azure-communication-jobrouter[emulator]' (in a source checkout: pip install -e '.[emulator]')"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,8 @@ def bare_environment(wheel, tmp_path_factory) -> Path:
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     installed = run_isolated(
         bin_dir / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel,
-        f"pytest=={pytest.__version__}", cwd=venv,
+        f"pytest=={pytest.__version__}", f"pytest-recording=={version('pytest-recording')}",
+        f"vcrpy=={version('vcrpy')}", cwd=venv,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return bin_dir
@@ -58,6 +64,10 @@ def test_pytest_runs_and_the_fixture_names_the_extra(bare_environment, tmp_path)
     assert "1 passed, 1 error" in both.stdout, both.stdout + both.stderr
     assert INSTALL_COMMAND in both.stdout
     assert "Traceback" not in both.stdout + both.stderr
+    # Once in the test's error section (and once, cut short, in the summary line): no chained second copy.
+    error_section = both.stdout.split("short test summary info")[0]
+    assert error_section.count("The Job Router emulator needs") == 1, both.stdout
+    assert "During handling of the above exception" not in both.stdout
 
 
 def test_the_command_says_what_to_install(bare_environment, tmp_path):
@@ -88,6 +98,17 @@ def test_the_sdk_imports_and_the_emulator_import_says_what_to_install(bare_envir
     )
     assert "ImportError" in emulator.stderr or "MissingEmulatorDependencies" in emulator.stderr
     assert INSTALL_COMMAND in emulator.stderr
+
+
+def test_a_recorded_test_replays_without_the_emulator_extra(bare_environment, tmp_path):
+    example = REPO / "samples" / "recorded_test_example"
+    shutil.copy(example / "test_recorded_example.py", tmp_path)
+    shutil.copytree(example / "cassettes", tmp_path / "cassettes")
+    replayed = run_isolated(
+        bare_environment / "python", "-m", "pytest", "-p", "no:cacheprovider", "--record-mode=none", "--block-network",
+        "test_recorded_example.py", cwd=tmp_path,
+    )  # fmt: skip
+    assert replayed.returncode == 0 and "1 passed" in replayed.stdout, replayed.stdout + replayed.stderr
 
 
 def test_the_plugin_loads_without_importing_the_emulator():

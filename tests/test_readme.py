@@ -82,3 +82,14 @@ def test_readme_wait_for_an_offer_gives_up_and_says_why(jobrouter_emulator):
         client.cancel_job(namespace["job"].id)  # left queued by the run that gave up
         client.complete_job("readme-busy", assignment)
         client.close_job("readme-busy", assignment)
+
+
+def test_two_commands_names_what_the_test_command_installs_beside_the_venv():
+    """Every system package scripts/test.sh installs (as root) is named in the README's "Two commands" section."""
+    script = (README.parent / "scripts" / "test.sh").read_text()
+    installs = re.findall(r"apt-get install ([^\n>]+)", script)
+    packages = {word for line in installs for word in line.split() if not word.startswith("-")}
+    assert packages, "scripts/test.sh installs no system package any more: update this test and the README"
+    section = README.read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    assert "as root" in section
+    assert [name for name in sorted(packages) if f"`{name}`" not in section] == []

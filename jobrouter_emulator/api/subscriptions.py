@@ -35,9 +35,9 @@ def subscription_routes(delivery: EventDelivery, *, access_key: str, allow_beare
     async def put_subscription(request: Request, body: bytes) -> Response:
         try:
             subscription = EventSubscription.from_json(request.path_params["name"], json_object(body))
+            view, created = delivery.put(subscription)  # past 500 subscriptions: TooManySubscriptions
         except SubscriptionError as exc:
             raise BadRequest(str(exc), target=exc.target) from None
-        view, created = delivery.put(subscription)
         return JSONResponse(view, status_code=201 if created else 200)
 
     async def delete_subscription(request: Request, body: bytes) -> Response:

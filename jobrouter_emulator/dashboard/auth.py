@@ -2,8 +2,11 @@
 
 At start the emulator makes a one-time login token and prints a URL holding it (``/_emulator/?token=...``). Opening
 that URL exchanges the token for a session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) and redirects to
-the page without the token, so the token neither stays in the address bar nor works a second time. Without a login
-URL, the 401 page takes the emulator's access key instead. Sessions live in memory: a restart asks for a new login.
+the page without the token, so the token neither stays in the address bar nor works a second time; a token not used
+within ``TOKEN_LIFETIME`` seconds expires (a URL left in a terminal's scrollback or a shell history opens nothing).
+Without a login URL, the 401 page takes the emulator's access key instead. Sessions live in memory: a restart asks
+for a new login. The cookie's name carries the port: cookies are scoped by host, not port, so two emulators on
+127.0.0.1 would otherwise overwrite each other's session.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from collections import OrderedDict
-from typing import Optional
+from typing import Callable, Optional
 
-COOKIE_NAME = "jobrouter_emulator_session"
+COOKIE_PREFIX = "jobrouter_emulator_session"
 COOKIE_PATH = "/_emulator"
+TOKEN_LIFETIME = 600.0  # seconds a login URL works (once)
 MAX_SESSIONS = 64  # the oldest session is dropped past this: a browser or two per developer, plus tests
 MAX_PENDING_TOKENS = 16
 
@@ -27,18 +32,27 @@ def _digest(secret: str) -> str:
 
 
 class DashboardAuth:
-    def __init__(self, access_key: str, *, secure_cookie: bool) -> None:
+    def __init__(
+        self,
+        access_key: str,
+        *,
+        secure_cookie: bool,
+        port: int,
+        monotonic: Callable[[], float] = time.monotonic,  # real time, whatever the emulator's clock says
+    ) -> None:
         self._access_key = access_key
         self._secure = secure_cookie
-        self._tokens: OrderedDict[str, None] = OrderedDict()
-        self._sessions: OrderedDict[str, None] = OrderedDict()
+        self.cookie_name = f"{COOKIE_PREFIX}_{port}"
+        self._monotonic = monotonic
+        self._tokens: OrderedDict[str, float] = OrderedDict()  # digest -> when it was issued
+        self._sessions: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _issue(self, issued: OrderedDict[str, None], limit: int) -> str:
+    def _issue(self, issued: OrderedDict[str, float], limit: int) -> str:
         """A new random secret, remembered in ``issued`` (the oldest forgotten past ``limit``)."""
         secret = secrets.token_urlsafe(32)
         with self._lock:
-            issued[_digest(secret)] = None
+            issued[_digest(secret)] = self._monotonic()
             while len(issued) > limit:
                 issued.popitem(last=False)
         return secret
@@ -48,12 +62,13 @@ class DashboardAuth:
         return self._issue(self._tokens, MAX_PENDING_TOKENS)
 
     def redeem_token(self, token: str) -> Optional[str]:
-        """A new session for a login token not used before (the token is spent); None otherwise."""
+        """A new session for a login token not used before and issued less than ``TOKEN_LIFETIME`` ago (the token
+        is spent either way); None otherwise."""
         digest = _digest(token)
         with self._lock:
-            if digest not in self._tokens:
-                return None
-            del self._tokens[digest]
+            issued = self._tokens.pop(digest, None)
+        if issued is None or self._monotonic() - issued > TOKEN_LIFETIME:
+            return None
         return self._new_session()
 
     def log_in_with_key(self, key: str) -> Optional[str]:
@@ -81,4 +96,4 @@ class DashboardAuth:
     def cookie(self, session: str) -> str:
         """The Set-Cookie value of a session: script cannot read it, and no other site's page can send it."""
         secure = "; Secure" if self._secure else ""
-        return f"{COOKIE_NAME}={session}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict{secure}"
+        return f"{self.cookie_name}={session}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict{secure}"

@@ -24,11 +24,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from ..api.admission import ClientGone, read_body
+from ..api.errors import error_response
 from ..api.feed import EventFeed
-from ..engine.errors import PayloadTooLarge
+from ..engine.errors import BadRequest, PayloadTooLarge
 from ..engine.router import Router
-from .auth import COOKIE_NAME, COOKIE_PATH, DashboardAuth
-from .stream import dashboard_messages, start_sequence
+from .auth import COOKIE_PATH, DashboardAuth
+from .stream import SharedSnapshot, dashboard_messages, start_sequence
 
 STATIC = Path(__file__).parent / "static"
 PAGE = "/_emulator/"
@@ -58,9 +59,35 @@ def login_page(message: str, status: int = 401, *, refused: bool = True) -> Resp
     return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=HEADERS)
 
 
+def foreign_origin(request: Request) -> bool:
+    """Whether a request that changes state comes from another site's page (login CSRF: a page elsewhere logging the
+    browser in to a session of its choosing). Browsers send ``Origin`` with every POST; it must name this server as
+    the request reached it (``Host``, which the allow-list has checked). ``Sec-Fetch-Site``, where sent, must not
+    say cross-site. A request with neither is not a browser's (curl, a script) and is let through."""
+    headers = request.headers
+    if headers.get("sec-fetch-site", "same-origin").lower() not in ("same-origin", "none"):
+        return True
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    scheme = request.url.scheme
+    return origin.strip().lower() != f"{scheme}://{headers.get('host', '').strip().lower()}"
+
+
+def cross_origin_refused() -> Response:
+    return Response(
+        "The dashboard takes this request from its own page only (the Origin header names another site).",
+        status_code=403,
+        media_type="text/plain; charset=utf-8",
+        headers=HEADERS,
+    )
+
+
 def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> List[Route]:
+    snapshots = SharedSnapshot(router)  # one snapshot for every open page
+
     def session_of(request: Request) -> Optional[str]:
-        cookie = request.cookies.get(COOKIE_NAME)
+        cookie = request.cookies.get(auth.cookie_name)
         return cookie if auth.has_session(cookie) else None
 
     def to_page(session: str) -> Response:
@@ -73,13 +100,18 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
         if token is not None:
             session = auth.redeem_token(token)
             if session is None:
-                return login_page("This login link was used already, or was never valid here.")
+                return login_page(
+                    "This login link was used already, is over 10 minutes old, or was never valid here. Enter the "
+                    "access key, or use a new link (the emulator prints one when it starts)."
+                )
             return to_page(session)
         if session_of(request) is None:
             return login_page("Open the login URL the emulator printed, or enter its access key.", refused=False)
         return Response(_static("index.html"), media_type="text/html; charset=utf-8", headers=HEADERS)
 
     async def dashboard_login(request: Request) -> Response:
+        if foreign_origin(request):
+            return cross_origin_refused()
         try:
             body = await read_body(request, MAX_LOGIN_FORM_BYTES)
         except PayloadTooLarge:
@@ -93,17 +125,22 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
         return to_page(session)
 
     async def dashboard_logout(request: Request) -> Response:
-        auth.end_session(request.cookies.get(COOKIE_NAME))
+        if foreign_origin(request):
+            return cross_origin_refused()
+        auth.end_session(request.cookies.get(auth.cookie_name))
         response = RedirectResponse(PAGE, status_code=303, headers=HEADERS)
-        response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH)
+        response.delete_cookie(auth.cookie_name, path=COOKIE_PATH)
         return response
 
     async def dashboard_stream(request: Request) -> Response:
         if session_of(request) is None:
             return JSONResponse({"error": "log in to the dashboard first"}, status_code=401, headers=HEADERS)
-        since = start_sequence(router, request.headers.get("last-event-id", ""))
+        try:
+            since = start_sequence(router, request.headers.get("last-event-id"))
+        except BadRequest as error:
+            return error_response(error, request, HEADERS)
         return StreamingResponse(
-            dashboard_messages(router, feed, since),
+            dashboard_messages(router, feed, since, snapshots),
             media_type="text/event-stream",
             headers={**HEADERS, "X-Accel-Buffering": "no"},
         )

@@ -1,10 +1,11 @@
 """What the dashboard shows, as one JSON document built from :meth:`Router.read_overview`: queues, workers, jobs by
 status.
 
-The page renders it as it comes; the figures are the engine's own (a queue's length and longest wait are its
-statistics, a worker's load the capacity its offers and assignments hold), never computed a second time in the
-browser. It is built under the router's lock from the live documents, so every value it keeps is a new object (a
-copy of what it reads): reading only the fields the page shows costs less than copying the documents whole.
+The page renders it as it comes; the figures are the engine's own (a queue's length and longest wait, counts kept
+by the engine as documents change, a worker's load the capacity its offers and assignments hold), never computed a
+second time in the browser. The router hands over a bounded copy (at most ``MAX_ITEMS`` of each list, plus counts)
+taken in time independent of how many jobs it holds; it is shaped here, outside the router's lock, so an open page
+costs the API next to nothing however large the state.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from ..engine.capacity import used_capacity
-from ..engine.jobs import TERMINAL_JOB_STATUSES
 from ..engine.router import Router
-from ..engine.times import format_time
+from ..engine.times import parse_time_or_none
 from ..sdk import models
 
 JOB_STATUSES = [status.value for status in models.RouterJobStatus]  # the spec's order: received to closed
-MAX_JOBS = 300  # rows of the job table; the counts by status cover every job
+MAX_ITEMS = 300  # rows of each list (queues, workers, jobs); the counts cover everything
 
 
 def _selectors(job: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -94,86 +94,87 @@ def _exception_rules(policy: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any
 
 def build_snapshot(router: Router) -> Dict[str, Any]:
     """The dashboard's document: the time, the clock's kind, queues, workers and jobs."""
-    snapshot = router.read_overview(_shape)
+    snapshot = _shape(router.read_overview(MAX_ITEMS))
     snapshot.update(virtualClock=router.clock_is_virtual, resets=router.resets, lastSequence=router.last_event_sequence)
     return snapshot
 
 
-def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
-    documents = view["documents"]
-    by_id = {collection: {d["id"]: d for d in items} for collection, items in documents.items()}
-    jobs = documents["jobs"]
-    rows = {job["id"]: _job_row(job) for job in jobs}
-
-    workers = []
-    for worker in documents["workers"]:
-        offers = [
+def _worker_row(worker: Dict[str, Any], can_take_job: bool) -> Dict[str, Any]:
+    return {
+        "id": worker["id"],
+        "state": worker.get("state"),
+        "availableForOffers": bool(worker.get("availableForOffers")),
+        "canTakeJob": can_take_job,  # free capacity on one of its channels now (the matching index's free workers)
+        "capacity": worker.get("capacity", 0),
+        "usedCapacity": used_capacity(worker),
+        "loadRatio": worker.get("loadRatio", 0),
+        "channels": [
+            {
+                "channelId": c.get("channelId"),
+                "capacityCostPerJob": c.get("capacityCostPerJob"),
+                "maxNumberOfJobs": c.get("maxNumberOfJobs"),
+            }
+            for c in worker.get("channels") or []
+        ],
+        "queues": list(worker.get("queues") or []),
+        "labels": dict(worker.get("labels") or {}),  # label values are numbers, texts or booleans
+        "offers": [
             {"offerId": o.get("offerId"), "jobId": o.get("jobId"), "expiresAt": o.get("expiresAt")}
             for o in worker.get("offers") or []
-        ]
-        for offer in offers:
-            if offer["jobId"] in rows:
-                rows[offer["jobId"]]["offers"].append({"workerId": worker["id"], "offerId": offer["offerId"]})
-        workers.append(
-            {
-                "id": worker["id"],
-                "state": worker.get("state"),
-                "availableForOffers": bool(worker.get("availableForOffers")),
-                "capacity": worker.get("capacity", 0),
-                "usedCapacity": used_capacity(worker),
-                "loadRatio": worker.get("loadRatio", 0),
-                "channels": [
-                    {
-                        "channelId": c.get("channelId"),
-                        "capacityCostPerJob": c.get("capacityCostPerJob"),
-                        "maxNumberOfJobs": c.get("maxNumberOfJobs"),
-                    }
-                    for c in worker.get("channels") or []
-                ],
-                "queues": list(worker.get("queues") or []),
-                "labels": dict(worker.get("labels") or {}),  # label values are numbers, texts or booleans
-                "offers": offers,
-                "assignedJobs": [
-                    {"assignmentId": a.get("assignmentId"), "jobId": a.get("jobId")}
-                    for a in worker.get("assignedJobs") or []
-                ],
-            }
-        )
+        ],
+        "assignedJobs": [
+            {"assignmentId": a.get("assignmentId"), "jobId": a.get("jobId")} for a in worker.get("assignedJobs") or []
+        ],
+    }
 
-    assigned_in: Dict[str, int] = {}
-    for row in rows.values():
-        if row["status"] == "assigned":
-            assigned_in[row["queueId"]] = assigned_in.get(row["queueId"], 0) + 1
-    listening: Dict[str, List[bool]] = {}
-    for worker in workers:
-        for queue_id in worker["queues"]:
-            listening.setdefault(queue_id, []).append(worker["availableForOffers"])
+
+def _shape(view: Dict[str, Any]) -> Dict[str, Any]:
+    """The page's document from the router's bounded copy (outside the router's lock)."""
+    now = parse_time_or_none(view["now"])
+    rows = []
+    for job in view["jobs"]:
+        row = _job_row(job)
+        row["offers"] = [{"workerId": w, "offerId": o} for w, o in view["jobOffers"].get(job["id"], ())]
+        rows.append(row)
+
     queues = []
-    for queue in documents["queues"]:
-        statistics = view["statistics"].get(queue["id"], {})
-        workers_here = listening.get(queue["id"], [])
+    for queue in view["queues"]:
+        length, oldest = view["queueState"][queue["id"]]
+        enqueued = parse_time_or_none(oldest) if length else None
+        waited = (now - enqueued).total_seconds() if now is not None and enqueued is not None else 0.0
         queues.append(
             {
                 "id": queue["id"],
                 "name": queue.get("name"),
-                "length": statistics.get("length", 0),
-                "longestWaitSeconds": round(float(statistics.get("longestJobWaitTimeMinutes", 0.0)) * 60, 1),
-                "assigned": assigned_in.get(queue["id"], 0),
-                "workers": len(workers_here),
-                "availableWorkers": sum(workers_here),
-                "distribution": _distribution(by_id["distributionPolicies"].get(queue.get("distributionPolicyId"))),
-                "exceptionPolicy": _exception_rules(by_id["exceptionPolicies"].get(queue.get("exceptionPolicyId"))),
+                "length": length,
+                # The engine's statistics round the longest wait to 4 decimals of a minute, this to a tenth of a second.
+                "longestWaitSeconds": round(waited, 1),
+                "assigned": view["assignedIn"].get(queue["id"], 0),
+                "workers": view["workersIn"].get(queue["id"], 0),
+                # Workers that could take one of this queue's jobs now (free capacity on a channel it serves), and
+                # workers taking offers that cannot (no room left).
+                "availableWorkers": view["freeWorkersIn"].get(queue["id"], 0),
+                "fullWorkers": view["availableIn"].get(queue["id"], 0) - view["freeWorkersIn"].get(queue["id"], 0),
+                "distribution": _distribution(view["distributionPolicies"].get(queue.get("distributionPolicyId"))),
+                "exceptionPolicy": _exception_rules(view["exceptionPolicies"].get(queue.get("exceptionPolicyId"))),
             }
         )
 
+    free = set(view["freeWorkerIds"])
     counts = dict.fromkeys(JOB_STATUSES, 0)
-    for job in jobs:
-        counts[str(job.get("status"))] = counts.get(str(job.get("status")), 0) + 1
-    # Jobs still in play first (newest first among them), then the finished ones: the table shows what matters now.
-    ordered = sorted(rows.values(), key=lambda r: r["status"] in TERMINAL_JOB_STATUSES)
+    counts.update(view["jobStatuses"])
     return {
-        "now": format_time(view["now"]),
+        "now": view["now"],
         "queues": queues,
-        "workers": workers,
-        "jobs": {"counts": counts, "total": len(jobs), "items": ordered[:MAX_JOBS]},
+        "workers": [_worker_row(worker, worker["id"] in free) for worker in view["workers"]],
+        # Lists are bounded; these count everything (the page's figures must not stop at the lists' length).
+        "workerCounts": {
+            "total": view["workersTotal"],
+            "availableForOffers": view["workersAvailable"],
+            "canTakeJob": view["freeWorkersTotal"],
+            "active": view["workersActive"],
+            "openOffers": view["openOffers"],
+        },
+        # Jobs still in play first (newest first among them), then the finished ones: the table shows what matters.
+        "jobs": {"counts": counts, "total": view["jobsTotal"], "items": rows},
     }

@@ -20,13 +20,13 @@ from starlette.routing import Route
 from ..api.statistics import report_options
 from ..engine.errors import RouterError
 from ..statistics.live import LiveStatistics
-from .auth import COOKIE_NAME, DashboardAuth
+from .auth import DashboardAuth
 from .routes import HEADERS, PAGE, STATIC
 
 
 def statistics_panel_routes(statistics: Optional[LiveStatistics], auth: DashboardAuth) -> List[Route]:
     def refused(request: Request) -> Optional[Response]:
-        if not auth.has_session(request.cookies.get(COOKIE_NAME)):
+        if not auth.has_session(request.cookies.get(auth.cookie_name)):
             return JSONResponse({"error": "log in to the dashboard first"}, status_code=401, headers=HEADERS)
         if statistics is None:
             return JSONResponse({"error": "statistics are off in this emulator"}, status_code=404, headers=HEADERS)
@@ -46,7 +46,7 @@ def statistics_panel_routes(statistics: Optional[LiveStatistics], auth: Dashboar
 
     def static(name: str, media_type: str, *, public: bool = False) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
-            if not public and not auth.has_session(request.cookies.get(COOKIE_NAME)):
+            if not public and not auth.has_session(request.cookies.get(auth.cookie_name)):
                 return Response("log in to the dashboard first", status_code=401, headers=HEADERS)
             return Response((STATIC / name).read_text(encoding="utf-8"), media_type=media_type, headers=HEADERS)
 

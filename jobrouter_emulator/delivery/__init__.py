@@ -1,11 +1,12 @@
 """Event delivery: Router events pushed to webhook subscriptions as Event Grid pushes them (handshakes, schemas,
 filters, batches, retries, dead-letter), from a cursor kept per subscription."""
 
-from .manager import EventDelivery
+from .manager import MAX_SUBSCRIPTIONS, EventDelivery, TooManySubscriptions
 from .state import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
 from .subscription import EventSubscription, SubscriptionError
 
 __all__ = [
+    "MAX_SUBSCRIPTIONS",
     "EventDelivery",
     "EventSubscription",
     "MemorySubscriptionStore",
@@ -13,4 +14,5 @@ __all__ = [
     "SubscriptionError",
     "SubscriptionRecord",
     "SubscriptionStore",
+    "TooManySubscriptions",
 ]

@@ -1,4 +1,9 @@
-"""The emulator's event subscriptions: defined at start or at run time, kept in their store, one subscriber each.
+"""The emulator's event subscriptions: defined at start or at run time, kept in their store, one subscriber each,
+all served by one shared machinery (:class:`~.scheduler.Scheduler`: a timetable and a few threads) and one outbound
+HTTP helper (:class:`~jobrouter_emulator.outbound.BoundedHttp`).
+
+At most :data:`MAX_SUBSCRIPTIONS` subscriptions, Event Grid's limit per topic: one more is refused with
+:class:`TooManySubscriptions` (a 400). Deleting a subscription drops everything it held.
 
 The router is reached through three calls only: ``add_event_listener`` (to wake subscribers when events commit),
 ``events_since`` (to read them after a cursor) and ``last_event_sequence`` (where a new subscription starts).
@@ -9,21 +14,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..engine.router import Router
-from .policy import RESPONSE_TIMEOUT_SECONDS
+from ..outbound import BoundedHttp
+from .commit_times import CommitTimes
+from .destinations import Destination, destination_for
+from .scheduler import WORKERS, Scheduler
 from .state import SubscriptionRecord, SubscriptionStore
 from .subscriber import Subscriber
-from .subscription import EventSubscription
+from .subscription import MAX_TIME_TO_LIVE_MINUTES, EventSubscription, SubscriptionError
 
 logger = logging.getLogger(__name__)
 
+MAX_SUBSCRIPTIONS = 500  # Event Grid's limit of event subscriptions per topic
+NOTIFY_INLINE = 8  # subscriptions woken by the commit listener itself; with more, a fan-out turn does it
+FAN_OUT_EVENTS = 1000  # new events a fan-out matches against each subscription's filters; past it, everyone wakes
 
-def _http_client() -> Any:
-    import httpx
 
-    return httpx.Client(timeout=RESPONSE_TIMEOUT_SECONDS)
+class TooManySubscriptions(SubscriptionError):
+    """A new subscription past :data:`MAX_SUBSCRIPTIONS`."""
 
 
 class EventDelivery:
@@ -35,23 +45,69 @@ class EventDelivery:
         store: SubscriptionStore,
         *,
         retry_scale: float = 1.0,
-        client_factory: Callable[[], Any] = _http_client,
+        http: Optional[BoundedHttp] = None,
+        workers: int = WORKERS,
     ) -> None:
+        """``http``: the emulator's outbound helper, shared with rule calls (closed by its owner); without one, a
+        helper of its own, closed by :meth:`stop`."""
         if not retry_scale > 0:
             raise ValueError(f"retry_scale must be a positive number, got {retry_scale!r}")
         self._router = router
         self._store = store
         self._retry_scale = retry_scale
-        self._client_factory = client_factory
+        self._owns_http = http is None
+        self._http = http if http is not None else BoundedHttp()
+        self._scheduler = Scheduler(workers)
+        self._commit_times = CommitTimes(
+            router.last_event_sequence, horizon=MAX_TIME_TO_LIVE_MINUTES * 60 * retry_scale
+        )
         self._subscribers: Dict[str, Subscriber] = {}
         self._lock = threading.Lock()
+        # Waking subscribers happens off the router's lock, in one fan-out turn per burst of commits.
+        self._fan_out_lock = threading.Lock()
+        self._fan_out_due = False
+        self._newest = self._fanned_out = router.last_event_sequence
         self._started = False
         self.emulator_url = "http://127.0.0.1/"  # set by the server once it listens: the base of validation URLs
         router.add_event_listener(self._committed)
 
     def _committed(self, stored: List[Any]) -> None:
-        for subscriber in list(self._subscribers.values()):
+        """The router's commit listener, under its lock: note the time, then wake a few subscribers at once, or ask
+        for a fan-out when there are many."""
+        if not stored:
+            return
+        self._commit_times.committed(stored[0].sequence)
+        subscribers = list(self._subscribers.values())
+        inline = len(subscribers) <= NOTIFY_INLINE  # a few: cheaper to wake them here than to switch threads
+        with self._fan_out_lock:
+            self._newest = stored[-1].sequence
+            if inline:
+                self._fanned_out = self._newest
+            elif self._fan_out_due:
+                return
+            else:
+                self._fan_out_due = True
+        if not inline:
+            self._scheduler.at(0.0, self._fan_out)
+            return
+        for subscriber in subscribers:
             subscriber.notify()
+
+    def _fan_out(self) -> None:
+        """Wake the subscribers that the new events concern (their filters match one of them); the others stay
+        asleep and pass over these events when they next read. A long run of new events wakes everyone."""
+        with self._fan_out_lock:
+            self._fan_out_due = False
+            since, newest = self._fanned_out, self._newest
+            self._fanned_out = newest
+        subscribers = list(self._subscribers.values())
+        events = self._router.events_since(since, FAN_OUT_EVENTS) if newest - since <= FAN_OUT_EVENTS else None
+        for subscriber in subscribers:
+            if events is None or subscriber.interested(events):
+                subscriber.notify()
+
+    def _destination(self, subscription: EventSubscription) -> Destination:
+        return destination_for(subscription, self._http)
 
     def _subscriber(self, record: SubscriptionRecord) -> Subscriber:
         return Subscriber(
@@ -60,7 +116,9 @@ class EventDelivery:
             store=self._store,
             retry_scale=self._retry_scale,
             emulator_url=lambda: self.emulator_url,
-            client_factory=self._client_factory,
+            destination_factory=self._destination,
+            scheduler=self._scheduler,
+            commit_times=self._commit_times,
         )
 
     # -- lifecycle ----------------------------------------------------------------------------------------------------
@@ -70,8 +128,9 @@ class EventDelivery:
             for name, record in self._store.load().items():
                 self._subscribers[name] = self._subscriber(record)
             self._started = True
+            self._scheduler.start()
             for subscriber in self._subscribers.values():
-                subscriber.thread.start()
+                subscriber.start()
         for subscription in definitions:
             self.put(subscription)
 
@@ -86,8 +145,10 @@ class EventDelivery:
             subscriber.stop()
         deadline = time.monotonic() + timeout
         for subscriber in subscribers:
-            if subscriber.thread.is_alive():
-                subscriber.thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            subscriber.wait_stopped(max(0.0, deadline - time.monotonic()))
+        self._scheduler.stop()
+        if self._owns_http:
+            self._http.close()
         self._store.close()
 
     # -- subscriptions ------------------------------------------------------------------------------------------------
@@ -103,12 +164,18 @@ class EventDelivery:
                 current.update(subscription)
                 logger.info("Event subscription %s updated", subscription.name)
                 return current.view(), False
+            if len(self._subscribers) >= MAX_SUBSCRIPTIONS:
+                raise TooManySubscriptions(
+                    f"The emulator already has {len(self._subscribers)} event subscriptions, Event Grid's limit per "
+                    f"topic; delete one before creating {subscription.name!r}.",
+                    "name",
+                )
             record = SubscriptionRecord(subscription, self._router.last_event_sequence, False)
             self._store.put(record)
             subscriber = self._subscriber(record)
             self._subscribers[subscription.name] = subscriber
             if self._started:
-                subscriber.thread.start()
+                subscriber.start()
         logger.info("Event subscription %s created for %s", subscription.name, subscription.endpoint_url)
         return subscriber.view(), True
 

@@ -1,27 +1,36 @@
-"""One subscription's delivery loop, on a thread of its own so a slow or dead subscriber delays nobody else.
+"""One subscription's delivery, as a sequence of short turns on the shared machinery (:mod:`.scheduler`).
 
-The loop: handshake once (kept in the store), then take the next batch after the cursor (only events the filters
-match, up to ``maxEventsPerBatch``), post it, and on success move the cursor past it. A failed attempt is retried
-on Event Grid's schedule; a status that is not retried, the last allowed attempt or an event past its time to
-live sends the batch to dead-letter and moves the cursor on. One batch is in flight at a time, so events arrive in
-commit order, at least once.
+A turn: handshake once (kept in the store), or take the next batch after the cursor (only events the filters match,
+up to ``maxEventsPerBatch``), or make one attempt at it through the subscription's destination
+(:mod:`.destinations`); on success the cursor moves past the batch. A failed attempt is retried on Event Grid's
+schedule; an outcome that is not retried, the last allowed attempt or an event past its time to live sends the
+batch to dead-letter and moves the cursor on. One batch is in flight at a time, so events arrive in commit order, at
+least once. Between turns a subscriber holds no thread: it waits in the scheduler's timetable (for its next retry)
+or for :meth:`Subscriber.notify` (new events).
+
+Time to live and retries run on real time (:mod:`.commit_times`); ``eventTime`` and the dead-letter ``publishTime``
+stay on the emulator's clock.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from ..store.base import StoredEvent
 from . import policy, wire
+from .commit_times import CommitTimes
 from .deadletter import DeadLetter, write_dead_letters
+from .destinations import Destination, Handshake, Validated
+from .scheduler import Scheduler, Ticket
 from .state import SubscriptionRecord, SubscriptionStore
-from .subscription import CLOUD_EVENT_SCHEMA, EventSubscription
+from .subscription import EventSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +38,9 @@ PAGE = 1000  # events read from the store at a time while looking for the next b
 MANUAL_VALIDATION_SECONDS = 300.0  # how long a validationUrl stays open, as Event Grid's does
 
 EventsSince = Callable[[int, int], List[StoredEvent]]
+DestinationFactory = Callable[[EventSubscription], Destination]
+IDLE = None  # a turn's answer when there is nothing to do until new events come
+TURN_SLICE_SECONDS = 0.05  # how long a turn may go on with work that is due at once before it yields its thread
 
 
 def publish_time(event: Dict[str, Any]) -> datetime:
@@ -54,8 +66,9 @@ class _Batch:
 
 
 class Subscriber:
-    """Delivers one subscription. Other threads call :meth:`notify`, :meth:`update`, :meth:`validate_manually`,
-    :meth:`view` and :meth:`stop`; only the subscriber's own thread posts, reads events and moves the cursor."""
+    """Delivers one subscription. Any thread may call :meth:`notify`, :meth:`update`, :meth:`validate_manually`,
+    :meth:`view` and :meth:`stop`; turns run one at a time on the scheduler's threads, and only they send, read
+    events and move the cursor."""
 
     def __init__(
         self,
@@ -65,7 +78,9 @@ class Subscriber:
         store: SubscriptionStore,
         retry_scale: float,
         emulator_url: Callable[[], str],
-        client_factory: Callable[[], Any],
+        destination_factory: DestinationFactory,
+        scheduler: Scheduler,
+        commit_times: CommitTimes,
     ) -> None:
         self._subscription = record.subscription
         self._cursor = record.cursor
@@ -74,13 +89,21 @@ class Subscriber:
         self._store = store
         self._retry_scale = retry_scale
         self._emulator_url = emulator_url
-        self._client_factory = client_factory
+        self._destination_factory = destination_factory
+        self._destination: Optional[Destination] = None  # made on the first turn, again after a change
+        self._scheduler = scheduler
+        self._commit_times = commit_times
         self._condition = threading.Condition()
         self._new_events = True
         self._changed = False  # the definition changed: drop the pending batch
         self._interrupt = False  # end the current pause (a new definition, a manual validation)
         self._stopped = False
         self._forgotten = False  # deleted: write nothing more to the store
+        # Scheduling: the next turn's ticket, whether a turn is under way, whether the last one found nothing to do.
+        self._ticket: Optional[Ticket] = None
+        self._running = False
+        self._idle = False
+        self._pending: Optional[_Batch] = None
         self._state = "Succeeded" if record.validated else "Creating"
         self._validation_code: Optional[str] = None
         self._last_outcome: Optional[str] = None
@@ -90,8 +113,6 @@ class Subscriber:
         self._ahead: Deque[StoredEvent] = deque()
         self._read_up_to = record.cursor
         self._handshake_failures = 0
-        self.thread = threading.Thread(target=self._run, name=f"jobrouter-delivery-{record.subscription.name}")
-        self.thread.daemon = True
 
     # -- called from other threads ------------------------------------------------------------------------------------
     @property
@@ -102,10 +123,21 @@ class Subscriber:
     def name(self) -> str:
         return self._subscription.name
 
+    def start(self) -> None:
+        with self._condition:
+            self._schedule(time.monotonic())
+
     def notify(self) -> None:
+        """New events were committed: a subscriber waiting for events takes a turn (one in a retry pause does not)."""
         with self._condition:
             self._new_events = True
-            self._condition.notify_all()
+            if self._idle and not self._running and self._ticket is None:
+                self._schedule(time.monotonic())
+
+    def interested(self, events: List[StoredEvent]) -> bool:
+        """Whether the filters match one of ``events`` (read without the lock: a definition is replaced whole)."""
+        subscription = self._subscription
+        return any(subscription.matches(stored.event) for stored in events)
 
     def update(self, subscription: EventSubscription) -> None:
         """A new definition: the pending batch is rebuilt with it; a new endpoint or schema is validated again."""
@@ -114,8 +146,8 @@ class Subscriber:
                 self._validated = False
                 self._state = "Creating"
             self._subscription = subscription
-            self._changed = self._interrupt = True
-            self._condition.notify_all()
+            self._changed = True
+            self._wake()
 
     def validate_manually(self, code: str) -> bool:
         """The GET of a validation URL (Event Grid's manual handshake)."""
@@ -128,10 +160,22 @@ class Subscriber:
         return True
 
     def stop(self, *, forget: bool = False) -> None:
+        """No more turns; the one under way (if any) ends its attempt. ``forget``: the subscription is deleted."""
         with self._condition:
             self._stopped = True
             self._forgotten = self._forgotten or forget
+            if self._ticket is not None:
+                self._scheduler.cancel(self._ticket)
+                self._ticket = None
+            running = self._running
             self._condition.notify_all()
+        if not running:
+            self._release()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """After :meth:`stop`: wait up to ``timeout`` seconds for the turn under way; whether none is left."""
+        with self._condition:
+            return self._condition.wait_for(lambda: not self._running, timeout=timeout)
 
     def record(self) -> SubscriptionRecord:
         with self._condition:
@@ -148,31 +192,85 @@ class Subscriber:
                 "lastDeliveryOutcome": self._last_outcome,
             }
 
-    # -- the delivery thread ------------------------------------------------------------------------------------------
+    # -- scheduling (with the condition held) -------------------------------------------------------------------------
+    def _schedule(self, when: float) -> None:
+        if self._stopped:
+            return
+        if self._ticket is not None:
+            if self._ticket.when <= when:
+                return
+            self._scheduler.cancel(self._ticket)
+        self._idle = False
+        self._ticket = self._scheduler.at(when, self._turn)
+
+    def _wake(self) -> None:
+        """End a pause or a wait for events: a turn now (or right after the one under way)."""
+        self._interrupt = True
+        if not self._running:
+            self._schedule(time.monotonic())
+        self._condition.notify_all()
+
     def _mark_validated(self) -> bool:
-        """With the condition held; True when the caller should store it (after letting go of the condition, so the
-        router's commit listener never waits on a database write)."""
+        """True when the caller should store it (after letting go of the condition, so the router's commit listener
+        never waits on a database write)."""
         self._validated = True
         self._state = "Succeeded"
-        self._interrupt = True
-        self._condition.notify_all()
+        self._wake()
         return not self._forgotten
+
+    # -- turns (on a scheduler thread, one at a time) -----------------------------------------------------------------
+    def _turn(self) -> None:
+        with self._condition:
+            if self._stopped or self._running:
+                return
+            self._ticket = None
+            self._running = True
+            self._new_events = False  # events committed from here on wake the subscriber again
+        wait: Optional[float] = IDLE
+        slice_ends = time.monotonic() + TURN_SLICE_SECONDS
+        try:
+            wait = self._step()
+            # Work that is due at once (the next batch of a backlog) goes on in this turn, for a while: a trip
+            # through the timetable per batch would cost a thread switch each.
+            while wait == 0.0 and not (self._stopped or self._interrupt) and time.monotonic() < slice_ends:
+                wait = self._step()
+        except Exception:  # noqa: BLE001 - a bug or a broken store must not end delivery for good
+            logger.exception("Subscription %s: delivery failed; starting again from the cursor", self.name)
+            self._pending = None
+            self._ahead.clear()
+            self._read_up_to = self._cursor
+            wait = policy.retry_delay(1, self._retry_scale)
+        with self._condition:
+            self._running = False
+            stopped = self._stopped
+            if not stopped:
+                now = time.monotonic()
+                if self._interrupt or (wait is IDLE and self._new_events):
+                    self._schedule(now)
+                elif wait is not IDLE:
+                    self._schedule(now + wait)
+                else:
+                    self._idle = True
+            self._condition.notify_all()
+        if stopped:
+            self._release()
+
+    def _release(self) -> None:
+        """Let go of what the subscriber holds (its destination, events read ahead, the pending batch)."""
+        destination, self._destination = self._destination, None
+        self._pending = None
+        self._ahead.clear()
+        if destination is not None:
+            try:
+                destination.close()
+            except Exception:  # noqa: BLE001 - closing must not fail a deletion
+                logger.exception("Subscription %s: closing its destination failed", self.name)
 
     def _take_changes(self) -> Tuple[EventSubscription, bool, bool]:
         """The current definition, whether it changed since the last look, and whether the endpoint is validated."""
         with self._condition:
             changed, self._changed, self._interrupt = self._changed, False, False
             return self._subscription, changed, self._validated
-
-    def _pause(self, seconds: float) -> None:
-        """Wait ``seconds``, or less if stopped, redefined or validated meanwhile (new events do not end a pause)."""
-        with self._condition:
-            self._condition.wait_for(lambda: self._stopped or self._interrupt, timeout=seconds)
-
-    def _wait_for_events(self) -> None:
-        with self._condition:
-            self._condition.wait_for(lambda: self._stopped or self._interrupt or self._new_events, timeout=1.0)
-            self._new_events = False
 
     def _advance(self, cursor: int) -> None:
         with self._condition:
@@ -181,70 +279,56 @@ class Subscriber:
                 return
         self._store.set_cursor(self._subscription.name, cursor)
 
-    def _run(self) -> None:
-        pending: Optional[_Batch] = None
-        with self._client_factory() as client:
-            while not self._stopped:
-                try:
-                    pending = self._step(client, pending)
-                except Exception:  # noqa: BLE001 - a bug or a broken store must not end delivery for good
-                    logger.exception("Subscription %s: delivery failed; starting again from the cursor", self.name)
-                    pending = None
-                    self._ahead.clear()
-                    self._read_up_to = self._cursor
-                    self._pause(policy.retry_delay(1, self._retry_scale))
-
-    def _step(self, client: Any, pending: Optional[_Batch]) -> Optional[_Batch]:
-        """One turn of the loop: handshake, or take a batch, or deliver it; returns the batch still to deliver."""
+    def _step(self) -> Optional[float]:
+        """One turn: handshake, or take a batch, or make one attempt; seconds until the next turn, or IDLE."""
         subscription, changed, validated = self._take_changes()
-        if changed:  # read again from the cursor, through the new filters
-            pending = None
+        if changed or self._destination is None:  # read again from the cursor, through the new definition
+            if self._destination is not None:
+                self._destination.close()
+            self._destination = self._destination_factory(subscription)
+            self._pending = None
             self._ahead.clear()
             self._read_up_to = self._cursor
+        destination = self._destination
         if not validated:
-            wait = self._handshake(client, subscription, self._handshake_failures + 1)
+            wait = self._handshake(destination, subscription, self._handshake_failures + 1)
             self._handshake_failures = 0 if wait is None else self._handshake_failures + 1
-            if wait is not None:
-                self._pause(wait)
-            return None
-        if pending is None:
-            pending = self._next_batch(subscription)
-            if pending is None:
-                self._wait_for_events()
-                return None
-        pending = self._drop_expired(subscription, pending)
-        return None if pending is None else self._attempt(client, subscription, pending)
+            return 0.0 if wait is None else wait
+        if self._pending is None:
+            self._pending = self._next_batch(subscription)
+            if self._pending is None:
+                return IDLE
+        self._pending = self._drop_expired(subscription, self._pending)
+        if self._pending is None:
+            return 0.0
+        wait = self._attempt(destination, subscription, self._pending)
+        if wait is None:
+            self._pending = None
+            return 0.0
+        return wait
 
-    def _handshake(self, client: Any, subscription: EventSubscription, attempt: int) -> Optional[float]:
+    def _handshake(self, destination: Destination, subscription: EventSubscription, attempt: int) -> Optional[float]:
         """Validate the endpoint; None when it agreed, else how long to wait before asking again."""
-        url = subscription.endpoint_url
-        try:
-            if subscription.event_delivery_schema == CLOUD_EVENT_SCHEMA:
-                response = client.request("OPTIONS", url, headers=wire.abuse_protection_headers())
-                # Consent is the header, whatever the success status (CloudEvents' webhook spec).
-                agreed = 200 <= response.status_code < 300 and wire.origin_allowed(response.headers)
-            else:
-                code = str(uuid.uuid4()).upper()
-                with self._condition:
-                    self._validation_code = code
-                body, headers = wire.validation_request(subscription, code, self._emulator_url())
-                response = client.post(url, content=body, headers=headers)
-                agreed = response.status_code == 200 and wire.validation_code_returned(response.content, code)
-                if response.status_code == 200 and not agreed:
-                    with self._condition:
-                        if not self._validated:
-                            self._state = "AwaitingManualAction"
-                    logger.info("Subscription %s: waiting for a GET of the validation URL", subscription.name)
-                    return MANUAL_VALIDATION_SECONDS
-            problem = f"status {response.status_code}"
-        except Exception as exc:  # noqa: BLE001 - any failure to reach the endpoint is retried
-            agreed, problem = False, f"{type(exc).__name__}: {exc}"
-        if agreed:
+        if not isinstance(destination, Validated):  # nothing to agree to: deliver at once
+            result, problem = Handshake.AGREED, ""
+        else:
+            code = str(uuid.uuid4()).upper()
+            with self._condition:
+                self._validation_code = code
+            deadline = time.monotonic() + policy.RESPONSE_TIMEOUT_SECONDS
+            result, problem = destination.handshake(code, self._emulator_url(), deadline)
+        if result is Handshake.MANUAL:
+            with self._condition:
+                if not self._validated:
+                    self._state = "AwaitingManualAction"
+            logger.info("Subscription %s: waiting for a GET of the validation URL", subscription.name)
+            return MANUAL_VALIDATION_SECONDS
+        if result is Handshake.AGREED:
             with self._condition:
                 keep = self._mark_validated()
             if keep:
                 self._store.set_validated(self.name, True)
-            logger.info("Subscription %s: %s validated", subscription.name, url)
+            logger.info("Subscription %s: %s validated", subscription.name, subscription.endpoint_url)
             return None
         with self._condition:
             self._state = "Failed"
@@ -252,7 +336,7 @@ class Subscriber:
         logger.warning(
             "Subscription %s: %s refused the validation handshake (%s); asking again in %.3gs",
             subscription.name,
-            url,
+            subscription.endpoint_url,
             problem,
             wait,
         )
@@ -280,11 +364,12 @@ class Subscriber:
         return _Batch(chosen, end)
 
     def _drop_expired(self, subscription: EventSubscription, batch: _Batch) -> Optional[_Batch]:
-        ttl = timedelta(seconds=subscription.event_time_to_live_in_minutes * 60 * self._retry_scale)
-        now = datetime.now(timezone.utc)
-        expired = {index for index, published in enumerate(batch.published) if now - published > ttl}
+        """Dead-letter the events of ``batch`` older than the time to live, on real time since their commit."""
+        ttl = subscription.event_time_to_live_in_minutes * 60 * self._retry_scale
+        expired = {i for i, stored in enumerate(batch.events) if self._commit_times.age(stored.sequence) > ttl}
         if not expired:
             return batch
+        now = datetime.now(timezone.utc)
         why = DeadLetter(policy.TIME_TO_LIVE_REASON, batch.attempts, batch.last_outcome, batch.last_status, now)
         gone = sorted(expired)
         self._dead_letter(subscription, [batch.events[i] for i in gone], [batch.published[i] for i in gone], why)
@@ -306,30 +391,26 @@ class Subscriber:
         with self._condition:
             self._dead_lettered += len(events)
 
-    def _attempt(self, client: Any, subscription: EventSubscription, batch: _Batch) -> Optional[_Batch]:
-        """Post the batch once; returns it when it must be tried again (after a pause), else None."""
-        body, headers = wire.notification(subscription, [stored.event for stored in batch.events], batch.attempts)
-        status: Optional[int] = None
-        error: Optional[BaseException] = None
-        try:
-            status = client.post(subscription.endpoint_url, content=body, headers=headers).status_code
-        except Exception as exc:  # noqa: BLE001 - no answer is a failed attempt, like an error status
-            error = exc
+    def _attempt(self, destination: Destination, subscription: EventSubscription, batch: _Batch) -> Optional[float]:
+        """One attempt at the batch; None when it is done with (delivered or dead-lettered), else the seconds to wait
+        before trying again."""
+        shaped = [wire.in_schema(subscription, stored.event) for stored in batch.events]
+        result = destination.send(shaped, time.monotonic() + policy.RESPONSE_TIMEOUT_SECONDS)
         batch.attempts += 1
-        batch.last_status, batch.last_outcome = status, policy.outcome(status, error)
+        batch.last_status = result.status
+        batch.last_outcome = policy.outcome(result.delivered, result.status, result.description)
         with self._condition:
             self._last_outcome = batch.last_outcome
-        if status in policy.SUCCESS_STATUSES:
+        if result.delivered:
             with self._condition:
                 self._delivered += len(batch.events)
             self._advance(batch.end)
             return None
-        now = datetime.now(timezone.utc)
-        reason = policy.NOT_RETRIED.get(status or 0)
+        reason = None if result.retry else policy.NOT_RETRIED.get(result.status or 0, policy.NOT_RETRIED_REASON)
         if reason is None and batch.attempts >= subscription.max_delivery_attempts:
             reason = policy.MAX_ATTEMPTS_REASON
         if reason is not None:
-            why = DeadLetter(reason, batch.attempts, batch.last_outcome, status, now)
+            why = DeadLetter(reason, batch.attempts, batch.last_outcome, result.status, datetime.now(timezone.utc))
             self._dead_letter(subscription, batch.events, batch.published, why)
             self._advance(batch.end)
             return None
@@ -339,8 +420,7 @@ class Subscriber:
             subscription.name,
             batch.attempts,
             len(batch.events),
-            batch.last_outcome if status is None else f"status {status}",
+            result.description,
             wait,
         )
-        self._pause(wait)
-        return batch
+        return wait

@@ -27,6 +27,7 @@ EVENT_GRID_SCHEMA = "EventGridSchema"
 CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0"
 SCHEMAS = (EVENT_GRID_SCHEMA, CLOUD_EVENT_SCHEMA)
 EVENT_TYPE_PREFIX = "Microsoft.Communication."
+MAX_TIME_TO_LIVE_MINUTES = 1440
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{3,64}$")  # Event Grid's rule for event subscription names
 
 
@@ -118,7 +119,8 @@ class EventSubscription:
     max_events_per_batch: int = field(default=1, metadata=_spec("maxEventsPerBatch", _whole(1, 5000)))
     max_delivery_attempts: int = field(default=30, metadata=_spec("maxDeliveryAttempts", _whole(1, 30)))
     event_time_to_live_in_minutes: int = field(
-        default=1440, metadata=_spec("eventTimeToLiveInMinutes", _whole(1, 1440))
+        default=MAX_TIME_TO_LIVE_MINUTES,
+        metadata=_spec("eventTimeToLiveInMinutes", _whole(1, MAX_TIME_TO_LIVE_MINUTES)),
     )
     dead_letter_folder: Optional[str] = field(default=None, metadata=_spec("deadLetterFolder", _folder))
     _types_lower: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)

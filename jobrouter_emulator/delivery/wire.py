@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, Mapping, Sequence, Tuple
 
 from azure.communication.jobrouter.events import VALIDATION_EVENT_TYPE
 
@@ -32,6 +32,7 @@ from .subscription import CLOUD_EVENT_SCHEMA, EventSubscription
 
 ORIGIN = "eventgrid.azure.net"
 CLOUD_EVENTS_SPEC_VERSION = "1.0"
+ROUTER_DATA_VERSION = "1.0"
 
 
 def as_cloud_event(event: Mapping[str, Any]) -> Dict[str, Any]:
@@ -52,20 +53,21 @@ def in_schema(subscription: EventSubscription, event: Mapping[str, Any]) -> Dict
 
 
 def notification(
-    subscription: EventSubscription, events: List[Mapping[str, Any]], delivery_count: int
+    subscription: EventSubscription, shaped: Sequence[Mapping[str, Any]], delivery_count: int
 ) -> Tuple[bytes, Dict[str, str]]:
-    """The body and headers of one delivery attempt of ``events`` (Event Grid events, as the router stores them)."""
-    shaped = [in_schema(subscription, event) for event in events]
+    """The body and headers of one delivery attempt of ``shaped`` (events already in the subscription's schema)."""
+    cloud = subscription.event_delivery_schema == CLOUD_EVENT_SCHEMA
     headers = {
         "aeg-event-type": "Notification",
         "aeg-subscription-name": subscription.name.upper(),
         "aeg-delivery-count": str(delivery_count),
-        "aeg-data-version": str(events[0].get("dataVersion", "")),
+        # A CloudEvent has no dataVersion of its own; every Router event's is 1.0 (engine/events.py).
+        "aeg-data-version": str(shaped[0].get("dataVersion", ROUTER_DATA_VERSION)),
     }
-    if len(events) == 1:
-        headers["aeg-output-event-id"] = str(events[0]["id"])
-    payload: Any = shaped
-    if subscription.event_delivery_schema == CLOUD_EVENT_SCHEMA:
+    if len(shaped) == 1:
+        headers["aeg-output-event-id"] = str(shaped[0]["id"])
+    payload: Any = list(shaped)
+    if cloud:
         headers["aeg-metadata-version"] = CLOUD_EVENTS_SPEC_VERSION
         headers["Origin"] = ORIGIN
         if subscription.max_events_per_batch == 1:
@@ -74,7 +76,7 @@ def notification(
         else:
             headers["Content-Type"] = "application/cloudevents-batch+json; charset=utf-8"
     else:
-        headers["aeg-metadata-version"] = str(events[0].get("metadataVersion", "1"))
+        headers["aeg-metadata-version"] = str(shaped[0].get("metadataVersion", "1"))
         headers["Content-Type"] = "application/json; charset=utf-8"
     return json.dumps(payload, separators=(",", ":")).encode(), headers
 

@@ -7,7 +7,7 @@ Every change to what a worker holds goes through :class:`WorkerCapacity`, which 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, FrozenSet, Optional
 
 from .clock import Clock
 from .matching import MatchingIndex
@@ -59,13 +59,36 @@ class WorkerCapacity:
         if worker.get("loadRatio") != ratio or worker.get("state") != status:
             worker = self._state.write("workers", worker_id).body
             worker["loadRatio"], worker["state"] = ratio, status
-        self._index.update_worker(worker_id, worker, int(worker.get("capacity", 0)) - used)
+        self._index.update_worker(
+            worker_id, worker, int(worker.get("capacity", 0)) - used, self._channels_at_most(worker)
+        )
 
     def reindex(self, worker_id: str) -> None:
         """Re-read the worker into the index as its document is now (after a load or a rollback)."""
         record = self._state.get("workers", worker_id)
         worker = record.body if record is not None else None
-        self._index.update_worker(worker_id, worker, free_capacity(worker) if worker else 0)
+        if worker is None:
+            self._index.update_worker(worker_id, None, 0)
+            return
+        self._index.update_worker(worker_id, worker, free_capacity(worker), self._channels_at_most(worker))
+
+    def _channels_at_most(self, worker: Dict[str, Any]) -> FrozenSet[str]:
+        """The worker's channels whose ``maxNumberOfJobs`` its offers and assignments already reach: it can take no
+        more jobs of those, whatever capacity it has left."""
+        limited = {
+            c.get("channelId"): int(c["maxNumberOfJobs"])
+            for c in worker.get("channels") or []
+            if c.get("maxNumberOfJobs") is not None
+        }
+        if not limited:
+            return frozenset()
+        held: Dict[Any, int] = {}
+        for item in (*(worker.get("offers") or ()), *(worker.get("assignedJobs") or ())):
+            record = self._state.get("jobs", item.get("jobId", ""))
+            if record is not None:
+                channel = record.body.get("channelId")
+                held[channel] = held.get(channel, 0) + 1
+        return frozenset(str(c) for c, most in limited.items() if held.get(c, 0) >= most)
 
     def hold_offer(self, worker_id: str, offer: Dict[str, Any]) -> None:
         """The worker holds ``offer`` (its ``capacityCost`` is reserved)."""

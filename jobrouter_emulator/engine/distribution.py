@@ -16,7 +16,6 @@ from .capacity import free_capacity
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
-from .queue_order import order_key
 from .rule_calls import RuleCalls
 from .rules import Outbound, calls_out
 from .scoring import rank_best_workers
@@ -57,13 +56,19 @@ class Distributor:
         max_offers = int(mode.get("maxConcurrentOffers", 1))
         min_offers = int(mode.get("minConcurrentOffers", 1))
         bypass = bool(mode.get("bypassSelectors"))
-        # Only the jobs that may take more offers, in the queue's order (most queued jobs of a busy queue have theirs).
-        records = (self._state.get("jobs", job_id) for job_id in self._index.queued_jobs(queue_id))
-        wanting = [r for r in records if r is not None and len(r.internal.get("offers", ())) < max_offers]
-        for record in sorted(wanting, key=order_key):
+        # The queue is kept in order: with no free worker nothing is read, and the next job is the first one that
+        # may take more offers (the ones before it hold theirs: at most one per busy worker, never the backlog).
+        # Issuing an offer changes the job and the worker, never a queue's membership or order (that follows the
+        # documents at commit), so the queue can be walked while offers are issued.
+        for job_id in self._index.queued(queue_id).job_ids():
             if not self._index.has_free_worker(queue_id):
                 break
+            record = self._state.get("jobs", job_id)
+            if record is None:
+                continue
             current = len(record.internal.get("offers", ()))
+            if current >= max_offers:
+                continue
             job = record.body
             selectors = (job.get("requestedWorkerSelectors") or []) + (job.get("attachedWorkerSelectors") or [])
             candidates = self._index.candidates(queue_id, str(job.get("channelId")), selectors, bypass_selectors=bypass)

@@ -23,6 +23,7 @@ from .exceptions import ExceptionRules
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
+from .queue_order import order_key
 from .rule_calls import RuleCalls
 from .rules import Outbound, calls_out
 from .state import State
@@ -64,7 +65,7 @@ class JobLifecycle:
         clock: Clock,
         rule_calls: RuleCalls,
         *,
-        processing_delay: timedelta,
+        processing_delay: Callable[[], timedelta],  # how long from now routing a job runs (RoutingDelays)
         rng: random.Random,
         outbound: Optional[Outbound],
     ) -> None:
@@ -89,7 +90,7 @@ class JobLifecycle:
             self._state.raise_counter("enqueue", int(record.internal.get("enqueueSeq", 0)))
             status = job.get("status")
             if status == "queued" and job.get("queueId"):
-                self._index.set_job_queue(job_id, job["queueId"])
+                self._index.set_job_queue(job_id, job["queueId"], order_key(record))
                 self._match_requests.request(job["queueId"])
                 self._exceptions.restore_wait_times(job_id)
             if status in ("created", "pendingClassification", "pendingSchedule"):
@@ -170,7 +171,7 @@ class JobLifecycle:
 
     # -- routing --------------------------------------------------------------------------------------------------
     def _process_later(self, job_id: str) -> None:
-        self._timers.schedule(self._clock.now() + self._processing_delay, TimerKind.PROCESS_JOB, job_id)
+        self._timers.schedule(self._clock.now() + self._processing_delay(), TimerKind.PROCESS_JOB, job_id)
 
     def process(self, job_id: str) -> None:
         """Timer: route a received (or reclassified) job: schedule it, suspend it, or classify and queue it."""
@@ -336,7 +337,7 @@ class JobLifecycle:
         record.internal["enqueueSeq"] = self._state.next_number("enqueue")  # orders jobs enqueued at the same time
         job["status"] = "queued"
         queue_id = job["queueId"]
-        self._index.set_job_queue(job_id, queue_id)
+        self._index.set_job_queue(job_id, queue_id, order_key(record))
         self._state.emit(
             job_event(
                 "RouterJobQueued",

@@ -4,7 +4,7 @@ match per queue (one match looks at the whole queue)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional, Set
+from typing import Callable, Optional, Set
 
 from .clock import Clock
 from .state import State
@@ -12,8 +12,8 @@ from .timers import TimerKind, Timers
 
 
 class MatchRequests:
-    def __init__(self, state: State, timers: Timers, clock: Clock, delay: timedelta) -> None:
-        # Routing runs ``delay`` after the command that caused it, never inside it: a response never shows its own
+    def __init__(self, state: State, timers: Timers, clock: Clock, delay: Callable[[], timedelta]) -> None:
+        # Routing runs ``delay()`` after the command that caused it, never inside it: a response never shows its own
         # routing results, as with the live service (where offers came 0.3-0.8 s after the job).
         self._state = state
         self._timers = timers
@@ -29,7 +29,7 @@ class MatchRequests:
     def _schedule(self, queue_id: str) -> None:
         if queue_id not in self._pending:
             self._pending.add(queue_id)
-            self._timers.schedule(self._clock.now() + self._delay, TimerKind.MATCH_QUEUE, queue_id)
+            self._timers.schedule(self._clock.now() + self._delay(), TimerKind.MATCH_QUEUE, queue_id)
 
     def clear(self) -> None:
         """Forget the pending matches (a reset, which drops their timers too)."""

@@ -7,12 +7,15 @@ higher ``priority``, then the order they were enqueued in.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Tuple
 
 from .errors import NotFound
-from .matching import MatchingIndex
+from .sorted_keys import SortedKeys
 from .state import Record, State
 from .times import parse_time_or_none
+
+if TYPE_CHECKING:
+    from .matching import MatchingIndex
 
 
 def is_expedited(job: Dict[str, Any]) -> bool:
@@ -24,16 +27,70 @@ def is_expedited(job: Dict[str, Any]) -> bool:
     return False
 
 
-def order_key(record: Record) -> Tuple[int, int, int]:
-    """Where a queued job stands: expedited first, then by priority (highest first), then by enqueue order."""
+OrderKey = Tuple[int, int, int, str]  # (0 if expedited else 1, -priority, enqueue number, job id)
+
+
+def order_key(record: Record) -> OrderKey:
+    """Where a queued job stands: expedited first, then by priority (highest first), then by enqueue order (the job id
+    only makes keys distinct: enqueue numbers already are)."""
     job = record.body
-    return (0 if is_expedited(job) else 1, -int(job.get("priority", 1)), int(record.internal.get("enqueueSeq", 0)))
+    expedited = 0 if is_expedited(job) else 1
+    return (expedited, -int(job.get("priority", 1)), int(record.internal.get("enqueueSeq", 0)), str(job["id"]))
 
 
-def ordered_jobs(state: State, index: MatchingIndex, queue_id: str) -> List[Record]:
-    """The queued jobs of the queue, first to be offered first."""
-    records = [state.get("jobs", job_id) for job_id in index.queued_jobs(queue_id)]
-    return sorted((r for r in records if r is not None), key=order_key)
+class QueuedJobs:
+    """The jobs waiting in one queue, kept in the queue's order as they come and go, so that the next job, a job's
+    place and the statistics cost O(log n) (a queue's order used to be sorted again on each match: the whole
+    backlog on every upsert)."""
+
+    __slots__ = ("_order", "_by_age", "_groups")
+
+    def __init__(self) -> None:
+        self._order: SortedKeys[OrderKey] = SortedKeys()
+        self._by_age: SortedKeys[Tuple[int, str]] = SortedKeys()  # (enqueue number, job id): the longest waiting
+        self._groups: Dict[Tuple[int, int], int] = {}  # (expedited?, -priority) -> how many jobs
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def add(self, key: OrderKey) -> None:
+        self._order.add(key)
+        self._by_age.add((key[2], key[3]))
+        group = (key[0], key[1])
+        self._groups[group] = self._groups.get(group, 0) + 1
+
+    def remove(self, key: OrderKey) -> None:
+        self._order.remove(key)
+        self._by_age.remove((key[2], key[3]))
+        group = (key[0], key[1])
+        left = self._groups[group] - 1
+        if left:
+            self._groups[group] = left
+        else:
+            del self._groups[group]
+
+    def job_ids(self) -> Iterator[str]:
+        """Ids of the jobs, first to be offered first."""
+        return (key[3] for key in self._order)
+
+    def place(self, key: OrderKey) -> int:
+        """The 1-based place of the job with ``key``."""
+        return self._order.rank(key) + 1
+
+    def first_places(self) -> Dict[int, int]:
+        """Each priority present -> the place of its first job (an expedited job may come before the others)."""
+        places: Dict[int, int] = {}
+        for expedited, negative_priority in self._groups:
+            first = self._order.first_at_or_after((expedited, negative_priority, -(2**63), ""))
+            place = self._order.rank(first) + 1 if first is not None else 0
+            priority = -negative_priority
+            places[priority] = min(places.get(priority, place), place)
+        return places
+
+    def oldest(self) -> Optional[str]:
+        """The id of the job enqueued first (None when the queue is empty)."""
+        first = self._by_age.first_at_or_after((-(2**63), ""))
+        return first[1] if first is not None else None
 
 
 def position(state: State, index: MatchingIndex, job_id: str) -> Dict[str, Any]:
@@ -43,13 +100,13 @@ def position(state: State, index: MatchingIndex, job_id: str) -> Dict[str, Any]:
     queue_id = record.body.get("queueId")
     if record.body.get("status") != "queued" or not queue_id:
         raise NotFound(f"Job {job_id} is not in a queue.", target=target)
-    ordered = ordered_jobs(state, index, queue_id)
-    place = next(i for i, job in enumerate(ordered) if job.body["id"] == job_id) + 1
+    queued = index.queued(queue_id)
+    place = queued.place(index.order_of(job_id) or order_key(record))
     return {
         "jobId": job_id,
         "position": place,
         "queueId": queue_id,
-        "queueLength": len(ordered),
+        "queueLength": len(queued),
         "estimatedWaitTimeMinutes": float(place),
     }
 
@@ -58,14 +115,15 @@ def statistics(state: State, index: MatchingIndex, queue_id: str, now: datetime)
     """``GET /routing/queues/{id}/statistics``: length, the estimated wait of each priority (the place of its first
     job in the queue's order, a minute a place) and the longest wait so far."""
     state.require("queues", queue_id, f"/routing/queues/{queue_id}/statistics")
-    ordered = ordered_jobs(state, index, queue_id)
-    by_priority: Dict[str, float] = {}
-    for place, record in enumerate(ordered, start=1):
-        by_priority.setdefault(str(record.body.get("priority", 1)), float(place))
-    waits = [(now - (parse_time_or_none(r.body.get("enqueuedAt")) or now)).total_seconds() / 60 for r in ordered]
+    queued = index.queued(queue_id)
+    places = sorted(queued.first_places().items(), key=lambda item: item[1])  # in the queue's order, as before
+    oldest_id = queued.oldest()
+    oldest = state.get("jobs", oldest_id) if oldest_id is not None else None
+    # Enqueue numbers follow the clock, which never goes back: the job enqueued first has waited longest.
+    enqueued = parse_time_or_none(oldest.body.get("enqueuedAt")) if oldest is not None else None
     return {
         "queueId": queue_id,
-        "length": len(ordered),
-        "estimatedWaitTimeMinutes": by_priority,
-        "longestJobWaitTimeMinutes": round(max(waits), 4) if waits else 0.0,
+        "length": len(queued),
+        "estimatedWaitTimeMinutes": {str(priority): float(place) for priority, place in places},
+        "longestJobWaitTimeMinutes": round((now - enqueued).total_seconds() / 60, 4) if enqueued else 0.0,
     }

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import marshal
 import random
 import threading
 from datetime import datetime, timedelta
@@ -40,11 +41,14 @@ from .jobs import JobLifecycle
 from .match_requests import MatchRequests
 from .matching import MatchingIndex
 from .offers import Offers
+from .overview import Overview, newest
 from .resources import RESOURCES, Lifecycles, ResourceKind
+from .routing_delay import RoutingDelay, RoutingDelays
 from .rule_calls import RuleCalls
 from .rules import Outbound
 from .state import Entity, Record, State
 from .timers import TimerKind, Timers
+from .times import format_time
 from .workers import WorkerLifecycle
 
 logger = logging.getLogger(__name__)
@@ -85,11 +89,15 @@ class Router:
         seed: Optional[int] = None,
         outbound: Optional[Outbound] = None,
         processing_delay: float = PROCESSING_DELAY,
+        routing_delay: Optional[RoutingDelay] = None,
     ) -> None:
         # ``processing_delay``: routing runs this long after the request that caused it. One millisecond lets the
         # response leave before routing competes with it for the GIL (with 0 the create's response waited for the
         # match in a first, noisy, measurement). An emulator on a virtual clock passes 0: that clock would never
         # get a millisecond further on its own.
+        # ``routing_delay`` (``--routing-delay``), when given, replaces it for the routing work a request causes, as
+        # the service's; work that routing itself causes (the match after a job is queued) follows at once.
+        self._delays = RoutingDelays(timedelta(seconds=processing_delay), routing_delay, seed)
         self._clock = clock or SystemClock()
         self._seed = seed
         self._rng = random.Random(seed)
@@ -101,9 +109,7 @@ class Router:
         self._rule_calls = RuleCalls(self._state, self._timers, self._clock)
         self._index = MatchingIndex()
         self._capacity = WorkerCapacity(self._state, self._index, self._clock)
-        self._match_requests = MatchRequests(
-            self._state, self._timers, self._clock, timedelta(seconds=processing_delay)
-        )
+        self._match_requests = MatchRequests(self._state, self._timers, self._clock, self._delays)
         self._offers = Offers(self._state, self._index, self._capacity, self._timers, self._match_requests, self._clock)
         self._distributor = Distributor(
             self._state, self._index, self._offers, self._match_requests, outbound, self._rule_calls
@@ -119,7 +125,7 @@ class Router:
             self._match_requests,
             self._clock,
             self._rule_calls,
-            processing_delay=timedelta(seconds=processing_delay),
+            processing_delay=self._delays,
             rng=self._rng,
             outbound=outbound,
         )
@@ -140,9 +146,15 @@ class Router:
             }
         )
         self._state.add_restored_listener(self._reindex)
+        self._state.add_changed_listener(self._reorder)
+        self._overview = Overview()
+        self._state.add_changed_listener(self._overview.changed)
         self._thread: Optional[threading.Thread] = None
         self._closed = False
         self._state.load()
+        for collection in ("queues", "workers", "jobs"):
+            for record in self._state.records(collection):
+                self._overview.changed(collection, record.body["id"], record)
         self._workers.restore()
         self._jobs.restore()
 
@@ -151,8 +163,16 @@ class Router:
         if collection == "workers":
             self._capacity.reindex(key)
         elif collection == "jobs":
-            queued = record is not None and record.body.get("status") == "queued"
-            self._index.set_job_queue(key, record.body.get("queueId") if queued else None)  # type: ignore[union-attr]
+            if record is not None and record.body.get("status") == "queued" and record.body.get("queueId"):
+                self._index.set_job_queue(key, record.body["queueId"], queue_order.order_key(record))
+            else:
+                self._index.set_job_queue(key, None)
+
+    def _reorder(self, collection: str, key: str, record: Optional[Record]) -> None:
+        """A command changed ``record``: a queued job whose priority or expedite selectors changed moves in its
+        queue's order (the index is told of arrivals and departures as they happen; this catches the rest)."""
+        if collection == "jobs" and record is not None:
+            self._index.reorder(key, queue_order.order_key(record))
 
     # -- running --------------------------------------------------------------------------------------------------
     def start(self, background: bool = True) -> None:
@@ -262,29 +282,78 @@ class Router:
             self._state.clear()
             self._timers.clear()
             self._index.clear()
+            self._overview.clear()
             self._match_requests.clear()
             self._rng.seed(self._seed)
             self._resets += 1
         logger.info("State reset")
         self._notify("reset")
 
-    def read_overview(self, reader: Callable[[Dict[str, Any]], T]) -> T:
-        """``reader``'s result on one consistent view of everything (for a dashboard): ``now``, every document by
-        collection (newest first) and each queue's statistics. The documents are the live ones, read under the
-        router's lock: ``reader`` copies what it keeps and changes nothing."""
+    def read_overview(self, limit: int) -> Dict[str, Any]:
+        """What a dashboard shows, as one consistent copy taken in time independent of how much is stored: ``now``
+        (ISO 8601), counts (jobs by status, assigned jobs, workers, available workers and workers free to take another
+        job now per listed queue, workers and open offers in all),
+        up to ``limit`` queues, workers, and jobs (in play first, then finished; newest first each) with each listed
+        queue's length and oldest ``enqueuedAt``, each listed job's open offers (``offers``: worker and offer ids),
+        and the policies the listed queues name. Everything returned is a copy: read it without the lock."""
         with self._lock:
-            documents = {
-                collection: [
-                    r.body for r in sorted(self._state.records(collection), key=lambda r: r.created, reverse=True)
-                ]
-                for collection in RESOURCES
+            state, overview = self._state, self._overview
+
+            def bodies(collection: str, ids: List[str]) -> List[Dict[str, Any]]:
+                return [state.get(collection, key).body for key in ids]  # type: ignore[union-attr]
+
+            queues = bodies("queues", newest(overview.queue_order, limit))
+            worker_ids = newest(overview.worker_order, limit)
+            job_ids = newest(overview.jobs_in_play, limit)
+            job_ids += newest(overview.jobs_done, limit - len(job_ids))
+            jobs = bodies("jobs", job_ids)
+            offers: Dict[str, List[Tuple[str, str]]] = {}
+            for key in job_ids:
+                held = state.get("jobs", key).internal.get("offers")  # type: ignore[union-attr]
+                if held:
+                    offers[key] = [(offer["workerId"], offer_id) for offer_id, offer in held.items()]
+            queue_state: Dict[str, Tuple[int, Optional[str]]] = {}
+            for queue in queues:
+                queued = self._index.queued(queue["id"])
+                oldest_id = queued.oldest()
+                oldest = state.get("jobs", oldest_id) if oldest_id is not None else None
+                queue_state[queue["id"]] = (len(queued), oldest.body.get("enqueuedAt") if oldest is not None else None)
+            policies = {
+                collection: {
+                    key: state.get(collection, key).body  # type: ignore[union-attr]
+                    for key in {q.get(field) for q in queues}
+                    if isinstance(key, str) and state.exists(collection, key)
+                }
+                for collection, field in (
+                    ("distributionPolicies", "distributionPolicyId"),
+                    ("exceptionPolicies", "exceptionPolicyId"),
+                )
             }
-            now = self._clock.now()
-            statistics = {
-                queue["id"]: queue_order.statistics(self._state, self._index, queue["id"], now)
-                for queue in documents["queues"]
+            view = {
+                "now": format_time(self._clock.now()),
+                "jobStatuses": overview.job_statuses.counts,
+                "jobsTotal": overview.jobs_total,
+                "assignedIn": overview.assigned_in.counts,
+                "workersIn": overview.workers_in.counts,
+                "availableIn": overview.available_in.counts,
+                "workersTotal": overview.workers_total,
+                "workersAvailable": overview.workers_available,
+                "workersActive": overview.workers_active,
+                "openOffers": overview.open_offers,
+                "freeWorkersIn": {queue["id"]: self._index.free_workers(queue["id"]) for queue in queues},
+                "freeWorkersTotal": self._index.free_worker_count(),
+                "queues": queues,
+                "queueState": queue_state,
+                "workers": bodies("workers", worker_ids),
+                "freeWorkerIds": [key for key in worker_ids if self._index.is_free(key)],
+                "jobs": jobs,
+                "jobOffers": offers,
+                **policies,
             }
-            return reader({"now": now, "documents": documents, "statistics": statistics})
+            # One marshal of the bounded view is the copy (the documents it names are the live ones until then);
+            # decoding it, the slower half, happens after the lock is let go.
+            copied = marshal.dumps(view)
+        return marshal.loads(copied)  # type: ignore[no-any-return]
 
     def next_timer_due(self) -> Optional[datetime]:
         """When the earliest pending timer is due (None when nothing is pending)."""
@@ -314,12 +383,20 @@ class Router:
             fired += 1
 
     def _fire(self, kind: TimerKind, args: Tuple[str, ...]) -> None:
+        self._delays.in_timer = True  # until the commit's deferred scheduling has run too
         try:
             with self._state.transaction():
                 self._timers.fire(kind, args)
         except StoreFailed:
             self._timers.schedule(self._clock.now() + STORE_RETRY, kind, *args)
             raise
+        finally:
+            self._delays.in_timer = False
+
+    @property
+    def routing_delay(self) -> Optional[RoutingDelay]:
+        """The routing delay set at construction (None: routing runs at once)."""
+        return self._delays.delay
 
     def _timer_loop(self) -> None:
         while True:
@@ -479,4 +556,4 @@ class Router:
     def queued_job_ids(self, queue_id: str) -> List[str]:
         """Ids of the queue's jobs, in the order they will be offered."""
         with self._lock:
-            return [r.body["id"] for r in queue_order.ordered_jobs(self._state, self._index, queue_id)]
+            return list(self._index.queued(queue_id).job_ids())

@@ -159,6 +159,7 @@ class _Command:
 
 
 RestoredListener = Callable[[str, str, Optional[Record]], None]
+ChangedListener = Callable[[str, str, Optional[Record]], None]
 
 
 class RecentEvents:
@@ -219,6 +220,7 @@ class State:
         self._tx: Optional[Transaction] = None
         self._event_listeners: List[Callable[[List[StoredEvent]], None]] = []
         self._restored_listeners: List[RestoredListener] = []
+        self._changed_listeners: List[ChangedListener] = []
         self._recent = RecentEvents()
 
     # -- reading --------------------------------------------------------------------------------------------------
@@ -355,6 +357,7 @@ class State:
         """Close the store and forget the listeners."""
         self._event_listeners.clear()
         self._restored_listeners.clear()
+        self._changed_listeners.clear()
         self._store.close()
 
     # -- transactions ---------------------------------------------------------------------------------------------
@@ -366,6 +369,11 @@ class State:
         """Call ``callback(collection, key, record or None)`` for each record a rollback puts back."""
         self._restored_listeners.append(callback)
 
+    def add_changed_listener(self, callback: ChangedListener) -> None:
+        """Call ``callback(collection, key, record or None)`` for each record a command changed, once it committed
+        (what a part derived from the documents needs to follow changes its callers did not tell it about)."""
+        self._changed_listeners.append(callback)
+
     def transaction(self) -> _Command:
         """One command: committed to the store when the block ends, rolled back if it raises (or the store does)."""
         return _Command(self)
@@ -373,6 +381,11 @@ class State:
     def _committed(self, tx: Transaction, stored: List[StoredEvent]) -> None:
         if stored:
             self._recent.add(stored)
+        if self._changed_listeners:
+            for collection, key in tx.saved:
+                record = self._records[collection].get(key)
+                for changed in self._changed_listeners:
+                    changed(collection, key, record)
         for action in tx.after_commit:
             action()
         if stored:

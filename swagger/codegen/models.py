@@ -129,7 +129,7 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
         if "discriminator" in definition:
             out.append(f"    _discriminator = {definition['discriminator']!r}")
         if "x-ms-discriminator-value" in definition:
-            out.append(f"    _discriminator_value = {definition['x-ms-discriminator-value']!r}")
+            out.append(f"    _discriminator_value = {_discriminator_value(name, definitions)}")
         required = [r for r in definition.get("required", []) if not props.get(r, {}).get("readOnly")]
         if required:
             out.append(f"    _required = {required!r}")
@@ -144,7 +144,8 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
             if schema.get("readOnly"):
                 args.append("read_only=True")
             attribute_type = _attribute_type(schema, rest_name in required_names, definitions)
-            out.append(f"    {python_name}: {attribute_type} = rest_field({', '.join(args)})")
+            field = "discriminator_field" if rest_name == definition.get("discriminator") else "rest_field"
+            out.append(f"    {python_name}: {attribute_type} = {field}({', '.join(args)})")
         out += _constructor(name, definitions)
         out.append("")
     if aliases:
@@ -156,11 +157,35 @@ def render_models(definitions: Dict[str, Any], *, spec_name: str, base_import: s
         "from __future__ import annotations",
         "",
         *_imports(body),
-        f"from {base_import} import Model, rest_field",
+        f"from {base_import} import {', '.join(_base_names(body))}",
         "",
         *(["from . import enums as _enums", ""] if "_enums." in body else []),
     ]
     return "\n".join(header) + "\n" + body
+
+
+def _discriminator_value(name: str, definitions: Dict[str, Any]) -> str:
+    """A subclass's kind as the expression of its enum member (``_enums.DistributionModeKind.LONGEST_IDLE``), as
+    1.0.0 gives it; the plain string when the discriminator is not an enum."""
+    value = definitions[name]["x-ms-discriminator-value"]
+    root = name
+    while "discriminator" not in definitions[root]:
+        root = _spec.base_of(definitions[root]) or ""
+        if not root:
+            return repr(value)
+    schema = definitions[root]["properties"][definitions[root]["discriminator"]]
+    enum_name = _spec.ref_name(schema) if "$ref" in schema else None
+    if enum_name is None or not _spec.is_enum(definitions[enum_name]):
+        return repr(value)
+    for member in definitions[enum_name]["x-ms-enum"]["values"]:
+        if member["value"] == value:
+            return f"_enums.{enum_name}.{member['name']}"
+    raise ValueError(f"{name}: kind {value!r} is not a value of {enum_name}")
+
+
+def _base_names(body: str) -> List[str]:
+    """What the models import from the hand-written base module (the discriminator field only where one is)."""
+    return ["Model", *(["discriminator_field"] if "discriminator_field(" in body else []), "rest_field"]
 
 
 def _imports(body: str) -> List[str]:

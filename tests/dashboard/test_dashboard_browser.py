@@ -74,6 +74,10 @@ def test_the_dashboard_shows_routing_live(emulator, browser, tmp_path):
     _wait_until(browser, lambda: _text(browser, f'{queue_row} [data-field="length"]') == "3", "3 jobs waiting")
     _wait_until(browser, lambda: offer.job_id in _text(browser, f'{worker_row} [data-field="offers"]'), "the offer")
     assert _text(browser, f'{worker_row} [data-field="assigned"]') == "–"
+    # Its one unit of capacity is held by the offer: registered and taking offers, but full, not available.
+    _wait_until(browser, lambda: "1 full" in _text(browser, f'{queue_row} [data-field="available"]'), "full")
+    assert _text(browser, f'{queue_row} [data-field="available"]').startswith("0 / 1")
+    assert _text(browser, f'{worker_row} [data-field="full"]').startswith("full")
     assert browser.find_element("id", "live").get_attribute("data-state") == "live"
     browser.execute_script("window.stillTheSamePage = true;")  # gone if the page reloads
 

@@ -1,8 +1,10 @@
-"""The package as type checkers see it once installed: user_code.py is checked by mypy (and pyright, when it can be
-fetched) against a normal, non-editable install of the wheel built from this checkout.
+"""The package as type checkers see it once installed: user_code.py is checked by mypy --strict and pyright (when it
+can be fetched) twice, against a normal install of the wheel built from this checkout and against the README's
+editable install of the checkout itself (``pip install -e '.[emulator,events]'``, a .pth path entry).
 
 Every ``reveal_type`` must show the concrete type its ``# reveals:`` comment names (never ``Any``), every line
-marked ``# mistake`` must be reported, and no other line may be. Cost: about 30 s (wheel, venv, both checkers).
+marked ``# mistake`` must be reported, and no other line may be. Cost: about 60 s (a wheel, two venvs, both checkers
+twice).
 """
 
 from __future__ import annotations
@@ -43,16 +45,49 @@ def _normalized(type_text: str) -> str:
     return text.replace("Optional[", "").replace(" ", "")
 
 
-@pytest.fixture(scope="module")
-def installed(wheel, tmp_path_factory) -> Path:
-    """A fresh virtual environment with the wheel of this checkout installed (not editable): its python."""
-    where = tmp_path_factory.mktemp("typing")
+REPO = Path(__file__).resolve().parents[2]
+# The README's command for a source checkout (its "Install" section), run in the checkout.
+EDITABLE_INSTALL = ("pip", "install", "-e", ".[emulator,events]")
+
+
+@pytest.fixture(scope="module", params=["wheel", "editable"])
+def installed(request, tmp_path_factory) -> Path:
+    """A fresh virtual environment holding this checkout, as a wheel or as the README's editable install: its
+    python (user_code.py is copied beside the venv, never run)."""
+    where = tmp_path_factory.mktemp(f"typing-{request.param}")
     venv.create(where / "venv", with_pip=True)
     python = where / "venv" / "bin" / "python"
-    install = run_isolated(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel, cwd=where)
+    readme_command = f"{' '.join(EDITABLE_INSTALL[:3])} '{EDITABLE_INSTALL[3]}'"
+    assert readme_command in (REPO / "README.md").read_text(), f"the README no longer says {readme_command}"
+    if request.param == "wheel":
+        source, cwd = [str(request.getfixturevalue("wheel"))], where
+    else:
+        source, cwd = list(EDITABLE_INSTALL[2:]), REPO
+    install = run_isolated(python, "-m", *EDITABLE_INSTALL[:2], "-q", "--disable-pip-version-check", *source, cwd=cwd)
     assert install.returncode == 0, install.stdout + install.stderr
     shutil.copy(USER_CODE, where / "user_code.py")
     return python
+
+
+def test_the_editable_install_exposes_only_the_two_packages(installed, tmp_path):
+    """Its path entry makes the SDK and the emulator importable from the checkout, and none of the checkout's other
+    folders (tests, samples, benchmarks, ...): they are not packages a user's ``import tests`` should find."""
+    others = sorted(
+        path.name for path in REPO.iterdir()
+        if path.is_dir() and path.name.isidentifier() and path.name not in ("azure", "jobrouter_emulator")
+    )  # fmt: skip
+    assert {"tests", "samples", "benchmarks", "swagger"} <= set(others)
+    probe = (
+        "import importlib.util, json, sys; import azure.communication.jobrouter as sdk, jobrouter_emulator as emu; "
+        "print(json.dumps([sdk.__file__, emu.__file__, [n for n in sys.argv[1:] if importlib.util.find_spec(n)]]))"
+    )
+    result = run_isolated(installed, "-c", probe, *others, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    sdk_file, emulator_file, importable = json.loads(result.stdout)
+    assert importable == []
+    if "typing-editable" in str(installed):  # the editable install reads the checkout's files, not copies
+        assert Path(sdk_file).resolve() == REPO / "azure" / "communication" / "jobrouter" / "__init__.py"
+        assert Path(emulator_file).resolve() == REPO / "jobrouter_emulator" / "__init__.py"
 
 
 def _check(diagnostics: List[Tuple[int, str, str]]) -> None:

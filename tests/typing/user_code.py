@@ -15,6 +15,8 @@ from azure.communication.jobrouter import JobRouterAdministrationClient, JobRout
 from azure.communication.jobrouter.aio import JobRouterClient as AsyncJobRouterClient
 from azure.communication.jobrouter.events import (
     AcsRouterJobQueuedEventData,
+    RouterEvent,
+    RouterEventDispatcher,
     RouterJobQueued,
     RouterWorkerRegistered,
     parse_events,
@@ -110,3 +112,33 @@ def events(body: bytes) -> None:
             reveal_type(event.data.worker_id)  # reveals: str
             print(event.data.queue_id)  # mistake
     reveal_type(AcsRouterJobQueuedEventData({"jobId": "j"}))  # reveals: RouterJobQueuedEventData
+
+
+def dispatcher_decorators(body: bytes) -> None:
+    dispatcher = RouterEventDispatcher()
+
+    @dispatcher.on(RouterJobQueued)
+    def on_queued(event: RouterJobQueued) -> None:
+        print("queued:", event.data.job_id)
+
+    @dispatcher.on(RouterJobQueued)
+    async def on_queued_async(event: RouterJobQueued) -> None:
+        print("queued:", event.data.priority)
+
+    @dispatcher.on(RouterJobQueued)
+    def on_any(event: RouterEvent) -> None:
+        print(event.event_type)
+
+    reveal_type(on_queued)  # reveals: (RouterJobQueued) -> None  or  def (RouterJobQueued)
+    reveal_type(dispatcher.dispatch(body).handled)  # reveals: int
+    on_queued(parse_events(body)[0])  # mistake
+
+    @dispatcher.on(RouterWorkerRegistered)  # mistake
+    def on_registered(event: RouterJobQueued) -> None:
+        print(event.data.queue_id)
+
+    @dispatcher.on(RouterJobQueued)  # mistake
+    def returns_a_value(event: RouterJobQueued) -> int:
+        return event.data.priority
+
+    reveal_type(LongestIdleMode().kind)  # reveals: str  or  str | DistributionModeKind

@@ -22,6 +22,8 @@ __all__ = [
     "Model",
     "RestField",
     "rest_field",
+    "DiscriminatorField",
+    "discriminator_field",
     "check_document",
     "deserialize",
     "serialize",
@@ -100,7 +102,8 @@ _KIND_ALIASES = {"azurefunction": "function"}
 def kind_key(kind: object) -> str:
     """The spelling-independent key of a discriminator value: "longestIdle", "longest-idle" and "LongestIdle" are
     one kind, as are "static" and "static-rule" for rules."""
-    key = str(kind).replace("-", "").replace("_", "").lower()
+    text = kind.value if isinstance(kind, Enum) else str(kind)  # str() of a str enum is "Kind.MEMBER" before 3.11
+    key = text.replace("-", "").replace("_", "").lower()
     for suffix in _KIND_SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix):
             key = key[: -len(suffix)]
@@ -264,6 +267,26 @@ def rest_field(rest_name: str, type_code: str = "raw", *, read_only: bool = Fals
     return RestField(rest_name, type_code, read_only=read_only)
 
 
+class DiscriminatorField(RestField):
+    """The ``kind`` of a polymorphic base. On a subclass whose document spells its kind as the subclass's enum value,
+    it reads as that enum member (``LongestIdleMode().kind`` is ``DistributionModeKind.LONGEST_IDLE``), as in 1.0.0;
+    any other spelling ("longest-idle", kept as the service sent it) reads as the string it is."""
+
+    __slots__ = ()
+
+    def __get__(self, instance: Optional[Model], owner: Optional[type] = None) -> Any:
+        value = RestField.__get__(self, instance, owner)
+        if instance is None:
+            return value
+        member = instance._discriminator_value
+        return member if member is not None and isinstance(value, str) and value == member else value
+
+
+def discriminator_field(rest_name: str, type_code: str = "raw", *, read_only: bool = False) -> Any:
+    """A :class:`DiscriminatorField`, typed ``Any`` as :func:`rest_field` is."""
+    return DiscriminatorField(rest_name, type_code, read_only=read_only)
+
+
 class Model(MutableMapping):  # type: ignore[type-arg]
     """Base of the generated models.
 
@@ -273,7 +296,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
     _fields: ClassVar[Dict[str, RestField]] = {}  # python name -> field
     _rest_fields: ClassVar[Dict[str, RestField]] = {}  # REST name -> field
     _discriminator: ClassVar[Optional[str]] = None  # REST name of the discriminator, on a polymorphic base
-    _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind
+    _discriminator_value: ClassVar[Optional[str]] = None  # this subclass's kind: its enum member where one exists
     _subtypes: ClassVar[Dict[str, Type[Model]]] = {}  # normalized kind -> subclass, on a polymorphic base
     _required: ClassVar[Sequence[str]] = ()  # REST names a client must send (the spec's non-read-only "required")
 

@@ -100,14 +100,16 @@
     const snap = page.snapshot;
     const waiting = snap.queues.reduce((sum, q) => sum + q.length, 0);
     const longest = snap.queues.reduce((most, q) => Math.max(most, queueWait(q)), 0);
-    const offers = snap.workers.reduce((sum, w) => sum + w.offers.length, 0);
-    const available = snap.workers.filter((w) => w.availableForOffers).length;
+    const offers = snap.workerCounts.openOffers; // counts of every worker: the list stops at 300
+    const available = snap.workerCounts.canTakeJob;
+    const full = snap.workerCounts.availableForOffers - available;
     $("kpi-waiting").textContent = waiting;
     $("kpi-longest").textContent = duration(longest);
     $("kpi-longest").className = `kpi-value ${waiting ? waitClass(longest) : ""}`;
     $("kpi-offers").textContent = offers;
     $("kpi-assigned").textContent = snap.jobs.counts.assigned || 0;
-    $("kpi-workers").textContent = `${available} / ${snap.workers.length}`;
+    $("kpi-workers").textContent = `${available} / ${snap.workerCounts.total}`;
+    $("kpi-workers-full").textContent = full ? `${full} full` : "";
   }
 
   function emptyRow(columns, text) {
@@ -148,7 +150,8 @@
           ? el("span", { class: waitClass(wait), data: { field: "longest-wait" } }, duration(wait))
           : el("span", { class: "none", data: { field: "longest-wait" } }, "–")),
         el("td", { class: "num", data: { field: "assigned" } }, q.assigned),
-        el("td", { class: "nowrap" }, `${q.availableWorkers} / ${q.workers}`, el("span", { class: "sub" }, "available")),
+        el("td", { class: "nowrap", data: { field: "available" } }, `${q.availableWorkers} / ${q.workers}`,
+          el("span", { class: "sub" }, q.fullWorkers ? `available, ${q.fullWorkers} full` : "available")),
         distributionCell(q.distribution),
         exceptionCell(q.exceptionPolicy));
     });
@@ -169,7 +172,9 @@
     const snap = page.snapshot;
     const rows = snap.workers.map((w) => el("tr", { data: { workerId: w.id } },
       el("td", {}, idButton("worker", w.id)),
-      el("td", {}, pill(w.state), w.availableForOffers ? null : el("span", { class: "sub" }, "not taking offers")),
+      el("td", {}, pill(w.state), w.availableForOffers
+        ? (w.canTakeJob ? null : el("span", { class: "sub", data: { field: "full" } }, "full: no room for another job"))
+        : el("span", { class: "sub" }, "not taking offers")),
       loadCell(w),
       el("td", {}, w.channels.map((c) => el("span", { class: "tag", title: "capacity cost per job" },
         `${c.channelId} ×${c.capacityCostPerJob}${c.maxNumberOfJobs ? ` (max ${c.maxNumberOfJobs})` : ""}`))),
@@ -182,8 +187,9 @@
         ? el("div", { class: "ids" }, w.assignedJobs.map((a) => idButton("job", a.jobId)))
         : el("span", { class: "none" }, "–"))));
     $("workers").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(7, "No workers registered yet.")]));
-    const active = snap.workers.filter((w) => w.state === "active").length;
-    $("workers-note").textContent = `${active} active of ${snap.workers.length}`;
+    const counts = snap.workerCounts;
+    $("workers-note").textContent = `${counts.active} active of ${counts.total}`
+      + (counts.total > snap.workers.length ? ` (newest ${snap.workers.length} shown)` : "");
   }
 
   function selectorTag(s) {

@@ -5,23 +5,21 @@
 - Webhook rules first get an OAuth2 token from ``authorizationServerUri`` with the client-credentials grant
   (``clientId``/``clientSecret``), cache it until shortly before it expires, then POST with ``Bearer`` auth.
 
-A rule call (the token, the request, its retries) ends at its deadline whatever the server does: httpx's timeouts
-bound each read, so a server trickling a byte every few seconds would hold a call for ever. The calls therefore run
-as coroutines on an event loop of their own (one thread, started on the first call), where the deadline cancels
-them wherever they are. Answers are read up to ``max_response_bytes`` and as strict JSON
-(:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
+A rule call (the token, the request, its retries) ends at its deadline whatever the server does, and its answers
+are read up to ``max_response_bytes``: both come from :class:`~jobrouter_emulator.outbound.BoundedHttp`, the helper
+every outbound call of the emulator shares (webhook deliveries and their handshakes too). Answers are parsed as
+strict JSON (:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
 (:mod:`..rule_calls`); the calling thread waits here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import math
 import threading
 import time
-from typing import Any, Coroutine, Dict, Optional, Protocol, Tuple
+from typing import Any, Dict, Optional, Protocol, Tuple
 
+from ...outbound import AnswerTooLarge, BoundedHttp, NoAnswer, OutboundError, Unreachable
 from .. import strict_json
 from .errors import RuleEvaluationError
 
@@ -37,96 +35,55 @@ class Outbound(Protocol):
 
 
 class HttpOutbound:
-    def __init__(self, *, deadline: float = 10.0, retries: int = 2, max_response_bytes: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        deadline: float = 10.0,
+        retries: int = 2,
+        max_response_bytes: int = 1024 * 1024,
+        http: Optional[BoundedHttp] = None,
+    ) -> None:
+        """``http``: the emulator's shared outbound helper (closed by its owner); without one, a helper of its own."""
         self._deadline = deadline
         self._retries = retries
         self._max_bytes = max_response_bytes
         self._tokens: Dict[Tuple[str, str], Tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._client: Any = None
-        self._closed = False
+        self._owns_http = http is None
+        self._http = http if http is not None else BoundedHttp(max_answer_bytes=max_response_bytes)
 
     def close(self) -> None:
-        """Cancel the calls under way (their callers get a RuleEvaluationError) and stop the event loop."""
-        with self._lock:
-            self._closed = True
-            loop, self._loop = self._loop, None
-        if loop is None:
-            return
+        """Cancel the calls under way (their callers get a RuleEvaluationError), when the helper is this one's."""
+        if self._owns_http:
+            self._http.close()
 
-        async def shut() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self._client.aclose()
-
-        asyncio.run_coroutine_threadsafe(shut(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._closed:
-                raise RuleEvaluationError("The emulator is stopping; the rule was not called")
-            if self._loop is None:
-                import httpx
-
-                loop = asyncio.new_event_loop()
-
-                def run() -> None:
-                    loop.run_forever()
-                    loop.close()
-
-                threading.Thread(target=run, name="jobrouter-rule-calls", daemon=True).start()
-                self._client = httpx.AsyncClient(timeout=self._deadline)
-                self._loop = loop
-            return self._loop
-
-    def _run(self, call: Coroutine[Any, Any, Any], url: str) -> Any:
-        """Run ``call`` on the loop; its result, or a RuleEvaluationError at the deadline."""
-        try:
-            loop = self._running_loop()
-        except RuleEvaluationError:
-            call.close()
-            raise
-        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(call, self._deadline), loop)
-        try:
-            return future.result()
-        except (asyncio.TimeoutError, concurrent.futures.TimeoutError):
-            raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s") from None
-        except concurrent.futures.CancelledError:
-            raise RuleEvaluationError(f"The call to {url} was cancelled: the emulator is stopping") from None
-
-    async def _post(self, url: str, **options: Any) -> bytes:
-        """The body of a 2xx answer to a POST, with retries of 429 and 5xx (within the caller's deadline)."""
-        import httpx
-
+    def _post(self, url: str, deadline: float, **options: Any) -> bytes:
+        """The body of a 2xx answer to a POST, with retries of 429, 5xx and broken connections, all by ``deadline``."""
         last_error: Optional[Exception] = None
         for attempt in range(self._retries + 1):
             try:
-                async with self._client.stream("POST", url, **options) as response:
-                    if response.status_code < 500 and response.status_code != 429:
-                        if response.status_code >= 300:
-                            raise RuleEvaluationError(f"{url} answered {response.status_code}")
-                        return await self._read(response, url)
-                    last_error = RuleEvaluationError(f"{url} answered {response.status_code}")
-            except httpx.HTTPError as exc:
+                answer = self._http.request("POST", url, deadline=deadline, **options)
+            except AnswerTooLarge:
+                raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes") from None
+            except NoAnswer:
+                raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s") from None
+            except Unreachable as exc:
                 last_error = exc
-            await asyncio.sleep(min(0.1 * 2**attempt, 1.0))
+            except OutboundError as exc:  # the emulator is stopping
+                raise RuleEvaluationError(f"The call to {url} was not made or was cancelled: {exc}") from None
+            else:
+                if answer.status < 500 and answer.status != 429:
+                    if answer.status >= 300:
+                        raise RuleEvaluationError(f"{url} answered {answer.status}")
+                    if len(answer.body) > self._max_bytes:
+                        raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes")
+                    return answer.body
+                last_error = RuleEvaluationError(f"{url} answered {answer.status}")
+            pause = min(0.1 * 2**attempt, 1.0)
+            if time.monotonic() + pause >= deadline:
+                raise RuleEvaluationError(f"{url} did not answer within {self._deadline:g} s")
+            time.sleep(pause)
         raise RuleEvaluationError(f"Calling {url} failed after {self._retries + 1} attempts: {last_error}")
-
-    async def _read(self, response: Any, url: str) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            raise RuleEvaluationError(f"{url} answered {declared} bytes, more than {self._max_bytes}")
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise RuleEvaluationError(f"{url} answered more than {self._max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     @staticmethod
     def _json(body: bytes, url: str) -> Any:
@@ -146,21 +103,19 @@ class HttpOutbound:
             headers["x-functions-key"] = credential["functionKey"]
         elif credential.get("appKey"):
             params = {"code": credential["appKey"], "clientId": credential.get("clientId", "")}
-        body = self._run(self._post(url, json=payload, headers=headers, params=params), url)
-        return self._json(body, url)
+        deadline = time.monotonic() + self._deadline
+        return self._json(self._post(url, deadline, json=payload, headers=headers, params=params), url)
 
     def call_webhook(self, rule: Dict[str, Any], payload: Dict[str, Any]) -> Any:
         """POST ``payload`` to ``webhookUri`` with a client-credentials token; its JSON answer."""
         url = rule.get("webhookUri")
         if not url:
             raise RuleEvaluationError("The webhook rule has no webhookUri")
-        return self._json(self._run(self._webhook(rule, url, payload), url), url)
+        deadline = time.monotonic() + self._deadline  # the token, the call and their retries together
+        token = self._token(rule, deadline)
+        return self._json(self._post(url, deadline, json=payload, headers={"Authorization": f"Bearer {token}"}), url)
 
-    async def _webhook(self, rule: Dict[str, Any], url: str, payload: Dict[str, Any]) -> bytes:
-        token = await self._token(rule)
-        return await self._post(url, json=payload, headers={"Authorization": f"Bearer {token}"})
-
-    async def _token(self, rule: Dict[str, Any]) -> str:
+    def _token(self, rule: Dict[str, Any], deadline: float) -> str:
         server = rule.get("authorizationServerUri")
         credential = rule.get("clientCredential") or {}
         if not server or not credential.get("clientId"):
@@ -175,7 +130,7 @@ class HttpOutbound:
             "client_id": credential["clientId"],
             "client_secret": credential.get("clientSecret", ""),
         }
-        body = self._json(await self._post(server, data=form), server)
+        body = self._json(self._post(server, deadline, data=form), server)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise RuleEvaluationError(f"{server} gave no access_token")

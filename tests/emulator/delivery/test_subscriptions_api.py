@@ -12,7 +12,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.communication.jobrouter import JobRouterClient
 from jobrouter_emulator import cli
 from jobrouter_emulator.delivery import EventSubscription, SubscriptionError
-from jobrouter_emulator.delivery.policy import outcome, retry_delay
+from jobrouter_emulator.delivery.policy import NO_ANSWER, NO_CONNECTION, outcome, retry_delay
 from tests.integration._polling import wait_for
 
 from ._control import control
@@ -123,7 +123,7 @@ def test_cli_refuses_bad_options_with_exit_code_2(argv, message, capsys, tmp_pat
 def test_retry_schedule_and_outcomes_are_event_grids():
     assert [retry_delay(n) for n in range(1, 12)] == [10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 43200]
     assert retry_delay(1, scale=0.001) == pytest.approx(0.01)
-    assert [outcome(s) for s in (200, 400, 404, 408, 503, 500)] == [
+    assert [outcome(s == 200, s, f"HTTP {s}") for s in (200, 400, 404, 408, 503, 500)] == [
         "Succeeded",
         "BadRequest",
         "NotFound",
@@ -131,8 +131,9 @@ def test_retry_schedule_and_outcomes_are_event_grids():
         "Busy",
         "GenericError",
     ]
-    assert outcome(None, httpx.ReadTimeout("slow")) == "TimedOut"
-    assert outcome(None, httpx.ConnectError("refused")) == "PeerConnectionFailed"
+    assert outcome(False, None, NO_ANSWER) == "TimedOut"
+    assert outcome(False, None, f"{NO_CONNECTION}: ConnectError") == "PeerConnectionFailed"
+    assert outcome(False, 200, "HTTP 200 with the answer was more than 1048576 bytes") == "GenericError"
 
 
 def test_the_command_line_starts_subscriptions_faults_and_the_retry_scale(webhook, tmp_path):

@@ -76,12 +76,14 @@ def test_updates_replace_every_entry_and_none_removes_the_worker():
 
 def test_queued_jobs_move_between_queues_and_leave():
     index = MatchingIndex()
-    index.set_job_queue("a", "q1")
-    index.set_job_queue("b", "q1")
-    index.set_job_queue("a", "q2")
-    assert index.queued_jobs("q1") == ["b"] and index.queued_jobs("q2") == ["a"]
+    index.set_job_queue("a", "q1", (1, -1, 1, "a"))
+    index.set_job_queue("b", "q1", (1, -1, 2, "b"))
+    index.set_job_queue("a", "q2", (1, -1, 3, "a"))
+    assert list(index.queued("q1").job_ids()) == ["b"] and list(index.queued("q2").job_ids()) == ["a"]
     index.set_job_queue("b", None)
     assert index.queue_length("q1") == 0 and index.queue_length("q2") == 1
+    with pytest.raises(ValueError):
+        index.set_job_queue("c", "q1")
 
 
 @pytest.mark.parametrize(

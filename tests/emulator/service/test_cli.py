@@ -4,8 +4,10 @@ and what it prints at start."""
 from __future__ import annotations
 
 import re
+import ssl
 from pathlib import Path
 
+import httpx
 import pytest
 
 from azure.communication.jobrouter import __version__
@@ -57,8 +59,24 @@ def test_the_banner_names_the_dashboard_and_the_virtual_clock(tmp_path):
     emulator = CliEmulator("--in-memory", "--clock", "virtual", directory=tmp_path)
     try:
         assert emulator.login_url.startswith(emulator.endpoint + "_emulator/?token=")
-        assert emulator.banner["dashboard"].endswith("(one-time login link)")
+        assert emulator.banner["dashboard"].endswith("(one-time login link, valid for 10 minutes)")
         assert emulator.banner["clock"].startswith("virtual, at ")
         assert emulator.banner["state"] == "in memory"
     finally:
         emulator.stop()
+
+
+def test_in_memory_with_tls_leaves_nothing_in_the_working_directory(tmp_path):
+    """``--in-memory --tls`` said "state: in memory" while writing a certificate into ./.jobrouter-emulator."""
+    emulator = CliEmulator("--in-memory", "--tls", directory=tmp_path)
+    try:
+        assert emulator.banner["state"] == "in memory"
+        cert = Path(emulator.banner["certificate"].split()[0])
+        assert cert.is_file() and tmp_path not in cert.parents
+        trusted = ssl.create_default_context(cafile=str(cert))  # HTTPS with that certificate
+        response = httpx.get(emulator.endpoint + "_emulator/health", verify=trusted)
+        assert response.json() == {"status": "ok"}
+    finally:
+        log = emulator.stop()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["emulator-stderr.log"], log
+    assert not cert.exists() and not cert.parent.exists()  # the temporary directory went with the process

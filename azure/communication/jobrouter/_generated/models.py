@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union, overload
 
-from azure.communication.jobrouter._model_core import Model, rest_field
+from azure.communication.jobrouter._model_core import Model, discriminator_field, rest_field
 
 from . import enums as _enums
 
@@ -119,7 +119,7 @@ class DistributionMode(Model):
     min_concurrent_offers: Optional[int] = rest_field('minConcurrentOffers', 'int')
     max_concurrent_offers: Optional[int] = rest_field('maxConcurrentOffers', 'int')
     bypass_selectors: Optional[bool] = rest_field('bypassSelectors', 'bool')
-    kind: Union[str, _enums.DistributionModeKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.DistributionModeKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -141,7 +141,7 @@ class BestWorkerMode(DistributionMode):
     :vartype scoring_rule_options: ScoringRuleOptions
     """
 
-    _discriminator_value = 'bestWorker'
+    _discriminator_value = _enums.DistributionModeKind.BEST_WORKER
     scoring_rule: Optional[RouterRule] = rest_field('scoringRule', 'RouterRule')
     scoring_rule_options: Optional[ScoringRuleOptions] = rest_field('scoringRuleOptions', 'ScoringRuleOptions')
 
@@ -168,7 +168,7 @@ class ExceptionAction(Model):
     _discriminator = 'kind'
     _required = ['kind']
     id: Optional[str] = rest_field('id', 'str')
-    kind: Union[str, _enums.ExceptionActionKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.ExceptionActionKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -190,7 +190,7 @@ class CancelExceptionAction(ExceptionAction):
     :vartype disposition_code: str
     """
 
-    _discriminator_value = 'cancel'
+    _discriminator_value = _enums.ExceptionActionKind.CANCEL
     note: Optional[str] = rest_field('note', 'str')
     disposition_code: Optional[str] = rest_field('dispositionCode', 'str')
 
@@ -321,7 +321,7 @@ class QueueSelectorAttachment(Model):
 
     _discriminator = 'kind'
     _required = ['kind']
-    kind: Union[str, _enums.QueueSelectorAttachmentKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.QueueSelectorAttachmentKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -343,7 +343,7 @@ class ConditionalQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype queue_selectors: list[RouterQueueSelector]
     """
 
-    _discriminator_value = 'conditional'
+    _discriminator_value = _enums.QueueSelectorAttachmentKind.CONDITIONAL
     _required = ['condition', 'queueSelectors']
     condition: RouterRule = rest_field('condition', 'RouterRule')
     queue_selectors: List[RouterQueueSelector] = rest_field('queueSelectors', 'list[RouterQueueSelector]')
@@ -368,7 +368,7 @@ class WorkerSelectorAttachment(Model):
 
     _discriminator = 'kind'
     _required = ['kind']
-    kind: Union[str, _enums.WorkerSelectorAttachmentKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.WorkerSelectorAttachmentKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -390,7 +390,7 @@ class ConditionalWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
 
-    _discriminator_value = 'conditional'
+    _discriminator_value = _enums.WorkerSelectorAttachmentKind.CONDITIONAL
     _required = ['condition', 'workerSelectors']
     condition: RouterRule = rest_field('condition', 'RouterRule')
     worker_selectors: List[RouterWorkerSelector] = rest_field('workerSelectors', 'list[RouterWorkerSelector]')
@@ -435,7 +435,7 @@ class RouterRule(Model):
 
     _discriminator = 'kind'
     _required = ['kind']
-    kind: Union[str, _enums.RouterRuleKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.RouterRuleKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -452,7 +452,7 @@ class DirectMapRouterRule(RouterRule):
     """Returns the job's labels as they are.
     """
 
-    _discriminator_value = 'directMap'
+    _discriminator_value = _enums.RouterRuleKind.DIRECT_MAP
 
     if TYPE_CHECKING:
 
@@ -562,7 +562,7 @@ class ExceptionTrigger(Model):
 
     _discriminator = 'kind'
     _required = ['kind']
-    kind: Union[str, _enums.ExceptionTriggerKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.ExceptionTriggerKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -584,7 +584,7 @@ class ExpressionRouterRule(RouterRule):
     :vartype expression: str
     """
 
-    _discriminator_value = 'expression'
+    _discriminator_value = _enums.RouterRuleKind.EXPRESSION
     _required = ['expression']
     language: Optional[Union[str, _enums.ExpressionRouterRuleLanguage]] = rest_field('language', 'str')
     expression: str = rest_field('expression', 'str')
@@ -609,7 +609,7 @@ class FunctionRouterRule(RouterRule):
     :vartype credential: FunctionRouterRuleCredential
     """
 
-    _discriminator_value = 'function'
+    _discriminator_value = _enums.RouterRuleKind.FUNCTION
     _required = ['functionUri']
     function_uri: str = rest_field('functionUri', 'str')
     credential: Optional[FunctionRouterRuleCredential] = rest_field('credential', 'FunctionRouterRuleCredential')
@@ -660,7 +660,7 @@ class JobMatchingMode(Model):
 
     _discriminator = 'kind'
     _required = ['kind']
-    kind: Union[str, _enums.JobMatchingModeKind] = rest_field('kind', 'str')
+    kind: Union[str, _enums.JobMatchingModeKind] = discriminator_field('kind', 'str')
 
     if TYPE_CHECKING:
 
@@ -677,7 +677,7 @@ class LongestIdleMode(DistributionMode):
     """Offers a job to the workers that have been idle the longest.
     """
 
-    _discriminator_value = 'longestIdle'
+    _discriminator_value = _enums.DistributionModeKind.LONGEST_IDLE
 
     if TYPE_CHECKING:
 
@@ -701,7 +701,7 @@ class ManualReclassifyExceptionAction(ExceptionAction):
     :vartype worker_selectors: list[RouterWorkerSelector]
     """
 
-    _discriminator_value = 'manualReclassify'
+    _discriminator_value = _enums.ExceptionActionKind.MANUAL_RECLASSIFY
     queue_id: Optional[str] = rest_field('queueId', 'str')
     priority: Optional[int] = rest_field('priority', 'int')
     worker_selectors: Optional[List[RouterWorkerSelector]] = rest_field('workerSelectors', 'list[RouterWorkerSelector]')
@@ -749,7 +749,7 @@ class PassThroughQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype label_operator: str or LabelOperator
     """
 
-    _discriminator_value = 'passThrough'
+    _discriminator_value = _enums.QueueSelectorAttachmentKind.PASS_THROUGH
     _required = ['key', 'labelOperator']
     key: str = rest_field('key', 'str')
     label_operator: Union[str, _enums.LabelOperator] = rest_field('labelOperator', 'str')
@@ -776,7 +776,7 @@ class PassThroughWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype expires_after_seconds: float
     """
 
-    _discriminator_value = 'passThrough'
+    _discriminator_value = _enums.WorkerSelectorAttachmentKind.PASS_THROUGH
     _required = ['key', 'labelOperator']
     key: str = rest_field('key', 'str')
     label_operator: Union[str, _enums.LabelOperator] = rest_field('labelOperator', 'str')
@@ -797,7 +797,7 @@ class QueueAndMatchMode(JobMatchingMode):
     """Matches the job with workers as soon as it is queued (the default).
     """
 
-    _discriminator_value = 'queueAndMatch'
+    _discriminator_value = _enums.JobMatchingModeKind.QUEUE_AND_MATCH
 
     if TYPE_CHECKING:
 
@@ -817,7 +817,7 @@ class QueueLengthExceptionTrigger(ExceptionTrigger):
     :vartype threshold: int
     """
 
-    _discriminator_value = 'queueLength'
+    _discriminator_value = _enums.ExceptionTriggerKind.QUEUE_LENGTH
     _required = ['threshold']
     threshold: int = rest_field('threshold', 'int')
 
@@ -865,7 +865,7 @@ class ReclassifyExceptionAction(ExceptionAction):
     :vartype labels_to_upsert: dict[str, Any]
     """
 
-    _discriminator_value = 'reclassify'
+    _discriminator_value = _enums.ExceptionActionKind.RECLASSIFY
     classification_policy_id: Optional[str] = rest_field('classificationPolicyId', 'str')
     labels_to_upsert: Optional[Dict[str, Any]] = rest_field('labelsToUpsert', 'dict[raw]')
 
@@ -884,7 +884,7 @@ class RoundRobinMode(DistributionMode):
     """Offers jobs to the eligible workers in turn.
     """
 
-    _discriminator_value = 'roundRobin'
+    _discriminator_value = _enums.DistributionModeKind.ROUND_ROBIN
 
     if TYPE_CHECKING:
 
@@ -1339,7 +1339,7 @@ class RuleEngineQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype rule: RouterRule
     """
 
-    _discriminator_value = 'ruleEngine'
+    _discriminator_value = _enums.QueueSelectorAttachmentKind.RULE_ENGINE
     _required = ['rule']
     rule: RouterRule = rest_field('rule', 'RouterRule')
 
@@ -1361,7 +1361,7 @@ class RuleEngineWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype rule: RouterRule
     """
 
-    _discriminator_value = 'ruleEngine'
+    _discriminator_value = _enums.WorkerSelectorAttachmentKind.RULE_ENGINE
     _required = ['rule']
     rule: RouterRule = rest_field('rule', 'RouterRule')
 
@@ -1383,7 +1383,7 @@ class ScheduleAndSuspendMode(JobMatchingMode):
     :vartype schedule_at: datetime
     """
 
-    _discriminator_value = 'scheduleAndSuspend'
+    _discriminator_value = _enums.JobMatchingModeKind.SCHEDULE_AND_SUSPEND
     _required = ['scheduleAt']
     schedule_at: datetime = rest_field('scheduleAt', 'datetime')
 
@@ -1434,7 +1434,7 @@ class StaticQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype queue_selector: RouterQueueSelector
     """
 
-    _discriminator_value = 'static'
+    _discriminator_value = _enums.QueueSelectorAttachmentKind.STATIC
     _required = ['queueSelector']
     queue_selector: RouterQueueSelector = rest_field('queueSelector', 'RouterQueueSelector')
 
@@ -1456,7 +1456,7 @@ class StaticRouterRule(RouterRule):
     :vartype value: Any
     """
 
-    _discriminator_value = 'static'
+    _discriminator_value = _enums.RouterRuleKind.STATIC
     value: Any = rest_field('value')
 
     if TYPE_CHECKING:
@@ -1477,7 +1477,7 @@ class StaticWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype worker_selector: RouterWorkerSelector
     """
 
-    _discriminator_value = 'static'
+    _discriminator_value = _enums.WorkerSelectorAttachmentKind.STATIC
     _required = ['workerSelector']
     worker_selector: RouterWorkerSelector = rest_field('workerSelector', 'RouterWorkerSelector')
 
@@ -1496,7 +1496,7 @@ class SuspendMode(JobMatchingMode):
     """Holds the job, without matching, until you activate it.
     """
 
-    _discriminator_value = 'suspend'
+    _discriminator_value = _enums.JobMatchingModeKind.SUSPEND
 
     if TYPE_CHECKING:
 
@@ -1560,7 +1560,7 @@ class WaitTimeExceptionTrigger(ExceptionTrigger):
     :vartype threshold_seconds: float
     """
 
-    _discriminator_value = 'waitTime'
+    _discriminator_value = _enums.ExceptionTriggerKind.WAIT_TIME
     _required = ['thresholdSeconds']
     threshold_seconds: float = rest_field('thresholdSeconds', 'float')
 
@@ -1586,7 +1586,7 @@ class WebhookRouterRule(RouterRule):
     :vartype webhook_uri: str
     """
 
-    _discriminator_value = 'webhook'
+    _discriminator_value = _enums.RouterRuleKind.WEBHOOK
     authorization_server_uri: Optional[str] = rest_field('authorizationServerUri', 'str')
     client_credential: Optional[OAuth2WebhookClientCredential] = rest_field('clientCredential', 'OAuth2WebhookClientCredential')
     webhook_uri: Optional[str] = rest_field('webhookUri', 'str')
@@ -1609,7 +1609,7 @@ class WeightedAllocationQueueSelectorAttachment(QueueSelectorAttachment):
     :vartype allocations: list[QueueWeightedAllocation]
     """
 
-    _discriminator_value = 'weightedAllocation'
+    _discriminator_value = _enums.QueueSelectorAttachmentKind.WEIGHTED_ALLOCATION
     _required = ['allocations']
     allocations: List[QueueWeightedAllocation] = rest_field('allocations', 'list[QueueWeightedAllocation]')
 
@@ -1631,7 +1631,7 @@ class WeightedAllocationWorkerSelectorAttachment(WorkerSelectorAttachment):
     :vartype allocations: list[WorkerWeightedAllocation]
     """
 
-    _discriminator_value = 'weightedAllocation'
+    _discriminator_value = _enums.WorkerSelectorAttachmentKind.WEIGHTED_ALLOCATION
     _required = ['allocations']
     allocations: List[WorkerWeightedAllocation] = rest_field('allocations', 'list[WorkerWeightedAllocation]')
 

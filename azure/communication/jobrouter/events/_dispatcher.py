@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Type, TypeVar, Union, cast
 
 from ._envelope import RouterEvent
 from ._parse import RouterEventParseError, parse_each
@@ -18,6 +18,10 @@ from ._parse import RouterEventParseError, parse_each
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[RouterEvent], Union[None, Awaitable[None]]]
+
+EventT = TypeVar("EventT", bound=RouterEvent)
+# A handler returns nothing (sync) or an awaitable of nothing (``async def``): anything else is a mistake to report.
+ResultT = TypeVar("ResultT", bound=Union[None, Awaitable[None]])
 
 
 class RouterEventHandler:
@@ -57,13 +61,27 @@ class RouterEventDispatcher:
         for handler in handlers or ():
             self.add_handler(handler.event_class, handler.handle)
 
-    def add_handler(self, event_class: Type[RouterEvent], handler: Handler) -> None:
+    def add_handler(self, event_class: Type[EventT], handler: Callable[[EventT], ResultT]) -> None:
+        """Run ``handler`` (sync or async) for every event of ``event_class`` or of a subclass of it."""
         if not (isinstance(event_class, type) and issubclass(event_class, RouterEvent)):
             raise TypeError(f"Handlers are registered for RouterEvent classes, not {event_class!r}")
-        self._handlers.setdefault(event_class, []).append(handler)
+        if not callable(handler):
+            raise TypeError(f"A handler must be callable, not {type(handler).__name__}")
+        # Only events of event_class reach this handler (_handlers_for looks them up by class), so it is safe to
+        # keep it with the handlers of every event.
+        self._handlers.setdefault(event_class, []).append(cast(Handler, handler))
 
-    def on(self, event_class: Type[RouterEvent]) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    def on(self, event_class: Type[EventT]) -> Callable[[Callable[[EventT], ResultT]], Callable[[EventT], ResultT]]:
+        """A decorator registering a handler of ``event_class``, sync or async, and returning it unchanged::
+
+            @dispatcher.on(RouterJobQueued)
+            def on_queued(event: RouterJobQueued) -> None: ...
+
+        Type checkers accept a handler taking ``event_class`` (or a base of it) and report one taking another
+        event class or returning a value.
+        """
+
+        def register(handler: Callable[[EventT], ResultT]) -> Callable[[EventT], ResultT]:
             self.add_handler(event_class, handler)
             return handler
 
