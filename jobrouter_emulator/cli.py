@@ -36,6 +36,8 @@ examples:
   jobrouter-emulator --routing-delay 200ms-800ms --seed 7
                                             route as late as the service does
   jobrouter-emulator --reset --log-format json
+  jobrouter-emulator simulate day.yaml --report report.html
+                                            a what-if simulation (simulate -h)
 
 dashboard: http://HOST:PORT/_emulator/ (log in with the URL printed at start)
 """
@@ -172,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .simulation.cli import dispatch  # `simulate` and `policies` need no server
+
+    handled = dispatch(sys.argv[1:] if argv is None else argv)
+    if handled is not None:
+        return handled
     args = build_parser().parse_args(argv)
     try:
         with emulator_dependencies():  # after parsing: --help works without the [emulator] extra
