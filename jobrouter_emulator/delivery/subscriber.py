@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 from ..store.base import StoredEvent
 from . import policy, wire
 from .deadletter import DeadLetter, write_dead_letters
+from .destinations import Destination, Outcome
 from .state import SubscriptionRecord, SubscriptionStore
-from .subscription import CLOUD_EVENT_SCHEMA, EventSubscription
+from .subscription import CLOUD_EVENT_SCHEMA, STORAGE_QUEUE, EventSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,7 @@ class Subscriber:
         self._ahead: Deque[StoredEvent] = deque()
         self._read_up_to = record.cursor
         self._handshake_failures = 0
+        self._destination: Optional[Tuple[EventSubscription, Destination]] = None  # a queue's, for its definition
         self.thread = threading.Thread(target=self._run, name=f"jobrouter-delivery-{record.subscription.name}")
         self.thread.daemon = True
 
@@ -140,7 +143,7 @@ class Subscriber:
     def view(self) -> Dict[str, Any]:
         with self._condition:
             return {
-                **self._subscription.to_json(),
+                **self._subscription.to_json(redact=True),
                 "provisioningState": self._state,
                 "cursor": self._cursor,  # the last event handled: acknowledged, dead-lettered or filtered out
                 "deliveredEvents": self._delivered,
@@ -193,6 +196,8 @@ class Subscriber:
                     self._ahead.clear()
                     self._read_up_to = self._cursor
                     self._pause(policy.retry_delay(1, self._retry_scale))
+        if self._destination is not None:
+            self._destination[1].close()
 
     def _step(self, client: Any, pending: Optional[_Batch]) -> Optional[_Batch]:
         """One turn of the loop: handshake, or take a batch, or deliver it; returns the batch still to deliver."""
@@ -217,6 +222,12 @@ class Subscriber:
 
     def _handshake(self, client: Any, subscription: EventSubscription, attempt: int) -> Optional[float]:
         """Validate the endpoint; None when it agreed, else how long to wait before asking again."""
+        if subscription.endpoint_type == STORAGE_QUEUE:  # no handshake: Event Grid writes to a queue it can reach
+            with self._condition:
+                keep = self._mark_validated()
+            if keep:
+                self._store.set_validated(self.name, True)
+            return None
         url = subscription.endpoint_url
         try:
             if subscription.event_delivery_schema == CLOUD_EVENT_SCHEMA:
@@ -308,13 +319,18 @@ class Subscriber:
 
     def _attempt(self, client: Any, subscription: EventSubscription, batch: _Batch) -> Optional[_Batch]:
         """Post the batch once; returns it when it must be tried again (after a pause), else None."""
-        body, headers = wire.notification(subscription, [stored.event for stored in batch.events], batch.attempts)
         status: Optional[int] = None
         error: Optional[BaseException] = None
-        try:
-            status = client.post(subscription.endpoint_url, content=body, headers=headers).status_code
-        except Exception as exc:  # noqa: BLE001 - no answer is a failed attempt, like an error status
-            error = exc
+        sent: Optional[Outcome] = None
+        if subscription.endpoint_type == STORAGE_QUEUE:
+            sent = self._send_to_queue(subscription, batch)
+            status = sent.status
+        else:
+            body, headers = wire.notification(subscription, [stored.event for stored in batch.events], batch.attempts)
+            try:
+                status = client.post(subscription.endpoint_url, content=body, headers=headers).status_code
+            except Exception as exc:  # noqa: BLE001 - no answer is a failed attempt, like an error status
+                error = exc
         batch.attempts += 1
         batch.last_status, batch.last_outcome = status, policy.outcome(status, error)
         with self._condition:
@@ -326,6 +342,8 @@ class Subscriber:
             return None
         now = datetime.now(timezone.utc)
         reason = policy.NOT_RETRIED.get(status or 0)
+        if sent is not None:  # the destination decides what is retried
+            reason = None if sent.retry else (reason or f"Undeliverable: {sent.description}")
         if reason is None and batch.attempts >= subscription.max_delivery_attempts:
             reason = policy.MAX_ATTEMPTS_REASON
         if reason is not None:
@@ -339,8 +357,23 @@ class Subscriber:
             subscription.name,
             batch.attempts,
             len(batch.events),
-            batch.last_outcome if status is None else f"status {status}",
+            sent.description if sent else batch.last_outcome if status is None else f"status {status}",
             wait,
         )
         self._pause(wait)
         return batch
+
+    def _send_to_queue(self, subscription: EventSubscription, batch: _Batch) -> Outcome:
+        """One attempt at a Storage queue, through a destination kept while the definition stays the same."""
+        if self._destination is None or self._destination[0] != subscription:
+            if self._destination is not None:
+                self._destination[1].close()
+                self._destination = None
+            from .destinations.storage_queue import StorageQueueDestination
+
+            try:
+                self._destination = (subscription, StorageQueueDestination.for_subscription(subscription))
+            except Exception as exc:  # noqa: BLE001 - a connection string the SDK refuses: a failed attempt
+                return Outcome(False, None, f"cannot open the queue: {type(exc).__name__}: {exc}", True)
+        events = [wire.in_schema(subscription, stored.event) for stored in batch.events]
+        return self._destination[1].send(events, time.monotonic() + policy.RESPONSE_TIMEOUT_SECONDS)
