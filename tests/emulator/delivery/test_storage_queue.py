@@ -22,7 +22,8 @@ from azure.communication.jobrouter import JobRouterClient
 from azure.communication.jobrouter.events import RouterWorkerRegistered, parse_event
 from jobrouter_emulator.delivery import EventSubscription, SubscriptionError
 from jobrouter_emulator.delivery.destinations.storage_queue import StorageQueueDestination, message_text
-from tests._azurite import ACCOUNT_KEY
+from tests import _azurite
+from tests._azurite import ACCOUNT_KEY, require_azurite
 from tests._cli_process import CliEmulator
 from tests.integration._polling import wait_for
 
@@ -150,6 +151,16 @@ def test_no_answer_is_a_retried_failure_without_a_status():
         destination.close()
     assert not outcome.delivered and outcome.status is None and outcome.retry
     assert "no answer" in outcome.description
+
+
+def test_without_azurite_these_tests_skip_saying_how_to_get_it_but_fail_under_ci(monkeypatch):
+    monkeypatch.setattr(_azurite, "azurite_queue_command", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install nodejs npm.*npm install --prefix .tools azurite"):
+        require_azurite()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the Storage queue tests"):
+        require_azurite()
 
 
 # -- end to end with Azurite -------------------------------------------------------------------------------------------
