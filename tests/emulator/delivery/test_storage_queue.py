@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Dict, List
@@ -151,6 +152,22 @@ def test_no_answer_is_a_retried_failure_without_a_status():
         destination.close()
     assert not outcome.delivered and outcome.status is None and outcome.retry
     assert "no answer" in outcome.description
+
+
+def test_an_attempt_ends_by_its_deadline_when_the_queue_service_never_answers():
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        destination = StorageQueueDestination(CONNECTION.replace("127.0.0.1:1/", f"127.0.0.1:{port}/"), "q-1", 60)
+        started = time.monotonic()
+        try:
+            outcome = destination.send([{"id": "e"}], started + 1.0)
+        finally:
+            destination.close()
+        took = time.monotonic() - started
+    assert not outcome.delivered and outcome.status is None and outcome.retry
+    assert 0.9 <= took < 5, took  # the deadline, not azure-core's default timeouts (minutes)
 
 
 def test_without_azurite_these_tests_skip_saying_how_to_get_it_but_fail_under_ci(monkeypatch):
