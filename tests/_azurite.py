@@ -12,10 +12,13 @@ Azurite forgets its queues); ``--queuePort 0`` lets the system pick a free port,
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -33,6 +36,15 @@ HOW_TO_GET_IT = (
     "npm) and then: npm install --prefix .tools azurite@3"
 )
 _LISTENING = re.compile(r"listens on https?://[^:]+:(\d+)")
+
+
+def _die_with_parent() -> None:
+    """In the child, before Azurite starts (Linux): end it when the test process dies, even by kill -9, so a crashed
+    run leaves no Azurite behind."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def azurite_queue_command() -> Optional[str]:
@@ -77,7 +89,12 @@ class Azurite:
             "--disableTelemetry",
         ]
         self.process = subprocess.Popen(
-            arguments, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=self._workspace
+            arguments,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self._workspace,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         found = threading.Event()
 
