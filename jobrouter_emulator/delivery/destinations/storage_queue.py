@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from typing import Any, Mapping, Optional, Sequence
 
@@ -91,5 +92,10 @@ class StorageQueueDestination:
         self._client.close()
 
 
+_QUERY = re.compile(r"\?[^\s'\"]*")
+
+
 def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [""])[0][:200]
+    """The error's first line, for logs, without query strings: with a SAS connection string the URL's query holds
+    the signature, and nothing the emulator logs may carry a key or a signature."""
+    return _QUERY.sub("?...", (str(exc).strip().splitlines() or [""])[0])[:200]

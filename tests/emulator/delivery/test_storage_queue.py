@@ -22,6 +22,7 @@ from azure.storage.queue import BinaryBase64DecodePolicy
 from azure.communication.jobrouter import JobRouterClient
 from azure.communication.jobrouter.events import RouterWorkerRegistered, parse_event
 from jobrouter_emulator.delivery import EventSubscription, SubscriptionError
+from jobrouter_emulator.delivery.destinations import storage_queue
 from jobrouter_emulator.delivery.destinations.storage_queue import StorageQueueDestination, message_text
 from tests import _azurite
 from tests._azurite import ACCOUNT_KEY, require_azurite
@@ -152,6 +153,15 @@ def test_no_answer_is_a_retried_failure_without_a_status():
         destination.close()
     assert not outcome.delivered and outcome.status is None and outcome.retry
     assert "no answer" in outcome.description
+
+
+def test_failure_descriptions_never_carry_a_query_string():
+    class Refused(Exception):
+        def __str__(self) -> str:
+            return "Max retries exceeded with url: /devstoreaccount1/q-1/messages?sv=2020&sig=SECRET (refused)"
+
+    assert "SECRET" not in storage_queue._first_line(Refused())
+    assert storage_queue._first_line(Refused()).endswith("messages?... (refused)")
 
 
 def test_an_attempt_ends_by_its_deadline_when_the_queue_service_never_answers():
