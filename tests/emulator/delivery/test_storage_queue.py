@@ -181,7 +181,7 @@ def test_an_attempt_ends_by_its_deadline_when_the_queue_service_never_answers():
         took = time.monotonic() - started
     assert not outcome.delivered and outcome.status is None and outcome.retry
     assert outcome.description == policy.NO_ANSWER  # lastDeliveryOutcome TimedOut, as for a webhook
-    assert 0.9 <= took < 30, took  # the 1 s deadline, not azure-core's default timeouts (minutes); loose for loaded machines
+    assert 0.9 <= took < 30, took  # the 1 s deadline, not azure-core's minutes; loose for loaded machines
 
 
 def test_without_azurite_these_tests_skip_saying_how_to_get_it_but_fail_under_ci(monkeypatch):
