@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="an event subscription: a name, a webhook URL, then options as in PUT /_emulator/eventSubscriptions "
         "(includedEventTypes=RouterJobQueued,RouterWorkerOfferIssued subjectBeginsWith=job/ "
         "eventDeliverySchema=CloudEventSchemaV1_0 maxEventsPerBatch=10 maxDeliveryAttempts=5 "
-        "eventTimeToLiveInMinutes=60 deadLetterFolder=./dead-letters); repeatable",
+        "eventTimeToLiveInMinutes=60 deadLetterFolder=./dead-letters); for a Storage queue, a name then "
+        "endpointType=StorageQueue queueName=NAME connectionString=... [queueMessageTimeToLiveInSeconds=N] "
+        "and the same options; repeatable",
     )
     events.add_argument(
         "--retry-scale",

@@ -13,6 +13,18 @@ PY=${PYTHON:-python3}
 if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+# The Storage queue delivery tests run against Azurite, Microsoft's Azure Storage emulator (npm package azurite). It goes
+# into .tools/node_modules of this checkout (gitignored): no root and no change to npm's global prefix are needed, the
+# version is pinned per checkout, and the tests find it at one known path. 3.35.0 is the newest release that runs on
+# Debian's Node.js (3.36 and later want Node 22). Node.js itself comes from Debian's packages when CI (root) has none;
+# elsewhere, without Node.js, those tests are skipped and say what to install.
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -x .tools/node_modules/.bin/azurite-queue ] && command -v npm >/dev/null; then
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error azurite@3.35.0 >/dev/null
+fi
 if [ -f swagger/generate.py ]; then .venv/bin/python swagger/generate.py --check; fi
 # Lint every top-level source folder the project has (samples/benchmarks may be added later).
 lint_dirs=()

@@ -1,5 +1,5 @@
-"""Event delivery: Router events pushed to webhook subscriptions as Event Grid pushes them (handshakes, schemas,
-filters, batches, retries, dead-letter), from a cursor kept per subscription."""
+"""Event delivery: Router events pushed to webhook and Storage queue subscriptions as Event Grid pushes them
+(handshakes, schemas, filters, batches, retries, dead-letter), from a cursor kept per subscription."""
 
 from .manager import MAX_SUBSCRIPTIONS, EventDelivery, TooManySubscriptions
 from .subscription import EventSubscription, SubscriptionError

@@ -176,7 +176,7 @@ class EventDelivery:
             self._subscribers[subscription.name] = subscriber
             if self._started:
                 subscriber.start()
-        logger.info("Event subscription %s created for %s", subscription.name, subscription.endpoint_url)
+        logger.info("Event subscription %s created for %s", subscription.name, subscription.target)
         return subscriber.view(), True
 
     def get(self, name: str) -> Optional[Dict[str, Any]]:

@@ -184,7 +184,7 @@ class Subscriber:
     def view(self) -> Dict[str, Any]:
         with self._condition:
             return {
-                **self._subscription.to_json(),
+                **self._subscription.to_json(redact=True),  # never a connection string's key
                 "provisioningState": self._state,
                 "cursor": self._cursor,  # the last event handled: acknowledged, dead-lettered or filtered out
                 "deliveredEvents": self._delivered,
@@ -328,7 +328,7 @@ class Subscriber:
                 keep = self._mark_validated()
             if keep:
                 self._store.set_validated(self.name, True)
-            logger.info("Subscription %s: %s validated", subscription.name, subscription.endpoint_url)
+            logger.info("Subscription %s: %s validated", subscription.name, subscription.target)
             return None
         with self._condition:
             self._state = "Failed"
@@ -336,7 +336,7 @@ class Subscriber:
         logger.warning(
             "Subscription %s: %s refused the validation handshake (%s); asking again in %.3gs",
             subscription.name,
-            subscription.endpoint_url,
+            subscription.target,
             problem,
             wait,
         )

@@ -15,6 +15,7 @@ from typing import List
 
 import pytest
 
+from tests._azurite import require_azurite
 from tests._workers import voice_worker
 from tests.integration._polling import wait_for
 
@@ -22,6 +23,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 EXPECTED_OUTPUT = {
     "quickstart.py": "Job closed with disposition Resolved: status closed",
     "events_webhook.py": "Self-test passed",
+    "events_storage_queue.py": "events from the queue, through RouterJobClosed",
     "classification.py": "priority 10, worker selectors ['skill greaterThanOrEqual 5']",
     "exception_policies.py": "with priority 10 (queued)",
     "scheduled_jobs.py": "Activated: status queued",
@@ -48,7 +50,10 @@ def test_sample_runs(sample, scheme):
         pytest.skip("the webhook sample's self-test does not connect to a Job Router")
     if sample in NO_JOB_ROUTER and scheme == "https":
         pytest.skip("the sample connects to no Job Router: once is enough")
-    env = {k: v for k, v in os.environ.items() if k != "AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING"}
+    if sample == "events_storage_queue.py":
+        require_azurite()  # it starts Azurite itself, found where scripts/test.sh installs it
+    unset = ("AZURE_COMMUNICATION_SERVICE_CONNECTION_STRING", "AZURE_STORAGE_CONNECTION_STRING")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["JOBROUTER_EMULATOR_TLS"] = "1" if scheme == "https" else "0"
     result = subprocess.run(
         [sys.executable, str(SAMPLES / sample), *(["--self-test"] if "webhook" in sample else [])],

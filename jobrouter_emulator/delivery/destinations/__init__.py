@@ -9,20 +9,20 @@ from __future__ import annotations
 from typing import Callable, Dict
 
 from ...outbound import BoundedHttp
-from ..subscription import EventSubscription
+from ..subscription import STORAGE_QUEUE, WEB_HOOK, EventSubscription
 from .base import Destination, Handshake, Outcome, Validated
+from .storage_queue import StorageQueueDestination
 from .webhook import WebHookDestination
 
-WEBHOOK = "WebHook"
-
 DESTINATIONS: Dict[str, Callable[[EventSubscription, BoundedHttp], Destination]] = {
-    WEBHOOK: WebHookDestination,
+    WEB_HOOK: WebHookDestination,
+    STORAGE_QUEUE: StorageQueueDestination.for_subscription,
 }
 
 
 def destination_for(subscription: EventSubscription, http: BoundedHttp) -> Destination:
     """The destination of ``subscription``, by its ``endpointType`` (a webhook unless it says otherwise)."""
-    return DESTINATIONS[getattr(subscription, "endpoint_type", WEBHOOK)](subscription, http)
+    return DESTINATIONS[subscription.endpoint_type](subscription, http)
 
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Destination",
     "Handshake",
     "Outcome",
+    "StorageQueueDestination",
     "Validated",
     "WebHookDestination",
     "destination_for",

@@ -1,4 +1,4 @@
-"""Fixtures of the delivery tests: a loopback webhook and emulators with a fast retry schedule."""
+"""Fixtures of the delivery tests: a loopback webhook, Azurite, and emulators with a fast retry schedule."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 
 from jobrouter_emulator import EmbeddedEmulator
+from tests._azurite import Azurite, require_azurite
 
 from ._webhook import Webhook
 
@@ -36,3 +37,11 @@ def start_emulator() -> Iterator[Callable[..., EmbeddedEmulator]]:
     yield start
     for emulator in started:
         emulator.stop()
+
+
+@pytest.fixture
+def azurite() -> Iterator[Azurite]:
+    """Azurite's queue service on a free loopback port, in memory; skipped (failed under CI) without Azurite."""
+    server = Azurite(require_azurite()).start()
+    yield server
+    server.close()
