@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
-from jobrouter_emulator.engine.classification import classify
 from jobrouter_emulator.engine.rules import evaluate_expression, parse_expression
+from jobrouter_emulator.engine.rules.classification import classify
 
 EXPRESSION = 'If(job.Hardware_VIP = true And job.Region = "NA", 10, job.Score > 5, 5 + job.Score * 2, 1)'
 LABELS = {"Hardware_VIP": False, "Region": "NA", "Score": 7}

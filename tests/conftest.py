@@ -25,3 +25,35 @@ def wheel(tmp_path_factory) -> Path:
     built = run_isolated(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, source, cwd=source)
     assert built.returncode == 0, built.stdout + built.stderr
     return next(out.glob("azure_communication_jobrouter-*.whl"))
+
+
+@pytest.fixture
+def make_router():
+    """Builds engine routers (``jobrouter_emulator.engine.router.Router``) the way engine tests want them, and closes
+    each one after the test.
+
+    Defaults: an in-memory store, a ``FakeClock`` (time moves only when the test moves it), seed 1 and no processing
+    delay (routing runs at the next ``run_pending``). Keywords differ from them: ``store=``, ``clock=`` (``None`` for
+    the system clock), ``seed=``, ``processing_delay=``, ``outbound=``.
+    """
+    from jobrouter_emulator.engine.clock import FakeClock
+    from jobrouter_emulator.engine.router import Router
+    from jobrouter_emulator.store.memory import MemoryStore
+
+    routers = []
+    default_clock = object()
+
+    def make(*, store=None, clock=default_clock, seed=1, processing_delay=0.0, **options):
+        router = Router(
+            store if store is not None else MemoryStore(),
+            FakeClock() if clock is default_clock else clock,
+            seed=seed,
+            processing_delay=processing_delay,
+            **options,
+        )
+        routers.append(router)
+        return router
+
+    yield make
+    for router in routers:
+        router.close()

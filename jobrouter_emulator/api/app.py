@@ -1,11 +1,10 @@
 """The ASGI application: routes the REST API onto the router, with HMAC checks, conditional requests and paging.
 
-Operations use ``:action`` suffixes on path segments (``/routing/jobs/{id}:cancel``), so requests are matched
-with the regular expressions of ``_Api.routes`` rather than the framework's path converters. An id may contain
-``:`` (clients send it raw): a suffix is an action only where the route names it, so ``POST .../jobs/a:b:cancel``
-cancels job ``a:b`` and ``GET .../jobs/a:cancel`` reads job ``a:cancel``. The resource routes (get, upsert,
-delete, list) and the list filters come from the resource declarations
-(:data:`~jobrouter_emulator.engine.resources.RESOURCES`).
+Requests find their operation in the route table of :mod:`.operations`, which is the SDK's own operation table
+(plus the pre-release forms): the resource operations (get, upsert, delete, list of each collection) reach the
+router's generic resource methods, with the list filters of the resource declarations
+(:data:`~jobrouter_emulator.engine.resources.RESOURCES`); every other operation reaches the router method of the
+same name through :data:`ACTIONS`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ import json
 import logging
 import re
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from functools import partial
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from starlette.applications import Starlette
@@ -34,7 +34,8 @@ from ..engine.router import Router
 from ..engine.state import Entity
 from ..engine.times import format_http_date, parse_http_date
 from ..limits import Limits
-from ..sdk import OPERATIONS, Model
+from ..sdk import OPERATIONS
+from . import operations
 from .admission import ClientGone, admit, json_object, lower_headers, raw_path
 from .errors import EXCEPTION_HANDLERS, client_gone, error_response, unexpected_error
 from .feed import EventFeed, events_response
@@ -44,24 +45,27 @@ logger = logging.getLogger(__name__)
 
 API_VERSIONS = {"2023-11-01"}
 LOCK_WAIT_ON_LOOP = 0.02  # seconds a request waits on the event loop for the router's lock before using a thread
-COLLECTIONS = "(" + "|".join(re.escape(collection) for collection in RESOURCES) + ")"
 MAX_QUERY_FIELDS = 50
 
 Handler = Callable[..., Tuple[int, Any, Dict[str, str]]]
 
-# The body each action takes, checked like a resource's (types, int32, dates): the operation table's body models
-# (None: any JSON object, as for reclassify).
-ACTION_BODIES: Dict[str, Optional[Type[Model]]] = {
-    action: OPERATIONS[operation].body_model
-    for action, operation in [
-        ("cancel", "cancel_job"),
-        ("reclassify", "reclassify_job"),
-        ("complete", "complete_job"),
-        ("close", "close_job"),
-        ("unassign", "unassign_job"),
-        ("decline", "decline_job_offer"),
-    ]
+# Every operation that is not a resource's get, upsert, delete or list: the router method of the same name, with
+# the path's ids (and the body, for those that take one). The route table checks the body against the operation's
+# body model first.
+ACTIONS: Dict[str, Callable[[Router, Dict[str, str], Dict[str, Any]], Dict[str, Any]]] = {
+    "accept_job_offer": lambda router, ids, body: router.accept_job_offer(ids["workerId"], ids["offerId"]),
+    "decline_job_offer": lambda router, ids, body: router.decline_job_offer(ids["workerId"], ids["offerId"], body),
+    "cancel_job": lambda router, ids, body: router.cancel_job(ids["jobId"], body),
+    "reclassify_job": lambda router, ids, body: router.reclassify_job(ids["jobId"]),
+    "complete_job": lambda router, ids, body: router.complete_job(ids["jobId"], ids["assignmentId"], body),
+    "close_job": lambda router, ids, body: router.close_job(ids["jobId"], ids["assignmentId"], body),
+    "unassign_job": lambda router, ids, body: router.unassign_job(ids["jobId"], ids["assignmentId"], body),
+    "get_queue_position": lambda router, ids, body: router.get_queue_position(ids["jobId"]),
+    "get_queue_statistics": lambda router, ids, body: router.get_queue_statistics(ids["queueId"]),
 }
+
+# A resource operation's path: the collection, then its id parameter for one resource.
+RESOURCE_PATH = re.compile(r"^/routing/(\w+)(/\{\w+\})?$")
 
 
 def _entity_response(entity: Entity, status: int = 200) -> Tuple[int, Any, Dict[str, str]]:
@@ -78,20 +82,9 @@ def _http_date(value: Optional[str], name: str) -> Optional[datetime]:
         raise BadRequest(f"The {name} header is not an RFC 1123 date.", target=name) from None
 
 
-def _segment(raw: str) -> str:
-    """A path segment (an id) from its percent-encoded form. It must be UTF-8 once decoded: a lenient decoding
-    turned every invalid byte into U+FFFD, so ``%FE`` and ``%FF`` named the same resource."""
-    try:
-        if not raw.isascii():
-            raise UnicodeError("not percent-encoded")
-        return unquote(raw, errors="strict")
-    except UnicodeError:
-        raise BadRequest(f"The path segment {raw!r} is not valid percent-encoded UTF-8.", target=raw) from None
-
-
 def _query(query_string: str) -> Dict[str, str]:
     """The query's parameters (the last of a repeated name wins). Most queries are ``api-version=...`` alone, with
-    nothing to decode: those are split directly, at a fifth of ``parse_qsl``'s cost."""
+    nothing to decode: those are split directly, far more cheaply than ``parse_qsl`` does it."""
     if "%" not in query_string and "+" not in query_string and query_string.count("&") < MAX_QUERY_FIELDS:
         pairs = (pair.partition("=") for pair in query_string.split("&") if pair)
         return {name: value for name, _, value in pairs}
@@ -122,44 +115,53 @@ def _read_continuation(token: str) -> Tuple[str, Dict[str, str]]:
 class _Api:
     def __init__(self, router: Router) -> None:
         self.router = router
-        self.routes: List[Tuple[str, re.Pattern[str], Handler]] = [
-            ("GET", re.compile(rf"^/routing/{COLLECTIONS}$"), self.list),
-            ("PATCH", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.upsert),
-            ("GET", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.get),
-            ("DELETE", re.compile(rf"^/routing/{COLLECTIONS}/([^/]+)$"), self.delete),
-            ("POST", re.compile(r"^/routing/jobs/([^/]+):(cancel|reclassify|complete|close)$"), self.job_action),
-            (
-                "POST",
-                re.compile(r"^/routing/jobs/([^/]+)/assignments/([^/]+):(complete|close|unassign)$"),
-                self.assignment_action,
-            ),
-            ("POST", re.compile(r"^/routing/workers/([^/]+)/offers/([^/]+):(accept|decline)$"), self.offer_action),
-            ("GET", re.compile(r"^/routing/jobs/([^/]+)/position$"), self.position),
-            ("GET", re.compile(r"^/routing/queues/([^/]+)/statistics$"), self.statistics),
-        ]
+        self.handlers: Dict[str, Handler] = {name: self._handler(name) for name in OPERATIONS}
+
+    def _handler(self, name: str) -> Handler:
+        """What answers operation ``name``: a resource method for the collection in its path, or its action."""
+        operation = OPERATIONS[name]
+        resource = RESOURCE_PATH.match(operation.path)
+        if resource is not None and resource.group(1) in RESOURCES:
+            collection, one = resource.group(1), resource.group(2) is not None
+            resource_methods: Dict[Tuple[str, bool], Handler] = {
+                ("GET", False): self.list,
+                ("GET", True): self.get,
+                ("PATCH", True): self.upsert,
+                ("DELETE", True): self.delete,
+            }
+            return partial(resource_methods[(operation.method, one)], collection)
+        if name not in ACTIONS:
+            raise LookupError(f"The operation {name} has no handler in the emulator.")
+        return partial(self.action, ACTIONS[name])
 
     def dispatch(
         self, method: str, path: str, query: Dict[str, str], headers: Dict[str, str], body: Any
     ) -> Tuple[int, Any, Dict[str, str]]:
-        path_matched = False
         wanted = "GET" if method == "HEAD" else method  # HEAD answers what GET would, without the body
-        for route_method, pattern, handler in self.routes:
-            match = pattern.match(path)
-            if match is None:
-                continue
-            path_matched = True
-            if route_method == wanted:
-                groups = [_segment(g) for g in match.groups()]
-                return handler(*groups, query=query, headers=headers, body=body)
-        if path_matched:
-            raise MethodNotAllowed(f"{method} is not allowed on {path}.")
-        raise NotFound(f"No operation matches {method} {path}.")
+        found = operations.match(wanted, path)
+        if found is None:
+            if operations.path_exists(path):
+                raise MethodNotAllowed(f"{method} is not allowed on {path}.")
+            raise NotFound(f"No operation matches {method} {path}.")
+        route, raw_ids = found
+        ids = {name: operations.segment(value) for name, value in raw_ids.items()}
+        return self.handlers[route.operation](route, ids, query=query, headers=headers, body=body)
 
     # -- handlers -------------------------------------------------------------------------------------------------
-    def upsert(self, collection: str, key: str, *, query: Dict[str, str], headers: Dict[str, str], body: Any):
+    def upsert(
+        self,
+        collection: str,
+        route: operations.Route,
+        ids: Dict[str, str],
+        *,
+        headers: Dict[str, str],
+        body: Any,
+        **_: Any,
+    ):
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in ("application/merge-patch+json", "application/json"):
             raise UnsupportedMediaType("Upserts take a JSON body with Content-Type application/merge-patch+json.")
+        (key,) = ids.values()
         entity, created = self.router.upsert(
             collection,
             key,
@@ -170,10 +172,14 @@ class _Api:
         )
         return _entity_response(entity, 201 if created else 200)
 
-    def get(self, collection: str, key: str, **_: Any):
+    def get(self, collection: str, route: operations.Route, ids: Dict[str, str], **_: Any):
+        (key,) = ids.values()
         return _entity_response(self.router.get(collection, key))
 
-    def delete(self, collection: str, key: str, *, headers: Dict[str, str], **_: Any):
+    def delete(
+        self, collection: str, route: operations.Route, ids: Dict[str, str], *, headers: Dict[str, str], **_: Any
+    ):
+        (key,) = ids.values()
         self.router.delete(
             collection,
             key,
@@ -182,7 +188,7 @@ class _Api:
         )
         return 204, None, {}
 
-    def list(self, collection: str, *, query: Dict[str, str], **_: Any):
+    def list(self, collection: str, route: operations.Route, ids: Dict[str, str], *, query: Dict[str, str], **_: Any):
         # As the service does, the next link carries only a continuation token, with the query inside it; query
         # parameters sent beside a token win over the ones it carries.
         page_token: Optional[str] = None
@@ -207,47 +213,18 @@ class _Api:
             )
         return 200, result, {}
 
-    def job_action(self, job_id: str, action: str, *, body: Any, **_: Any):
-        body = _action_body(action, body)
-        if action == "cancel":
-            return 200, self.router.cancel_job(job_id, body), {}
-        if action == "reclassify":
-            return 200, self.router.reclassify_job(job_id, body), {}
-        # Pre-release form (the service recordings): the assignment id travels in the body.
-        assignment_id = body.get("assignmentId")
-        if not isinstance(assignment_id, str) or not assignment_id:
-            raise BadRequest("assignmentId is required.", target="assignmentId")
-        if action == "complete":
-            return 200, self.router.complete_job(job_id, assignment_id, body), {}
-        return 200, self.router.close_job(job_id, assignment_id, body), {}
-
-    def assignment_action(self, job_id: str, assignment_id: str, action: str, *, body: Any, **_: Any):
-        body = _action_body(action, body)
-        if action == "complete":
-            return 200, self.router.complete_job(job_id, assignment_id, body), {}
-        if action == "close":
-            return 200, self.router.close_job(job_id, assignment_id, body), {}
-        return 200, self.router.unassign_job(job_id, assignment_id, body), {}
-
-    def offer_action(self, worker_id: str, offer_id: str, action: str, *, body: Any, **_: Any):
-        if action == "accept":
-            return 200, self.router.accept_job_offer(worker_id, offer_id), {}
-        return 200, self.router.decline_job_offer(worker_id, offer_id, _action_body(action, body)), {}
-
-    def position(self, job_id: str, **_: Any):
-        return 200, self.router.get_queue_position(job_id), {}
-
-    def statistics(self, queue_id: str, **_: Any):
-        return 200, self.router.get_queue_statistics(queue_id), {}
-
-
-def _action_body(action: str, body: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """An action's body ({} when none was sent), checked against the action's model (400 naming a wrong field)."""
-    body = body or {}
-    model = ACTION_BODIES[action]
-    if model is not None:
-        check_types(model, body)
-    return body
+    def action(
+        self, call: Callable[..., Dict[str, Any]], route: operations.Route, ids: Dict[str, str], *, body: Any, **_: Any
+    ):
+        body = body or {}  # an action's body is optional
+        if route.method == "POST" and route.body_model is not None:
+            check_types(route.body_model, body)  # 400 naming a wrong field
+        for name in route.ids_in_body:
+            value = body.get(name)
+            if not isinstance(value, str) or not value:
+                raise BadRequest(f"{name} is required.", target=name)
+            ids = {**ids, name: value}
+        return 200, call(self.router, ids, body), {}
 
 
 ROUTING_METHODS = frozenset(("GET", "PATCH", "POST", "DELETE", "PUT"))
@@ -256,8 +233,8 @@ ROUTING_METHODS = frozenset(("GET", "PATCH", "POST", "DELETE", "PUT"))
 class _EmulatorApp(Starlette):
     """Starlette, with ``/routing`` requests handed straight to their endpoint.
 
-    Starlette's own path (error and exception middleware, route matching, the request-response wrapper) cost about
-    a third of the server's time per request (``benchmarks/README.md``, "where the time goes"). The endpoint
+    Starlette's own path (error and exception middleware, route matching, the request-response wrapper) was a large
+    share of the server's time per request (``benchmarks/README.md``, "where the time goes"). The endpoint
     answers every error it knows as the service's error body; anything else gets the same 500 body here
     (:func:`.errors.unexpected_error`) that the exception handlers give other paths. Other paths and methods (405
     on ``/routing``) go through Starlette as before.

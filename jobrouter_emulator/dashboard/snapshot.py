@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..engine.capacity import used_capacity
+from ..engine.lifecycles.capacity import used_capacity
 from ..engine.router import Router
 from ..engine.times import parse_time_or_none
 from ..sdk import models

@@ -2,8 +2,8 @@
 (handshakes, schemas, filters, batches, retries, dead-letter), from a cursor kept per subscription."""
 
 from .manager import MAX_SUBSCRIPTIONS, EventDelivery, TooManySubscriptions
-from .state import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
 from .subscription import EventSubscription, SubscriptionError
+from .subscription_store import MemorySubscriptionStore, SQLiteSubscriptionStore, SubscriptionRecord, SubscriptionStore
 
 __all__ = [
     "MAX_SUBSCRIPTIONS",

@@ -21,9 +21,9 @@ from ..outbound import BoundedHttp
 from .commit_times import CommitTimes
 from .destinations import Destination, destination_for
 from .scheduler import WORKERS, Scheduler
-from .state import SubscriptionRecord, SubscriptionStore
 from .subscriber import Subscriber
 from .subscription import MAX_TIME_TO_LIVE_MINUTES, EventSubscription, SubscriptionError
+from .subscription_store import SubscriptionRecord, SubscriptionStore
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from .commit_times import CommitTimes
 from .deadletter import DeadLetter, write_dead_letters
 from .destinations import Destination, Handshake, Validated
 from .scheduler import Scheduler, Ticket
-from .state import SubscriptionRecord, SubscriptionStore
 from .subscription import EventSubscription
+from .subscription_store import SubscriptionRecord, SubscriptionStore
 
 logger = logging.getLogger(__name__)
 

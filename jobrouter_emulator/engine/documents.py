@@ -27,8 +27,8 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def copy_document(value: Any) -> Any:
-    """A deep copy of JSON-like data: a marshal round trip, 4-5x faster than ``copy.deepcopy`` (``copy.deepcopy``
-    still for anything marshal cannot write)."""
+    """A deep copy of JSON-like data: a marshal round trip, several times cheaper than ``copy.deepcopy``
+    (``benchmarks/README.md`` has the figure), which stays for anything marshal cannot write."""
     try:
         return marshal.loads(marshal.dumps(value))
     except ValueError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from .jobs import TERMINAL_JOB_STATUSES
+from .job_status import TERMINAL, JobStatus
 from .sorted_keys import SortedKeys
 from .state import Record
 
@@ -80,17 +80,17 @@ class Overview:
         old = self._jobs.pop(key, None)
         if old is not None:
             order, status, queue_id = old
-            (self.jobs_done if status in TERMINAL_JOB_STATUSES else self.jobs_in_play).remove(order)
+            (self.jobs_done if status in TERMINAL else self.jobs_in_play).remove(order)
             self.job_statuses.add(status, -1)
-            if status == "assigned":
+            if status == JobStatus.ASSIGNED:
                 self.assigned_in.add(queue_id, -1)
         if record is None:
             return
         order, status, queue_id = (-record.created, key), str(record.body.get("status")), record.body.get("queueId")
         self._jobs[key] = (order, status, queue_id)
-        (self.jobs_done if status in TERMINAL_JOB_STATUSES else self.jobs_in_play).add(order)
+        (self.jobs_done if status in TERMINAL else self.jobs_in_play).add(order)
         self.job_statuses.add(status, 1)
-        if status == "assigned":
+        if status == JobStatus.ASSIGNED:
             self.assigned_in.add(queue_id, 1)
 
     def _worker(self, key: str, record: Optional[Record]) -> None:
@@ -138,4 +138,3 @@ def newest(order: SortedKeys[Newest], limit: int) -> List[str]:
             break
         ids.append(key)
     return ids
-

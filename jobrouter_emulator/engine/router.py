@@ -3,17 +3,20 @@
 It wires the engine's parts together and holds no routing logic itself:
 
 - :mod:`.resources`: one declaration per resource kind (checks, defaults, references, list filters, hooks);
-- :mod:`.state`: records, transactions, commit to the store, rollback;
-- :mod:`.matching`: the index of free workers and queued jobs; :mod:`.distribution`: a queue's matching pass;
-- :mod:`.timers`: due work, with the table of timer kinds to handlers below;
-- :mod:`.jobs`, :mod:`.assignments`, :mod:`.offers`, :mod:`.workers`, :mod:`.capacity`, :mod:`.exceptions`: the
-  lifecycles;
-- :mod:`.queue_order`: a queue's order, a job's position, the queue's statistics.
+- :mod:`.state`: records, transactions, commit to the store, rollback; :mod:`.context`: what the parts share;
+- :mod:`.lifecycles`: what commands and timers do to jobs (:mod:`.lifecycles.jobs`), assignments, offers, workers,
+  their capacity, and exception rules (:mod:`.lifecycles.exception_rules`);
+- :mod:`.matching`: the index of free workers and queued jobs (:mod:`.matching.index`), a queue's matching pass
+  (:mod:`.matching.distribution`), scoring, selectors, and a queue's order, positions and statistics
+  (:mod:`.matching.queue_order`);
+- :mod:`.rules`: rule evaluation, classification (:mod:`.rules.classification`) and the calls to rule services
+  (:mod:`.rules.calls`);
+- :mod:`.timers`: due work, with the table of timer kinds to handlers below; :mod:`.job_status`: the statuses.
 
 Routing work that the service does asynchronously (classifying and queueing a new job, issuing offers) runs from
 timers due "now", fired by a background thread on the clock, or by :meth:`Router.run_pending` in tests that drive a
 :class:`~.clock.FakeClock`. Calls to function and webhook rule services are made outside the lock
-(:mod:`.rule_calls`); their answers come back through timers too. On a virtual clock (a :class:`~.clock.FakeClock`
+(:mod:`.rules.calls`); their answers come back through timers too. On a virtual clock (a :class:`~.clock.FakeClock`
 the emulator runs on), :meth:`Router.advance` moves time and does the work that falls due on the way, each timer at
 its own time.
 """
@@ -30,26 +33,29 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from ..store.base import Store, StoredEvent
-from . import queue_order, strict_json
-from .assignments import Assignments
-from .capacity import WorkerCapacity
+from . import strict_json
 from .clock import Clock, FakeClock, SystemClock
-from .distribution import Distributor
+from .context import EngineContext
 from .errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreFailed
-from .exceptions import ExceptionRules
-from .jobs import JobLifecycle
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .offers import Offers
+from .job_status import JobStatus
+from .lifecycles.assignments import Assignments
+from .lifecycles.capacity import WorkerCapacity
+from .lifecycles.exception_rules import ExceptionRules
+from .lifecycles.jobs import JobLifecycle
+from .lifecycles.offers import Offers
+from .lifecycles.workers import WorkerLifecycle
+from .matching import queue_order
+from .matching.distribution import Distributor
+from .matching.index import MatchingIndex
+from .matching.match_requests import MatchRequests
 from .overview import Overview, newest
 from .resources import RESOURCES, Lifecycles, ResourceKind
 from .routing_delay import RoutingDelay, RoutingDelays
-from .rule_calls import RuleCalls
 from .rules import Outbound
+from .rules.calls import RuleCalls
 from .state import Entity, Record, State
 from .timers import TimerKind, Timers
 from .times import format_time
-from .workers import WorkerLifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -106,31 +112,27 @@ class Router:
         self._lock = threading.RLock()
         self._state = State(store, self._clock, list(RESOURCES))
         self._timers = Timers(self._lock, defer=self._state.after_commit)
-        self._rule_calls = RuleCalls(self._state, self._timers, self._clock)
         self._index = MatchingIndex()
-        self._capacity = WorkerCapacity(self._state, self._index, self._clock)
-        self._match_requests = MatchRequests(self._state, self._timers, self._clock, self._delays)
-        self._offers = Offers(self._state, self._index, self._capacity, self._timers, self._match_requests, self._clock)
-        self._distributor = Distributor(
-            self._state, self._index, self._offers, self._match_requests, outbound, self._rule_calls
-        )
-        self._exceptions = ExceptionRules(self._state, self._index, self._timers, self._clock)
-        self._jobs = JobLifecycle(
-            self._state,
-            self._index,
-            self._timers,
-            self._offers,
-            self._capacity,
-            self._exceptions,
-            self._match_requests,
-            self._clock,
-            self._rule_calls,
-            processing_delay=self._delays,
+        context = EngineContext(
+            state=self._state,
+            index=self._index,
+            timers=self._timers,
+            clock=self._clock,
+            match_requests=MatchRequests(self._state, self._timers, self._clock, self._delays),
+            rule_calls=RuleCalls(self._state, self._timers, self._clock),
             rng=self._rng,
             outbound=outbound,
+            processing_delay=self._delays,
         )
-        self._assignments = Assignments(self._state, self._jobs, self._timers, self._clock)
-        self._workers = WorkerLifecycle(self._state, self._capacity, self._offers, self._match_requests, self._clock)
+        self._match_requests, self._rule_calls = context.match_requests, context.rule_calls
+        # The parts, each after those it uses.
+        self._capacity = WorkerCapacity(context)
+        self._offers = Offers(context, self._capacity)
+        self._distributor = Distributor(context, self._offers)
+        self._exceptions = ExceptionRules(context)
+        self._jobs = JobLifecycle(context, self._offers, self._capacity, self._exceptions)
+        self._assignments = Assignments(context, self._jobs)
+        self._workers = WorkerLifecycle(context, self._capacity, self._offers)
         self._lifecycles = Lifecycles(self._state, self._jobs, self._workers, self._match_requests)
         self._timers.set_handlers(
             {
@@ -163,7 +165,7 @@ class Router:
         if collection == "workers":
             self._capacity.reindex(key)
         elif collection == "jobs":
-            if record is not None and record.body.get("status") == "queued" and record.body.get("queueId"):
+            if record is not None and record.body.get("status") == JobStatus.QUEUED and record.body.get("queueId"):
                 self._index.set_job_queue(key, record.body["queueId"], queue_order.order_key(record))
             else:
                 self._index.set_job_queue(key, None)
@@ -534,8 +536,9 @@ class Router:
         """Cancel the job (``dispositionCode``, ``note`` in ``body``)."""
         return self._command(self._jobs.cancel, job_id, body or {})
 
-    def reclassify_job(self, job_id: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        """Classify the job again with its classification policy."""
+    def reclassify_job(self, job_id: str) -> Dict[str, Any]:
+        """Classify the job again with its classification policy (the request's body, free-form, says nothing
+        the service acts on)."""
         return self._command(self._jobs.reclassify, job_id)
 
     def unassign_job(self, job_id: str, assignment_id: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -51,9 +51,7 @@ class RoutingDelay:
         elif isinstance(value, str):
             found = _FORM.match(value)
             if found is None:
-                raise ValueError(
-                    f"a routing delay is written like 500ms, 0.5s or 200ms-800ms (a range), got {value!r}"
-                )
+                raise ValueError(f"a routing delay is written like 500ms, 0.5s or 200ms-800ms (a range), got {value!r}")
             low = _seconds(found.group(1), found.group(2))
             high = _seconds(found.group(3), found.group(4)) if found.group(3) else low
             delay = cls(low, high)

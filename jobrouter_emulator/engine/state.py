@@ -80,8 +80,8 @@ class Record:
 
     def saved(self) -> SavedRecord:
         """The record as it is now, kept aside in case the command rolls back."""
-        # marshal writes JSON-like data about 15x faster than copy.deepcopy copies it, and the copy is only read
-        # back on a rollback: a worker holding 200 offers costs 30 us per command instead of 500.
+        # marshal writes JSON-like data far faster than copy.deepcopy copies it, and the copy is only read back on a
+        # rollback, so a command on a worker holding many offers stays cheap (figures: benchmarks/README.md).
         return SavedRecord(marshal.dumps((self.body, self.internal)), self.last_modified, self.created)
 
     def restore(self, saved: SavedRecord) -> None:
@@ -91,8 +91,8 @@ class Record:
 
     def entity(self) -> Entity:
         """What a client gets: a copy of the body, its etag and last-modified time."""
-        # A marshal round trip copies JSON-like data 4-5x faster than copy.deepcopy: this copy is made for every
-        # GET and upsert answer (the response is written after the router's lock is let go).
+        # A marshal round trip copies JSON-like data several times faster than copy.deepcopy, and this copy is made
+        # for every GET and upsert answer (the response is written after the router's lock is let go).
         return Entity(marshal.loads(marshal.dumps(self.body)), self.body["etag"], self.last_modified)
 
 

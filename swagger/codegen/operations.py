@@ -42,7 +42,7 @@ def _schema_model(schema: Dict[str, Any]) -> Optional[str]:
 
 def _row(op: Dict[str, Any]) -> Dict[str, Any]:
     path_params: List[Tuple[str, str]] = []
-    query: List[Tuple[str, str, str]] = []
+    query: List[Tuple[str, str]] = []
     body_model = None
     body_param = None
     conditional = False
@@ -53,8 +53,7 @@ def _row(op: Dict[str, Any]) -> Dict[str, Any]:
         if where == "path":
             path_params.append((param["x-python-name"], param["name"]))
         elif where == "query":
-            kind = "datetime" if param.get("format") == "date-time" else param["type"]
-            query.append((param["x-python-name"], param["name"], kind))
+            query.append((param["x-python-name"], param["name"]))
         elif where == "header":
             conditional = True
         elif where == "body":
@@ -262,7 +261,7 @@ class _Method:
             call.append("'args': args")
         elif self.has_options:
             params = [*self._ids(), "options: Any = None", "**kwargs: Any"]
-            call.append("'body': options")
+            call.append(f"{self.row['body_param']!r}: options")
         else:
             params = [*self._ids()]
             if self.query_params:

@@ -24,6 +24,8 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
 from azure.communication.jobrouter import models as m
+
+# Private: the operation table, so every operation is called without listing them again.
 from azure.communication.jobrouter._generated.operations import OPERATIONS
 from tests.reference_data import OPERATIONS as OPERATIONS_REFERENCE
 

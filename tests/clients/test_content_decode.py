@@ -13,6 +13,7 @@ from azure.core.pipeline.policies import ContentDecodePolicy as AzureCoreContent
 from azure.core.rest import HttpRequest
 from azure.core.rest._http_response_impl import HttpResponseImpl
 
+# Private: the decode policy is compared with azure-core's own, case by case.
 from azure.communication.jobrouter._pipeline import ContentDecodePolicy
 
 from ._transport import _response

@@ -12,6 +12,8 @@ from azure.core.exceptions import HttpResponseError
 
 from azure.communication.jobrouter import JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
+
+# Private: the table of status codes to azure-core errors is what these tests check, row by row.
 from azure.communication.jobrouter._errors import ERROR_TYPES, error_type
 
 from . import error_table_probe

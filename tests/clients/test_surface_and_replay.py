@@ -12,6 +12,8 @@ from azure.core.exceptions import HttpResponseError
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
+
+# Private: the operation table, so every operation is checked without listing them again.
 from azure.communication.jobrouter._generated.operations import OPERATIONS
 from tests.reference_data import API_SURFACE as SURFACE
 from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
@@ -101,7 +103,7 @@ def _call(entry, admin, client):
         ids = {python: unquote(match.group(rest)) for python, rest in operation.path_params}
         callable_ = getattr(target, operation.name)
         if operation.pageable:
-            names = {rest: python for python, rest, _ in operation.query}
+            names = {rest: python for python, rest in operation.query}
             filters = {names[k]: (int(v) if k == "maxpagesize" else v) for k, v in query.items()}
             return list(next(callable_(**filters).by_page())), path, None
         args = list(ids.values())

@@ -15,6 +15,8 @@ from azure.core.tracing import SpanKind
 
 from azure.communication.jobrouter import JobRouterAdministrationClient, JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
+
+# Private: the operation table, so every operation's span is checked without listing them again.
 from azure.communication.jobrouter._generated.operations import OPERATIONS
 
 from ._transport import AsyncFakeTransport, FakeTransport

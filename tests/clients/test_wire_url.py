@@ -17,6 +17,8 @@ from azure.core.rest import HttpRequest
 
 from azure.communication.jobrouter import JobRouterClient
 from azure.communication.jobrouter import aio as jr_aio
+
+# Private: unit tests of the URL quoting that the wire format depends on.
 from azure.communication.jobrouter._url import canonical_url, quote_path_segment, quote_query_value
 
 from ._loopback import LoopbackServer, RawRequest

@@ -25,11 +25,10 @@ from typing import Any, Dict, List, Set, Tuple
 import pytest
 from starlette.testclient import TestClient
 
-from azure.communication.jobrouter._model_core import kind_key
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.engine.clock import FakeClock
-from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store.memory import MemoryStore
+from jobrouter_emulator.engine.router import PROCESSING_DELAY
+from jobrouter_emulator.sdk import kind_key
 from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
 # Times the service stamps with its own clock; a replay on another clock cannot reproduce them.
@@ -150,12 +149,12 @@ def _differences(recorded: Any, ours: Any, path: str, ids: _IdMap) -> List[Tuple
     return []
 
 
-def _replay(session: Path) -> Tuple[List[str], Set[Tuple[str, int, str]]]:
+def _replay(session: Path, make_router) -> Tuple[List[str], Set[Tuple[str, int, str]]]:
     """Replay one session: (unexplained differences, known differences seen)."""
     name = session.name.split("test_", 2)[-1]
     entries = json.loads(session.read_text())["Entries"]
     clock = FakeClock(parsedate_to_datetime(entries[0]["ResponseHeaders"]["Date"]))
-    router = Router(MemoryStore(), clock, seed=0)
+    router = make_router(clock=clock, seed=0, processing_delay=PROCESSING_DELAY)
     client = TestClient(create_app(router, require_auth=False), base_url="https://sanitized.communication.azure.net")
     ids = _IdMap()
     problems: List[str] = []
@@ -199,8 +198,8 @@ def _replay(session: Path) -> Tuple[List[str], Set[Tuple[str, int, str]]]:
 
 
 @pytest.mark.parametrize("session", _sessions())
-def test_emulator_reproduces_recorded_session(session: Path):
-    problems, seen = _replay(session)
+def test_emulator_reproduces_recorded_session(session: Path, make_router):
+    problems, seen = _replay(session, make_router)
     name = session.name.split("test_", 2)[-1]
     listed = {key for key in KNOWN_DIFFERENCES if key[0] == name}
     assert problems == []

@@ -80,6 +80,12 @@ def test_the_dashboard_shows_routing_live(emulator, browser, tmp_path):
     assert _text(browser, f'{worker_row} [data-field="full"]').startswith("full")
     assert browser.find_element("id", "live").get_attribute("data-state") == "live"
     browser.execute_script("window.stillTheSamePage = true;")  # gone if the page reloads
+    # Waits move on between snapshots (nothing is written meanwhile): a queued job's with its queue's.
+    job_wait = f'tr[data-job-id="{JOBS[2]}"] [data-field="waited"]'
+    queue_wait = f'{queue_row} [data-field="longest-wait"]'
+    first_job, first_queue = _text(browser, job_wait), _text(browser, queue_wait)
+    _wait_until(browser, lambda: _text(browser, job_wait) not in ("", "–", first_job), "the job's wait ticks", 6)
+    _wait_until(browser, lambda: _text(browser, queue_wait) not in ("", first_queue), "the queue's wait ticks", 6)
 
     accepted = client.accept_job_offer(WORKER, offer.offer_id)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from jobrouter_emulator.dashboard.snapshot import JOB_STATUSES, build_snapshot
-from jobrouter_emulator.engine.capacity import used_capacity
-from jobrouter_emulator.engine.clock import FakeClock
+from jobrouter_emulator.engine.lifecycles.capacity import used_capacity
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.store.memory import MemoryStore
 
 
-def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them():
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them(make_router):
+    router = make_router()
     router.upsert(
         "distributionPolicies",
         "dp",
@@ -88,10 +87,10 @@ def test_the_snapshot_shows_queues_workers_and_jobs_as_the_engine_has_them():
     router.close()
 
 
-def test_available_counts_workers_with_room_for_another_job_now_and_full_ones_apart():
+def test_available_counts_workers_with_room_for_another_job_now_and_full_ones_apart(make_router):
     """A worker taking offers but holding all its capacity (or its channel's maxNumberOfJobs) is "full", not
     available; a queue counts as available only workers with room on a channel its waiting jobs use."""
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    router = make_router()
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 300, "mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
     voice = {"channelId": "voice", "capacityCostPerJob": 1}
@@ -172,11 +171,11 @@ def _reported(snapshot: dict) -> dict:
     }
 
 
-def test_counts_kept_as_documents_change_agree_with_a_recount_after_restarts_and_resets():
+def test_counts_kept_as_documents_change_agree_with_a_recount_after_restarts_and_resets(make_router):
     import random
 
     store = MemoryStore()
-    router = Router(store, FakeClock(), seed=1, processing_delay=0)
+    router = make_router(store=store)
     rng = random.Random(3)
 
     def churn(steps: int) -> None:
@@ -214,7 +213,7 @@ def test_counts_kept_as_documents_change_agree_with_a_recount_after_restarts_and
     churn(250)
     assert _reported(build_snapshot(router)) == _recount(router)
     router.close()
-    router = Router(store, FakeClock(), seed=1, processing_delay=0)  # counted again from what the store loads
+    router = make_router(store=store)  # counted again from what the store loads
     assert _reported(build_snapshot(router)) == _recount(router)
     churn(100)
     assert _reported(build_snapshot(router)) == _recount(router)
@@ -225,9 +224,9 @@ def test_counts_kept_as_documents_change_agree_with_a_recount_after_restarts_and
     router.close()
 
 
-def test_lists_are_bounded_and_counts_are_not(monkeypatch):
+def test_lists_are_bounded_and_counts_are_not(monkeypatch, make_router):
     monkeypatch.setattr("jobrouter_emulator.dashboard.snapshot.MAX_ITEMS", 5)
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    router = make_router()
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
     for index in range(8):
         router.upsert("queues", f"q{index}", {"distributionPolicyId": "dp"})
@@ -245,14 +244,14 @@ def test_lists_are_bounded_and_counts_are_not(monkeypatch):
     router.close()
 
 
-def test_open_pages_share_one_snapshot_per_state(monkeypatch):
+def test_open_pages_share_one_snapshot_per_state(monkeypatch, make_router):
     import asyncio
 
     from jobrouter_emulator.dashboard import stream
 
     built = []
     monkeypatch.setattr(stream, "build_snapshot", lambda router: built.append(1) or build_snapshot(router))
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+    router = make_router()
     shared = stream.SharedSnapshot(router)
 
     async def pages(count: int) -> list:

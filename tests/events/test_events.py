@@ -11,10 +11,10 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent
 
 from azure.communication.jobrouter import events as ev
+
+# Private: the models' shared base class, to tell model-typed attributes from plain ones.
 from azure.communication.jobrouter._model_core import Model
 from jobrouter_emulator.engine.clock import FakeClock
-from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store.memory import MemoryStore
 
 # Source: seed 003, the Event Grid catalog of Router events, copied here (see the file's "source" key).
 SEED = json.loads((Path(__file__).parent / "data" / "seed_003_events.json").read_text())["events"]
@@ -310,10 +310,10 @@ async def test_dispatcher_awaits_async_handlers():
     assert not sync_result.ok and "dispatch_async" in str(sync_result.errors[0][1])
 
 
-def test_every_event_the_emulator_emits_parses_with_its_required_fields():
+def test_every_event_the_emulator_emits_parses_with_its_required_fields(make_router):
     """Conformance between the emulator's events and the typed classes generated from the seed."""
     clock = FakeClock()
-    router = Router(MemoryStore(), clock, seed=3, processing_delay=0)
+    router = make_router(clock=clock, seed=3)
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 10, "mode": {"kind": "longestIdle"}})
     router.upsert(
         "exceptionPolicies",

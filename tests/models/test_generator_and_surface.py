@@ -11,6 +11,8 @@ import typing
 from pathlib import Path
 
 from azure.communication.jobrouter import models
+
+# Private: responses are read as the clients read them, to compare with 1.0.0's surface.
 from azure.communication.jobrouter._model_core import deserialize
 from tests.reference_data import API_SURFACE as SURFACE
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from azure.communication.jobrouter import models as m
+
+# Private: these are unit tests of the model core's reader and writer, below the public models.
 from azure.communication.jobrouter._model_core import deserialize, parse_datetime, serialize
 from tests.reference_data import SERVICE_RECORDINGS as RECORDINGS
 
@@ -211,7 +213,7 @@ def test_as_dict_is_a_copy():
 
 
 def test_check_document_names_the_path_and_accepts_whole_floats():
-    from azure.communication.jobrouter._model_core import check_document
+    from azure.communication.jobrouter._model_core import check_document  # private: the emulator's document check
     from azure.communication.jobrouter.models import RouterWorker
 
     check_document(RouterWorker, {"capacity": 3.0, "channels": [{"channelId": "voice", "capacityCostPerJob": 1}]})

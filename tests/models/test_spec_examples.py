@@ -14,6 +14,8 @@ import jsonschema
 import pytest
 
 from azure.communication.jobrouter import models as m
+
+# Private: the examples are read as the clients read responses (deserialize), polymorphism included.
 from azure.communication.jobrouter._model_core import deserialize, kind_key
 from tests.reference_data import REST_EXAMPLES as EXAMPLES
 

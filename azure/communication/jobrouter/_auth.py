@@ -76,7 +76,7 @@ def authorization_header(signature: str) -> str:
     return f"HMAC-SHA256 SignedHeaders={SIGNED_HEADERS}&Signature={signature}"
 
 
-class HMACCredentialsPolicy(SansIOHTTPPolicy):
+class HMACCredentialsPolicy(SansIOHTTPPolicy[Any, Any]):
     """Signs each request (and each retry, with a fresh date) with the access key."""
 
     def __init__(self, credential: Union[AzureKeyCredential, str], *, date_source: Optional[Any] = None) -> None:
@@ -84,7 +84,7 @@ class HMACCredentialsPolicy(SansIOHTTPPolicy):
         self._credential = credential if isinstance(credential, AzureKeyCredential) else AzureKeyCredential(credential)
         self._date_source = date_source or (lambda: formatdate(usegmt=True))
 
-    def on_request(self, request: PipelineRequest) -> None:
+    def on_request(self, request: PipelineRequest[Any]) -> None:
         http_request = request.http_request
         # azure.core.rest requests hold the body in ``content``; ``body`` is their (slower) backward-compatible name,
         # and the only one of the older transport requests.

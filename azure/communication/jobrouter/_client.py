@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Type, TypeVar, Union
+from typing import Any, Dict, TypeVar, Union, cast
 
 from azure.core import PipelineClient
 from azure.core.credentials import AzureKeyCredential, TokenCredential
@@ -11,51 +11,34 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.rest import HttpRequest, HttpResponse
 
 from . import _operation
+from ._client_base import _ClientBase
 from ._generated.client_operations import JobRouterAdministrationClientOperations, JobRouterClientOperations
 from ._operation import Operation
-from ._pipeline import (
-    api_version_of,
-    build_policies,
-    check_endpoint,
-    copy_of_callers_request,
-    endpoint_and_credential,
-    operation_url,
-    with_absolute_url,
-)
+from ._pipeline import copy_of_callers_request, with_absolute_url
 
 C = TypeVar("C", bound="_SyncClientBase")
 
 
-class _SyncClientBase:
-    def __init__(self, endpoint: str, credential: Union[AzureKeyCredential, TokenCredential], **kwargs: Any) -> None:
-        self._endpoint = check_endpoint(endpoint)
-        self._api_version = api_version_of(kwargs)
-        self._client: PipelineClient = PipelineClient(
-            base_url=self._endpoint, policies=build_policies(credential, is_async=False, **kwargs), **kwargs
-        )
+class _SyncClientBase(_ClientBase["PipelineClient[HttpRequest, HttpResponse]"]):
+    """The shared base, sending with azure-core's sync pipeline."""
 
-    @classmethod
-    def from_connection_string(cls: Type[C], conn_str: str, **kwargs: Any) -> C:
-        """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
-        endpoint, credential = endpoint_and_credential(conn_str)
-        return cls(endpoint, credential, **kwargs)
+    def __init__(self, endpoint: str, credential: Union[AzureKeyCredential, TokenCredential], **kwargs: Any) -> None:
+        super().__init__(endpoint, credential, **kwargs)
+
+    def _pipeline_client(self, **options: Any) -> PipelineClient[HttpRequest, HttpResponse]:
+        return PipelineClient(**options)
 
     def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
-        match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
-        request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = self._run(operation_url(request, self._client, self._endpoint), **kwargs)
-        return _operation.read_response(operation, response, match_condition)
+        call = self._prepare(operation, arguments, kwargs)
+        return _operation.read_response(operation, self._run(call.request, **call.options), call.match_condition)
 
-    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> ItemPaged:
-        first = operation_url(
-            _operation.build_request(operation, self._api_version, arguments, kwargs), self._client, self._endpoint
-        )
+    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> ItemPaged[Any]:
+        call = self._prepare(operation, arguments, kwargs)
 
-        def get_next(next_link: Any = None) -> PipelineResponse:
-            request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return self._run(request, **kwargs)
+        def get_next(next_link: Any = None) -> PipelineResponse[HttpRequest, Any]:
+            return self._run(self._page_request(call.request, next_link), **call.options)
 
-        def extract_data(response: PipelineResponse) -> Any:
+        def extract_data(response: PipelineResponse[HttpRequest, Any]) -> Any:
             return _operation.read_page(operation, response)
 
         return ItemPaged(get_next, extract_data)
@@ -65,13 +48,16 @@ class _SyncClientBase:
         return self._send(copy_of_callers_request(request, self._client), stream=stream, **kwargs)
 
     def _send(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        return self._client.send_request(with_absolute_url(request, self._client), **kwargs)
+        response: HttpResponse = self._client.send_request(with_absolute_url(request, self._client), **kwargs)
+        return response
 
-    def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse:
+    def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse[HttpRequest, Any]:
         """An operation's call; its pipeline response carries the body the pipeline parsed (``parsed_body``)."""
-        return self._client.send_request(
+        # azure-core's send_request returns the pipeline response itself when asked (it is typed as the response)
+        response: Any = self._client.send_request(
             with_absolute_url(request, self._client), _return_pipeline_response=True, **kwargs
         )
+        return cast("PipelineResponse[HttpRequest, Any]", response)
 
     def close(self) -> None:
         self._client.close()

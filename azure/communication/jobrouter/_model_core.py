@@ -115,8 +115,6 @@ def kind_key(kind: object) -> str:
     return _KIND_ALIASES.get(key, key)
 
 
-_kind_key = kind_key
-
 
 def _fits(code: str, value: Any) -> bool:
     """Whether ``value`` is of the primitive type ``code`` as JSON sees numbers: a bool is not a number, and 3.0 is
@@ -418,7 +416,7 @@ class Model(MutableMapping):  # type: ignore[type-arg]
         if cls._discriminator_value is not None and "_discriminator_value" in vars(cls):
             for base in cls.__mro__[1:]:
                 if issubclass(base, Model) and "_discriminator" in vars(base) and base._discriminator:
-                    base._subtypes[_kind_key(cls._discriminator_value)] = cls
+                    base._subtypes[kind_key(cls._discriminator_value)] = cls
         _REGISTRY[cls.__name__] = cls
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -492,9 +490,9 @@ class Model(MutableMapping):  # type: ignore[type-arg]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Model):
-            return self.as_dict() == other.as_dict()
+            return bool(self.as_dict() == other.as_dict())
         if isinstance(other, Mapping):
-            return self.as_dict() == serialize(dict(other))
+            return bool(self.as_dict() == serialize(dict(other)))
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -531,7 +529,7 @@ def deserialize(model_type: Type[T], data: Any) -> T:
         return data
     if not isinstance(data, Mapping):
         raise TypeError(f"cannot read a {model_type.__name__} from {type(data).__name__}: a JSON object is needed")
-    return reader(model_type)(data if type(data) is dict else dict(data))  # type: ignore[no-any-return]
+    return reader(model_type)(data if type(data) is dict else dict(data))
 
 
 _READERS: Dict[type, Callable[[Dict[str, Any]], Any]] = {}
@@ -569,7 +567,7 @@ def reader(model_type: Type[T]) -> Callable[[Any], T]:
             if isinstance(kind, str):
                 found = by_spelling.get(kind)
                 if found is None:
-                    found = subtypes.get(_kind_key(kind))
+                    found = subtypes.get(kind_key(kind))
                     # Only known kinds are kept (a subclass defined later may claim an unknown one), and only a few
                     # spellings of each: a stream of odd spellings does not grow the memo.
                     if found is not None and len(by_spelling) < 64:
@@ -627,7 +625,7 @@ def check_document(model_type: Type[Model], data: Any, path: str = "", *, requir
     if model_type._discriminator:
         kind = data.get(model_type._discriminator)
         if isinstance(kind, str):
-            model_type = model_type._subtypes.get(_kind_key(kind), model_type)
+            model_type = model_type._subtypes.get(kind_key(kind), model_type)
     fields = model_type._rest_fields
     for key in model_type._required if required else ():
         if data.get(key) is None:

@@ -39,8 +39,8 @@ class Operation:
     method: str
     path: str
     path_params: Tuple[Tuple[str, str], ...]  # (python name, name in the path template)
-    query: Tuple[Tuple[str, str, str], ...]  # (python name, query name, kind)
-    body_param: Optional[str]
+    query: Tuple[Tuple[str, str], ...]  # (python name, query name)
+    body_param: Optional[str]  # the body parameter: "resource" (upserts), "options" (actions), or None
     body_model: Optional[Type[Model]]
     content_type: Optional[str]
     response_model: Optional[Type[Model]]
@@ -101,7 +101,7 @@ def _options_body(operation: Operation, options: Any, fields: Dict[str, Any]) ->
     raise TypeError(f"{operation.name}() takes options as a {(model_type or Model).__name__} or a JSON mapping")
 
 
-def _query_value(kind: str, value: Any) -> str:
+def _query_value(value: Any) -> str:
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, bool):
@@ -148,10 +148,10 @@ def build_request(
         path = path.replace("{" + template_name + "}", quote_path_segment(value))
     # azure-core appends ``params`` unencoded, so the query is written here, each value encoded.
     query = [("api-version", api_version)]
-    for python_name, query_name, kind in operation.query:
+    for python_name, query_name in operation.query:
         value = arguments.pop(python_name, None)
         if value is not None:
-            query.append((query_name, _query_value(kind, value)))
+            query.append((query_name, _query_value(value)))
     url = path + "?" + "&".join(f"{quote_query_value(name)}={quote_query_value(value)}" for name, value in query)
     headers: Dict[str, str] = {"Accept": "application/json"}
     if operation.conditional:
@@ -166,7 +166,7 @@ def build_request(
         body = _upsert_body(operation, arguments.pop("args", ()), fields)
     elif operation.body_param:
         fields = _take_fields(operation, kwargs)
-        body = _options_body(operation, arguments.pop("body", None), fields)
+        body = _options_body(operation, arguments.pop(operation.body_param, None), fields)
     if body is not None:
         headers["Content-Type"] = operation.content_type or "application/json"
     extra_headers = kwargs.pop("headers", None) or {}

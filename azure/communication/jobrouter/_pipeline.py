@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Tuple, Union
+from typing import Any, Dict, List, Tuple, Union
 
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.exceptions import ResponseNotReadError
@@ -109,8 +109,9 @@ def build_policies(credential: Any, *, is_async: bool, **kwargs: Any) -> List[An
     ]
 
 
-def api_version_of(kwargs: Any) -> str:
-    return kwargs.pop("api_version", DEFAULT_API_VERSION)
+def api_version_of(kwargs: Dict[str, Any]) -> str:
+    """The ``api_version`` keyword, taken out of the client's keywords (the default: 2023-11-01)."""
+    return str(kwargs.pop("api_version", DEFAULT_API_VERSION))
 
 
 def with_absolute_url(request: HttpRequest, client: Any) -> HttpRequest:

@@ -54,7 +54,7 @@ def traced(span_name: str) -> Callable[[F], F]:
     return decorate
 
 
-class TracingPolicy(DistributedTracingPolicy):
+class TracingPolicy(DistributedTracingPolicy):  # type: ignore[type-arg]  # generic only in newer azure-core
     """azure-core's HTTP span; a request whose operation already found tracing off skips the settings look-up."""
 
     def on_request(self, request: PipelineRequest[Any]) -> None:

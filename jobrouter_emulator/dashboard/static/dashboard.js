@@ -112,8 +112,9 @@
     $("kpi-workers-full").textContent = full ? `${full} full` : "";
   }
 
-  function emptyRow(columns, text) {
-    return el("tr", { class: "empty" }, el("td", { colspan: columns }, text));
+  // A table's "nothing here" row spans its header's columns (the header is the one place they are counted).
+  function emptyRow(table, text) {
+    return el("tr", { class: "empty" }, el("td", { colspan: $(table).tHead.rows[0].cells.length }, text));
   }
 
   function distributionCell(d) {
@@ -155,7 +156,7 @@
         distributionCell(q.distribution),
         exceptionCell(q.exceptionPolicy));
     });
-    $("queues").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(7, "No queues yet.")]));
+    $("queues").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow("queues", "No queues yet.")]));
     $("queues-note").textContent = `${snap.queues.length} queue${snap.queues.length === 1 ? "" : "s"}`;
   }
 
@@ -186,7 +187,7 @@
       el("td", { data: { field: "assigned" } }, w.assignedJobs.length
         ? el("div", { class: "ids" }, w.assignedJobs.map((a) => idButton("job", a.jobId)))
         : el("span", { class: "none" }, "–"))));
-    $("workers").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(7, "No workers registered yet.")]));
+    $("workers").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow("workers", "No workers registered yet.")]));
     const counts = snap.workerCounts;
     $("workers-note").textContent = `${counts.active} active of ${counts.total}`
       + (counts.total > snap.workers.length ? ` (newest ${snap.workers.length} shown)` : "");
@@ -231,9 +232,10 @@
         el("td", { class: "num" }, j.priority ?? "–"),
         el("td", {}, j.selectors.length ? j.selectors.map(selectorTag) : el("span", { class: "none" }, "any worker")),
         el("td", { data: { field: "worker" } }, worker),
-        el("td", {}, waited === null ? el("span", { class: "none" }, "–") : el("span", { class: waitClass(waited) }, duration(waited))));
+        el("td", { data: { field: "waited", enqueuedAt: waited === null ? "" : j.enqueuedAt } },
+          waited === null ? el("span", { class: "none" }, "–") : el("span", { class: waitClass(waited) }, duration(waited))));
     });
-    $("jobs").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(7, page.jobStatus ? `No ${page.jobStatus} jobs.` : "No jobs yet.")]));
+    $("jobs").tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow("jobs", page.jobStatus ? `No ${page.jobStatus} jobs.` : "No jobs yet.")]));
     $("jobs-note").textContent = jobs.total > jobs.items.length
       ? `showing ${jobs.items.length} of ${jobs.total} (active first)` : `${jobs.total} job${jobs.total === 1 ? "" : "s"}`;
   }
@@ -363,6 +365,13 @@
         cell.textContent = duration(wait);
         cell.className = waitClass(wait);
       }
+    }
+    // A queued job's wait ticks with its queue's, from the same clock.
+    const now = emulatorNow();
+    for (const cell of document.querySelectorAll('#jobs tbody td[data-field="waited"][data-enqueued-at]')) {
+      if (!cell.dataset.enqueuedAt) continue;
+      const waited = (now - Date.parse(cell.dataset.enqueuedAt)) / 1000;
+      cell.replaceChildren(el("span", { class: waitClass(waited) }, duration(waited)));
     }
   }, 1000);
 

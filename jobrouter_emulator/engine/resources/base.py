@@ -17,10 +17,10 @@ from ..errors import BadRequest
 from ..times import parse_time
 
 if TYPE_CHECKING:
-    from ..jobs import JobLifecycle
-    from ..match_requests import MatchRequests
+    from ..lifecycles.jobs import JobLifecycle
+    from ..lifecycles.workers import WorkerLifecycle
+    from ..matching.match_requests import MatchRequests
     from ..state import State
-    from ..workers import WorkerLifecycle
 
 
 @dataclass(frozen=True)

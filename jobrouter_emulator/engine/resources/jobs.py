@@ -12,7 +12,7 @@ from typing import Any, Dict
 from ...sdk import kind_key, models
 from ..documents import require_kind, require_number, require_object, validate_selector
 from ..errors import BadRequest
-from ..jobs import ACTIVE_JOB_STATUSES
+from ..job_status import ACTIVE
 from ..times import format_time, parse_time_or_none
 from .base import Lifecycles, ListFilter, Reference, ResourceKind, date_time_filter, text_filter
 
@@ -61,7 +61,7 @@ def _status_filter(body: Dict[str, Any], status: str) -> bool:
     if status == "all":
         return True
     if status == "active":
-        return body.get("status") in ACTIVE_JOB_STATUSES
+        return body.get("status") in ACTIVE
     return kind_key(body.get("status")) == kind_key(status)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict
 
 from ...sdk import models
 from ..errors import Conflict
-from ..jobs import ACTIVE_JOB_STATUSES
+from ..job_status import ACTIVE
 from .base import Lifecycles, Reference, ResourceKind
 
 
@@ -28,10 +28,7 @@ def after_upsert(engine: Lifecycles, key: str, before: Dict[str, Any], patch: Di
 
 def before_delete(engine: Lifecycles, key: str) -> None:
     """Refuse while a job that has not ended is in the queue."""
-    if any(
-        r.body.get("queueId") == key and r.body.get("status") in ACTIVE_JOB_STATUSES
-        for r in engine.state.records("jobs")
-    ):
+    if any(r.body.get("queueId") == key and r.body.get("status") in ACTIVE for r in engine.state.records("jobs")):
         raise Conflict(
             "Validation failed: \r\n -- : There is active job with this queue", target=f"/routing/queues/{key}"
         )

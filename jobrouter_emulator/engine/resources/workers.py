@@ -1,7 +1,7 @@
 """Workers: who takes jobs, with their capacity, channels, labels and queues.
 
 ``state``, ``offers``, ``assignedJobs`` and ``loadRatio`` are the service's (read-only): a client's values are
-ignored; they come from :mod:`jobrouter_emulator.engine.capacity`.
+ignored; they come from :mod:`jobrouter_emulator.engine.lifecycles.capacity`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from ...sdk import kind_key, models
-from ..capacity import free_capacity
 from ..documents import require_number, require_object
 from ..errors import BadRequest
+from ..lifecycles.capacity import free_capacity
 from .base import Lifecycles, ListFilter, Reference, ResourceKind, boolean_filter, text_filter
 
 

@@ -9,7 +9,7 @@ A rule call (the token, the request, its retries) ends at its deadline whatever 
 are read up to ``max_response_bytes``: both come from :class:`~jobrouter_emulator.outbound.BoundedHttp`, the helper
 every outbound call of the emulator shares (webhook deliveries and their handshakes too). Answers are parsed as
 strict JSON (:mod:`..strict_json`), since they flow into jobs. The router makes these calls outside its lock
-(:mod:`..rule_calls`); the calling thread waits here.
+(:mod:`.calls`); the calling thread waits here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Callable
+
 import pytest
 
 from jobrouter_emulator.engine.clock import FakeClock
@@ -10,10 +12,10 @@ from jobrouter_emulator.store.memory import MemoryStore
 class Harness:
     """A router on a fake clock with helpers to set up a queue and workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, make_router: Callable[..., Router]) -> None:
         self.clock = FakeClock()
         self.store = MemoryStore()
-        self.router = Router(self.store, self.clock, seed=7, processing_delay=0)
+        self.router = make_router(store=self.store, clock=self.clock, seed=7)
 
     def policy(self, key: str = "dp", **mode: object) -> None:
         kind = mode.pop("kind", "longestIdle")
@@ -65,8 +67,8 @@ class Harness:
 
 
 @pytest.fixture
-def harness() -> Harness:
-    h = Harness()
+def harness(make_router) -> Harness:
+    h = Harness(make_router)
     h.policy()
     h.queue()
     return h

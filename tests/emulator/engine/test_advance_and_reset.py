@@ -6,11 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.errors import BadRequest, Conflict
-from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.engine.times import parse_time
-from jobrouter_emulator.store.memory import MemoryStore
 from jobrouter_emulator.store.sqlite import SQLiteStore
 
 
@@ -53,8 +50,8 @@ def test_advance_refuses_what_is_not_a_forward_move(harness, seconds):
         harness.router.advance(seconds)
 
 
-def test_advance_needs_a_virtual_clock():
-    router = Router(MemoryStore())  # the system clock
+def test_advance_needs_a_virtual_clock(make_router):
+    router = make_router(clock=None)  # the system clock
     try:
         assert not router.clock_is_virtual
         with pytest.raises(Conflict, match="--clock virtual"):
@@ -102,16 +99,16 @@ def test_reset_forgets_everything_and_routing_starts_again_clean(harness):
     assert harness.router.get("jobs", "j").body["status"] == "queued"
 
 
-def test_a_reset_sqlite_store_stays_empty_after_a_restart(tmp_path):
+def test_a_reset_sqlite_store_stays_empty_after_a_restart(tmp_path, make_router):
     path = tmp_path / "state.sqlite3"
     worker = {"capacity": 1, "channels": [{"channelId": "voice", "capacityCostPerJob": 1}], "availableForOffers": True}
-    router = Router(SQLiteStore(path), FakeClock(), processing_delay=0)
+    router = make_router(store=SQLiteStore(path), seed=None)
     router.upsert("workers", "before", worker)  # RouterWorkerRegistered: event 1
     router.reset()
     router.upsert("workers", "after", worker)  # event 2: numbering goes on after a reset
     router.close()
 
-    reopened = Router(SQLiteStore(path), FakeClock(), processing_delay=0)
+    reopened = make_router(store=SQLiteStore(path), seed=None)
     try:
         assert [w["id"] for w in reopened.list("workers")[0]] == ["after"]
         assert [e.sequence for e in reopened.events_since(0)] == [2]

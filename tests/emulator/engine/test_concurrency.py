@@ -41,9 +41,9 @@ def _setup(router: Router) -> None:
         )
 
 
-def test_parallel_accepts_and_declines_keep_every_invariant(tmp_path):
+def test_parallel_accepts_and_declines_keep_every_invariant(tmp_path, make_router):
     path = tmp_path / "state.sqlite3"
-    router = Router(SQLiteStore(path), seed=3, processing_delay=0)
+    router = make_router(store=SQLiteStore(path), clock=None, seed=3)
     router.start(background=True)
     _setup(router)
     lock = threading.Lock()
@@ -148,7 +148,7 @@ def test_parallel_accepts_and_declines_keep_every_invariant(tmp_path):
     before = {job["id"]: job for job in router.list("jobs", page_size=10**6)[0]}
     events_before = len(router.events_since(0, 10**7))
     router.close()
-    reopened = Router(SQLiteStore(path))
+    reopened = make_router(store=SQLiteStore(path), clock=None, seed=None, processing_delay=0.001)
     after = {job["id"]: job for job in reopened.list("jobs", page_size=10**6)[0]}
     assert after == before
     assert len(reopened.events_since(0, 10**7)) == events_before

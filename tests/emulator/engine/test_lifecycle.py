@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from jobrouter_emulator.engine.errors import BadRequest, Conflict, NotFound, PreconditionFailed
-from jobrouter_emulator.engine.router import Router
 
 
 def test_job_is_created_then_queued_and_offered_asynchronously(harness):
@@ -313,11 +312,11 @@ def test_deleting_a_queue_with_active_jobs_conflicts(harness):
     harness.router.delete("queues", "never-existed")  # no error: 204
 
 
-def test_state_survives_a_restart(harness):
+def test_state_survives_a_restart(harness, make_router):
     harness.worker("w")
     harness.job("j")
     harness.settle()
-    restarted = Router(harness.store, harness.clock, seed=1)
+    restarted = make_router(store=harness.store, clock=harness.clock, processing_delay=0.001)
     assert restarted.get("jobs", "j").body["status"] == "queued"
     offer = restarted.get("workers", "w").body["offers"][0]
     assert restarted.accept_job_offer("w", offer["offerId"])["jobId"] == "j"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobrouter_emulator.engine.matching import MatchingIndex
+from jobrouter_emulator.engine.matching.index import MatchingIndex
 
 EN = [{"key": "language", "labelOperator": "equal", "value": "en", "status": "active"}]
 

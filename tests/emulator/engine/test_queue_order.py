@@ -8,10 +8,8 @@ import random
 
 import pytest
 
-from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.errors import StoreFailed
-from jobrouter_emulator.engine.queue_order import order_key
-from jobrouter_emulator.engine.router import Router
+from jobrouter_emulator.engine.matching.queue_order import order_key
 from jobrouter_emulator.engine.sorted_keys import SortedKeys
 
 from ._stores import RefusingStore
@@ -140,9 +138,9 @@ def test_the_longest_wait_is_the_first_enqueued_job(harness):
     assert harness.router.get_queue_statistics("q")["longestJobWaitTimeMinutes"] == 1.0
 
 
-def test_refused_commits_leave_the_order_as_it_was():
+def test_refused_commits_leave_the_order_as_it_was(make_router):
     store = RefusingStore()
-    router = Router(store, FakeClock(), seed=1, processing_delay=0)
+    router = make_router(store=store)
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
     for key in ("a", "b", "c"):

@@ -9,8 +9,6 @@ from starlette.testclient import TestClient
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.engine.errors import BadRequest
 from jobrouter_emulator.engine.resources import RESOURCES
-from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store.memory import MemoryStore
 
 
 def test_one_declaration_per_collection_with_read_only_fields_from_the_spec():
@@ -62,8 +60,8 @@ def test_a_queue_gets_its_id_label_and_keeps_its_read_only_fields():
     assert updated["labels"] == {"tier": 1, "Id": "q"} and "exceptionPolicyId" not in updated
 
 
-def test_routes_and_list_filters_come_from_the_declarations():
-    client = TestClient(create_app(Router(MemoryStore()), require_auth=False))
+def test_routes_and_list_filters_come_from_the_declarations(make_router):
+    client = TestClient(create_app(make_router(clock=None, processing_delay=0.001), require_auth=False))
     for collection in RESOURCES:
         assert client.get(f"/routing/{collection}?api-version=2023-11-01").status_code == 200
     assert client.get("/routing/things?api-version=2023-11-01").status_code == 404

@@ -11,7 +11,6 @@ from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.errors import StoreFailed
 from jobrouter_emulator.engine.resources import RESOURCES
 from jobrouter_emulator.engine.router import STORE_RETRY, Router
-from jobrouter_emulator.store.memory import MemoryStore
 
 from ._stores import RefusingStore
 
@@ -39,9 +38,9 @@ def _setup(router: Router, mode: dict) -> None:
         )
 
 
-def test_a_refused_commit_of_an_accept_changes_nothing():
+def test_a_refused_commit_of_an_accept_changes_nothing(make_router):
     store, clock = RefusingStore(), FakeClock()
-    router = Router(store, clock, seed=1, processing_delay=0)
+    router = make_router(store=store, clock=clock)
     _setup(router, {"kind": "longestIdle", "maxConcurrentOffers": 2})
     router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
     router.run_pending()
@@ -57,8 +56,8 @@ def test_a_refused_commit_of_an_accept_changes_nothing():
     assert router.get("workers", "b").body["offers"] == [] and router.get("workers", "a").body["loadRatio"] == 0.5
 
 
-def test_a_match_that_fails_half_way_issues_no_offer_at_all(monkeypatch):
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0)
+def test_a_match_that_fails_half_way_issues_no_offer_at_all(monkeypatch, make_router):
+    router = make_router()
     _setup(router, {"kind": "longestIdle", "maxConcurrentOffers": 2})
     router.upsert("jobs", "first", {"channelId": "voice", "queueId": "q", "priority": 2})
     router.upsert("jobs", "second", {"channelId": "voice", "queueId": "q", "priority": 1})
@@ -84,9 +83,9 @@ def test_a_match_that_fails_half_way_issues_no_offer_at_all(monkeypatch):
     assert offered == ["first", "first", "second", "second"]
 
 
-def test_a_timer_whose_commit_is_refused_runs_again_later():
+def test_a_timer_whose_commit_is_refused_runs_again_later(make_router):
     store, clock = RefusingStore(), FakeClock()
-    router = Router(store, clock, seed=1, processing_delay=0)
+    router = make_router(store=store, clock=clock)
     _setup(router, {"kind": "longestIdle"})
     router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
     store.refuse = True

@@ -8,10 +8,8 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 
-from jobrouter_emulator.engine.clock import FakeClock
 from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.engine.rules import RuleEvaluationError
-from jobrouter_emulator.store.memory import MemoryStore
 
 FUNCTION = {"kind": "function", "functionUri": "https://rules.test/api"}
 
@@ -37,8 +35,8 @@ class GatedService:
         assert self.called.acquire(timeout=10), "the rule service was not called"
 
 
-def _router(outbound: Any = None, **policy: Any) -> Router:
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0, outbound=outbound)
+def _router(make_router: Any, outbound: Any = None, **policy: Any) -> Router:
+    router = make_router(outbound=outbound)
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
     router.upsert("classificationPolicies", "cp", {"fallbackQueueId": "q", **policy})
@@ -59,9 +57,9 @@ def _in_background(action: Callable[[], Any]) -> threading.Thread:
     return thread
 
 
-def test_the_router_serves_while_a_rule_service_thinks() -> None:
+def test_the_router_serves_while_a_rule_service_thinks(make_router) -> None:
     service = GatedService(lambda payload: payload["n"] * 10)
-    router = _router(service, prioritizationRule=FUNCTION)
+    router = _router(make_router, service, prioritizationRule=FUNCTION)
     _job(router, {"n": 4})
     routing = _in_background(router.run_pending)
     service.wait_for_call()
@@ -75,9 +73,9 @@ def test_the_router_serves_while_a_rule_service_thinks() -> None:
     assert _events(router).count("RouterJobClassified") == 1
 
 
-def test_an_answer_for_a_cancelled_job_is_dropped() -> None:
+def test_an_answer_for_a_cancelled_job_is_dropped(make_router) -> None:
     service = GatedService(lambda payload: 5)
-    router = _router(service, prioritizationRule=FUNCTION)
+    router = _router(make_router, service, prioritizationRule=FUNCTION)
     _job(router, {})
     routing = _in_background(router.run_pending)
     service.wait_for_call()
@@ -88,9 +86,9 @@ def test_an_answer_for_a_cancelled_job_is_dropped() -> None:
     assert "RouterJobClassified" not in _events(router) and "RouterJobQueued" not in _events(router)
 
 
-def test_an_answer_to_labels_since_changed_is_dropped_for_the_new_one() -> None:
+def test_an_answer_to_labels_since_changed_is_dropped_for_the_new_one(make_router) -> None:
     service = GatedService(lambda payload: payload["n"])
-    router = _router(service, prioritizationRule=FUNCTION)
+    router = _router(make_router, service, prioritizationRule=FUNCTION)
     _job(router, {"n": 1})
     routing = _in_background(router.run_pending)
     service.wait_for_call()
@@ -116,10 +114,10 @@ def test_an_answer_to_labels_since_changed_is_dropped_for_the_new_one() -> None:
         (lambda payload: (_ for _ in ()).throw(RuntimeError("a bug in the rule client")), "InternalError", "a bug"),
     ],
 )
-def test_a_failing_or_unusable_answer_fails_the_classification(answer, code, message) -> None:
+def test_a_failing_or_unusable_answer_fails_the_classification(answer, code, message, make_router) -> None:
     service = GatedService(answer)
     service.gate.set()
-    router = _router(service, prioritizationRule=FUNCTION)
+    router = _router(make_router, service, prioritizationRule=FUNCTION)
     _job(router, {})
     router.run_pending()
     assert router.get("jobs", "j").body["status"] == "classificationFailed"
@@ -129,12 +127,12 @@ def test_a_failing_or_unusable_answer_fails_the_classification(answer, code, mes
     assert error["code"] == code and message in error["message"], error
 
 
-def test_selectors_a_rule_returns_are_checked_like_a_clients() -> None:
+def test_selectors_a_rule_returns_are_checked_like_a_clients(make_router) -> None:
     service = GatedService(
         lambda payload: [{"key": "k", "labelOperator": "equal", "value": 1, "expiresAfterSeconds": 1e300}]
     )
     service.gate.set()
-    router = _router(service, workerSelectorAttachments=[{"kind": "ruleEngine", "rule": FUNCTION}])
+    router = _router(make_router, service, workerSelectorAttachments=[{"kind": "ruleEngine", "rule": FUNCTION}])
     _job(router, {})
     router.run_pending()
     assert router.get("jobs", "j").body["status"] == "classificationFailed"
@@ -151,8 +149,10 @@ def test_selectors_a_rule_returns_are_checked_like_a_clients() -> None:
         ("Max()", {}, "cannot be evaluated"),
     ],
 )
-def test_an_expression_that_overflows_or_runs_over_budget_fails_with_its_event(expression, labels, message) -> None:
-    router = _router(prioritizationRule={"kind": "expression", "expression": expression})
+def test_an_expression_that_overflows_or_runs_over_budget_fails_with_its_event(
+    expression, labels, message, make_router
+) -> None:
+    router = _router(make_router, prioritizationRule={"kind": "expression", "expression": expression})
     _job(router, labels)
     router.run_pending()
     assert router.get("jobs", "j").body["status"] == "classificationFailed"
@@ -161,9 +161,9 @@ def test_an_expression_that_overflows_or_runs_over_budget_fails_with_its_event(e
     assert router.next_timer_due() is None  # nothing left to retry for ever
 
 
-def test_a_scoring_service_ranks_outside_the_lock_and_the_queue_waits_in_order() -> None:
+def test_a_scoring_service_ranks_outside_the_lock_and_the_queue_waits_in_order(make_router) -> None:
     service = GatedService(lambda payload: payload["worker"]["skill"])
-    router = Router(MemoryStore(), FakeClock(), seed=1, processing_delay=0, outbound=service)
+    router = make_router(outbound=service)
     mode = {"kind": "bestWorker", "scoringRule": FUNCTION}
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": mode})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})

@@ -49,9 +49,9 @@ def test_the_table_must_name_a_handler_for_every_kind():
         _timers().set_handlers({kind: print for kind in TimerKind if kind is not TimerKind.EXPIRE_OFFER})
 
 
-def test_the_router_fires_due_timers_only():
+def test_the_router_fires_due_timers_only(make_router):
     clock = FakeClock(T0)
-    router = Router(MemoryStore(), clock, processing_delay=0.5)
+    router = make_router(clock=clock, seed=None, processing_delay=0.5)
     router.upsert("distributionPolicies", "dp", {"mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
     router.upsert("jobs", "j", {"channelId": "voice", "queueId": "q"})
@@ -64,6 +64,7 @@ def test_the_router_fires_due_timers_only():
 def test_a_closed_router_is_freed_at_once():
     """The timer table points back at the engine's parts; closing breaks that cycle, so a closed router (and all it
     holds) is freed when the last reference goes, not at some later garbage collection."""
+    # Built by hand, not with make_router: that fixture keeps a reference to close the router after the test.
     router = Router(MemoryStore(), FakeClock(T0), processing_delay=0)
     router.upsert("distributionPolicies", "dp", {"mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
@@ -79,8 +80,8 @@ def test_a_closed_router_is_freed_at_once():
         gc.enable()
 
 
-def test_only_a_worker_available_for_offers_now_or_before_asks_for_its_queues_to_be_matched():
-    router = Router(MemoryStore(), FakeClock(T0), processing_delay=0)
+def test_only_a_worker_available_for_offers_now_or_before_asks_for_its_queues_to_be_matched(make_router):
+    router = make_router(clock=FakeClock(T0), seed=None)
     router.upsert("distributionPolicies", "dp", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}})
     router.upsert("queues", "q", {"distributionPolicyId": "dp"})
     router.run_pending()
@@ -96,8 +97,8 @@ def test_only_a_worker_available_for_offers_now_or_before_asks_for_its_queues_to
     router.close()
 
 
-def test_try_lock_waits_at_most_its_timeout_for_another_thread():
-    router = Router(MemoryStore(), FakeClock(T0))
+def test_try_lock_waits_at_most_its_timeout_for_another_thread(make_router):
+    router = make_router(clock=FakeClock(T0), seed=None)
     taken, release = threading.Event(), threading.Event()
 
     def hold() -> None:

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from jobrouter_emulator.engine.classification import ClassificationFailed, classify
+from jobrouter_emulator.engine.matching.scoring import rank_best_workers
 from jobrouter_emulator.engine.rules import HttpOutbound, RuleEvaluationError, evaluate_rule
-from jobrouter_emulator.engine.scoring import rank_best_workers
+from jobrouter_emulator.engine.rules.classification import ClassificationFailed, classify
 
 from ._servers import LoopbackServer
 

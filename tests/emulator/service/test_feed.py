@@ -8,15 +8,14 @@ import threading
 
 from jobrouter_emulator.api.feed import EventFeed
 from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store import MemoryStore
 
 
 def _register(router: Router, worker_id: str) -> None:
     router.upsert("workers", worker_id, {"capacity": 1, "availableForOffers": True})
 
 
-def test_stream_replays_keeps_alive_wakes_on_commit_and_ends_on_close():
-    router = Router(MemoryStore(), processing_delay=0)
+def test_stream_replays_keeps_alive_wakes_on_commit_and_ends_on_close(make_router):
+    router = make_router(clock=None, seed=None)
     _register(router, "before")
     feed = EventFeed(router, heartbeat_seconds=0.05)
 

@@ -202,6 +202,8 @@ SETUP = [
 
 
 def _run(sequence, seen: Counter) -> None:
+    # A router by hand, not from make_router: hypothesis calls this for every example, and the fixture would keep
+    # each router until the test ends.
     api = Api(Router(MemoryStore(), seed=1, processing_delay=0))
     for path, body in SETUP:
         assert api.call("PATCH", path, body).status_code == 201

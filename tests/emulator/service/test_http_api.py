@@ -12,12 +12,12 @@ from email.utils import format_datetime
 import pytest
 from starlette.testclient import TestClient
 
-from azure.communication.jobrouter._auth import authorization_header, compute_signature, content_hash, string_to_sign
 from jobrouter_emulator import HmacAuth
 from jobrouter_emulator.api import create_app
 from jobrouter_emulator.auth import DEFAULT_ACCESS_KEY
 from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store import MemoryStore, SQLiteStore
+from jobrouter_emulator.sdk import authorization_header, compute_signature, content_hash, string_to_sign
+from jobrouter_emulator.store import SQLiteStore
 
 HOST = "emulator.test"
 
@@ -55,8 +55,8 @@ class Api:
 
 
 @pytest.fixture
-def api():
-    return Api(Router(MemoryStore(), seed=1, processing_delay=0))
+def api(make_router):
+    return Api(make_router(clock=None))
 
 
 def test_upsert_get_delete_statuses_and_headers(api):
@@ -204,8 +204,8 @@ def test_the_date_header_signs_when_x_ms_date_is_absent(api):
     assert api.client.patch(url, content=b"{}", headers=headers).status_code == 201
 
 
-def test_bearer_tokens_only_when_allowed():
-    router = Router(MemoryStore())
+def test_bearer_tokens_only_when_allowed(make_router):
+    router = make_router(clock=None, seed=None, processing_delay=0.001)
     for allow, expected in ((False, 401), (True, 200)):
         client = TestClient(create_app(router, allow_bearer=allow), base_url=f"http://{HOST}")
         response = client.get("/routing/queues?api-version=2023-11-01", headers={"Authorization": "Bearer abc"})
@@ -274,14 +274,14 @@ def test_actions_and_the_pre_release_complete_form(api):
     assert stats["queueId"] == "q" and stats["length"] == 0
 
 
-def test_sqlite_state_survives_restart(tmp_path):
+def test_sqlite_state_survives_restart(tmp_path, make_router):
     path = tmp_path / "state.sqlite3"
-    api = Api(Router(SQLiteStore(path)))
+    api = Api(make_router(store=SQLiteStore(path), clock=None, seed=None, processing_delay=0.001))
     api.call("PATCH", "/routing/distributionPolicies/dp", {"mode": {"kind": "roundRobin"}, "name": "kept"})
     api.call("PATCH", "/routing/queues/q", {"distributionPolicyId": "dp"})
     api.call("PATCH", "/routing/workers/w", {"availableForOffers": True, "queues": ["q"]})
     api.router.close()
-    reopened = Api(Router(SQLiteStore(path)))
+    reopened = Api(make_router(store=SQLiteStore(path), clock=None, seed=None, processing_delay=0.001))
     assert reopened.call("GET", "/routing/distributionPolicies/dp").json()["name"] == "kept"
     assert reopened.call("GET", "/routing/workers/w").json()["state"] == "active"
     events = reopened.router.events_since(0)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from jobrouter_emulator.engine.router import Router
-from jobrouter_emulator.store import MemoryStore
-
 from .test_http_api import Api
 
 
 @pytest.fixture
-def api():
-    api = Api(Router(MemoryStore(), seed=1, processing_delay=0))
+def api(make_router):
+    api = Api(make_router(clock=None))
     api.call(
         "PATCH", "/routing/distributionPolicies/dp:1", {"offerExpiresAfterSeconds": 60, "mode": {"kind": "longestIdle"}}
     )

@@ -22,10 +22,7 @@ from azure.communication.jobrouter.models import (
     RouterWorker,
 )
 from jobrouter_emulator import EmbeddedEmulator, cli
-from jobrouter_emulator.engine.clock import FakeClock
-from jobrouter_emulator.engine.router import Router
 from jobrouter_emulator.engine.routing_delay import RoutingDelay
-from jobrouter_emulator.store.memory import MemoryStore
 
 from ..._cli_process import CliEmulator
 
@@ -90,9 +87,9 @@ def test_on_the_virtual_clock_routing_waits_for_virtual_time():
         assert [offer.job_id for offer in client.get_worker("w").offers] == ["j"]
 
 
-def test_a_range_is_drawn_per_request_within_its_bounds_and_repeats_with_the_seed():
+def test_a_range_is_drawn_per_request_within_its_bounds_and_repeats_with_the_seed(make_router):
     def delays(seed):
-        router = Router(MemoryStore(), FakeClock(), seed=seed, processing_delay=0, routing_delay=RoutingDelay(0.2, 0.8))
+        router = make_router(seed=seed, routing_delay=RoutingDelay(0.2, 0.8))
         router.upsert("distributionPolicies", "dp", {"mode": {"kind": "longestIdle"}})
         router.upsert("queues", "q", {"distributionPolicyId": "dp"})
         start, found = router.now(), []

@@ -544,7 +544,7 @@ class JobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return self._invoke(OPERATIONS['cancel_job'], {'job_id': job_id, 'body': options}, kwargs)
+        return self._invoke(OPERATIONS['cancel_job'], {'job_id': job_id, 'options': options}, kwargs)
 
     @overload
     def close_job(self, job_id: str, assignment_id: str, options: Optional[_models.CloseJobOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -586,7 +586,7 @@ class JobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return self._invoke(OPERATIONS['close_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return self._invoke(OPERATIONS['close_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     def complete_job(self, job_id: str, assignment_id: str, options: Optional[_models.CompleteJobOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -622,7 +622,7 @@ class JobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return self._invoke(OPERATIONS['complete_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return self._invoke(OPERATIONS['complete_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     def decline_job_offer(self, worker_id: str, offer_id: str, options: Optional[_models.DeclineJobOfferOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -660,7 +660,7 @@ class JobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'body': options}, kwargs)
+        return self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'options': options}, kwargs)
 
     @traced('JobRouterClient.delete_job')
     def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
@@ -894,7 +894,7 @@ class JobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return self._invoke(OPERATIONS['unassign_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return self._invoke(OPERATIONS['unassign_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     def upsert_job(self, job_id: str, resource: _models.RouterJob, /, *, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob: ...
@@ -1541,7 +1541,7 @@ class AsyncJobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return await self._invoke(OPERATIONS['cancel_job'], {'job_id': job_id, 'body': options}, kwargs)
+        return await self._invoke(OPERATIONS['cancel_job'], {'job_id': job_id, 'options': options}, kwargs)
 
     @overload
     async def close_job(self, job_id: str, assignment_id: str, options: Optional[_models.CloseJobOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -1583,7 +1583,7 @@ class AsyncJobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return await self._invoke(OPERATIONS['close_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return await self._invoke(OPERATIONS['close_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     async def complete_job(self, job_id: str, assignment_id: str, options: Optional[_models.CompleteJobOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -1619,7 +1619,7 @@ class AsyncJobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return await self._invoke(OPERATIONS['complete_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return await self._invoke(OPERATIONS['complete_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     async def decline_job_offer(self, worker_id: str, offer_id: str, options: Optional[_models.DeclineJobOfferOptions] = None, **kwargs: Unpack[RequestOptions]) -> None: ...
@@ -1657,7 +1657,7 @@ class AsyncJobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return await self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'body': options}, kwargs)
+        return await self._invoke(OPERATIONS['decline_job_offer'], {'worker_id': worker_id, 'offer_id': offer_id, 'options': options}, kwargs)
 
     @traced('JobRouterClient.delete_job')
     async def delete_job(self, job_id: str, **kwargs: Unpack[RequestOptions]) -> None:
@@ -1891,7 +1891,7 @@ class AsyncJobRouterClientOperations(_Operations):
         :raises ~azure.core.exceptions.HttpResponseError: Any other failure; ``error.status_code`` and ``error.error_code``
             hold the service's answer.
         """
-        return await self._invoke(OPERATIONS['unassign_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'body': options}, kwargs)
+        return await self._invoke(OPERATIONS['unassign_job'], {'job_id': job_id, 'assignment_id': assignment_id, 'options': options}, kwargs)
 
     @overload
     async def upsert_job(self, job_id: str, resource: _models.RouterJob, /, *, etag: Optional[str] = None, match_condition: Optional[MatchConditions] = None, if_unmodified_since: Optional[datetime] = None, **kwargs: Unpack[RequestOptions]) -> _models.RouterJob: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Tuple, Type, TypeVar, Union
+from typing import Any, AsyncIterator, Dict, Tuple, TypeVar, Union, cast
 
 from azure.core import AsyncPipelineClient
 from azure.core.async_paging import AsyncItemPaged, AsyncList
@@ -12,56 +12,42 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.rest import AsyncHttpResponse, HttpRequest
 
 from .. import _operation
+from .._client_base import _ClientBase
 from .._generated.client_operations import (
     AsyncJobRouterAdministrationClientOperations,
     AsyncJobRouterClientOperations,
 )
 from .._operation import Operation
-from .._pipeline import (
-    api_version_of,
-    build_policies,
-    check_endpoint,
-    copy_of_callers_request,
-    endpoint_and_credential,
-    operation_url,
-    with_absolute_url,
-)
+from .._pipeline import copy_of_callers_request, with_absolute_url
 
 C = TypeVar("C", bound="_AsyncClientBase")
 
 
-class _AsyncClientBase:
+class _AsyncClientBase(_ClientBase["AsyncPipelineClient[HttpRequest, AsyncHttpResponse]"]):
+    """The shared base, sending with azure-core's async pipeline: the sync client's calls, awaited."""
+
+    _is_async = True
+
     def __init__(
         self, endpoint: str, credential: Union[AzureKeyCredential, AsyncTokenCredential], **kwargs: Any
     ) -> None:
-        self._endpoint = check_endpoint(endpoint)
-        self._api_version = api_version_of(kwargs)
-        self._client: AsyncPipelineClient = AsyncPipelineClient(
-            base_url=self._endpoint, policies=build_policies(credential, is_async=True, **kwargs), **kwargs
-        )
+        super().__init__(endpoint, credential, **kwargs)
 
-    @classmethod
-    def from_connection_string(cls: Type[C], conn_str: str, **kwargs: Any) -> C:
-        """Create a client from ``"endpoint=https://<resource>/;accesskey=<key>"``."""
-        endpoint, credential = endpoint_and_credential(conn_str)
-        return cls(endpoint, credential, **kwargs)
+    def _pipeline_client(self, **options: Any) -> AsyncPipelineClient[HttpRequest, AsyncHttpResponse]:
+        return AsyncPipelineClient(**options)
 
     async def _invoke(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> Any:
-        match_condition = kwargs.get("match_condition")  # consumed by build_request; chooses the error of a 412
-        request = _operation.build_request(operation, self._api_version, arguments, kwargs)
-        response = await self._run(operation_url(request, self._client, self._endpoint), **kwargs)
-        return _operation.read_response(operation, response, match_condition)
+        call = self._prepare(operation, arguments, kwargs)
+        response = await self._run(call.request, **call.options)
+        return _operation.read_response(operation, response, call.match_condition)
 
-    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged:
-        first = operation_url(
-            _operation.build_request(operation, self._api_version, arguments, kwargs), self._client, self._endpoint
-        )
+    def _list(self, operation: Operation, arguments: Dict[str, Any], kwargs: Dict[str, Any]) -> AsyncItemPaged[Any]:
+        call = self._prepare(operation, arguments, kwargs)
 
-        async def get_next(next_link: Any = None) -> PipelineResponse:
-            request = first if next_link is None else _operation.next_page_request(next_link, self._api_version)
-            return await self._run(request, **kwargs)
+        async def get_next(next_link: Any = None) -> PipelineResponse[HttpRequest, Any]:
+            return await self._run(self._page_request(call.request, next_link), **call.options)
 
-        async def extract_data(response: PipelineResponse) -> Tuple[Any, AsyncIterator[Any]]:
+        async def extract_data(response: PipelineResponse[HttpRequest, Any]) -> Tuple[Any, AsyncIterator[Any]]:
             next_link, items = _operation.read_page(operation, response)
             return next_link, AsyncList(items)
 
@@ -73,13 +59,18 @@ class _AsyncClientBase:
 
     async def _send(self, request: HttpRequest, **kwargs: Any) -> AsyncHttpResponse:
         # Unless streaming, the transport has read the body already (an empty 204 body cannot be read twice).
-        return await self._client.send_request(with_absolute_url(request, self._client), **kwargs)
+        response: AsyncHttpResponse = await self._client.send_request(
+            with_absolute_url(request, self._client), **kwargs
+        )
+        return response
 
-    async def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse:
+    async def _run(self, request: HttpRequest, **kwargs: Any) -> PipelineResponse[HttpRequest, Any]:
         """An operation's call; its pipeline response carries the body the pipeline parsed (``parsed_body``)."""
-        return await self._client.send_request(
+        # azure-core's send_request returns the pipeline response itself when asked (it is typed as the response)
+        response: Any = await self._client.send_request(
             with_absolute_url(request, self._client), _return_pipeline_response=True, **kwargs
-        )  # type: ignore
+        )
+        return cast("PipelineResponse[HttpRequest, Any]", response)
 
     async def close(self) -> None:
         await self._client.close()

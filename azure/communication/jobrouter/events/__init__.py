@@ -15,7 +15,7 @@ from ._generated.events import *  # noqa: F401,F403
 from ._generated.events import __all__ as _event_names
 from ._generated.models import *  # noqa: F401,F403
 from ._generated.models import __all__ as _model_names
-from ._parse import MAX_PAYLOAD_BYTES, RouterEventParseError, parse, parse_each, parse_event, parse_events
+from ._parse import MAX_PAYLOAD_BYTES, RouterEventParseError, parse_each, parse_event, parse_events
 from ._webhook import VALIDATION_EVENT_TYPE, cloudevents_handshake_headers, subscription_validation_response
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "RouterEventParseError",
     "VALIDATION_EVENT_TYPE",
     "cloudevents_handshake_headers",
-    "parse",
     "parse_each",
     "parse_event",
     "parse_events",

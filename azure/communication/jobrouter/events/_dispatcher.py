@@ -90,7 +90,7 @@ class RouterEventDispatcher:
     def _handlers_for(self, event: RouterEvent) -> List[Handler]:
         found: List[Handler] = []
         for klass in type(event).__mro__:
-            found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
+            found.extend(self._handlers.get(klass, ()))
         return found
 
     def _calls(self, source: Any, result: DispatchResult) -> Iterator[Tuple[RouterEvent, Handler]]:

@@ -169,5 +169,3 @@ def parse_event(source: Any, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> RouterEve
         raise RouterEventParseError(f"Expected one event, got {len(events)}; use parse_events for batches")
     return events[0]
 
-
-parse = parse_events

@@ -10,35 +10,26 @@ import uuid
 from datetime import timedelta
 from typing import Any, Dict, Optional
 
+from ..context import EngineContext
+from ..errors import BadRequest, NotFound
+from ..events import offer_event
+from ..job_status import JobStatus
+from ..state import Record
+from ..timers import TimerKind
+from ..times import format_time, parse_time, parse_time_or_none
 from .capacity import WorkerCapacity
-from .clock import Clock
-from .errors import BadRequest, NotFound
-from .events import offer_event
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .state import Record, State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time, parse_time_or_none
 
 DEFAULT_OFFER_SECONDS = 30.0
 
 
 class Offers:
-    def __init__(
-        self,
-        state: State,
-        index: MatchingIndex,
-        capacity: WorkerCapacity,
-        timers: Timers,
-        match_requests: MatchRequests,
-        clock: Clock,
-    ) -> None:
-        self._state = state
-        self._index = index
+    def __init__(self, context: EngineContext, capacity: WorkerCapacity) -> None:
+        self._state = context.state
+        self._index = context.index
         self._capacity = capacity
-        self._timers = timers
-        self._match_requests = match_requests
-        self._clock = clock
+        self._timers = context.timers
+        self._match_requests = context.match_requests
+        self._clock = context.clock
 
     # -- the engine's side ----------------------------------------------------------------------------------------
     def issue(self, worker_id: str, job_id: str, policy: Dict[str, Any]) -> None:
@@ -144,7 +135,7 @@ class Offers:
             "workerId": worker_id,
             "assignedAt": format_time(now),
         }
-        job["status"] = "assigned"
+        job["status"] = JobStatus.ASSIGNED
         self._index.set_job_queue(job_id, None)
         self._capacity.hold_assignment(
             worker_id,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Optional
 
-from .clock import Clock
-from .matching import MatchingIndex
-from .state import State
-from .times import format_time
+from ..context import EngineContext
+from ..times import format_time
 
 
 def used_capacity(worker: Dict[str, Any]) -> int:
@@ -42,10 +40,10 @@ def worker_state(worker: Dict[str, Any]) -> str:
 
 
 class WorkerCapacity:
-    def __init__(self, state: State, index: MatchingIndex, clock: Clock) -> None:
-        self._state = state
-        self._index = index
-        self._clock = clock
+    def __init__(self, context: EngineContext) -> None:
+        self._state = context.state
+        self._index = context.index
+        self._clock = context.clock
 
     def refresh(self, worker_id: str) -> None:
         """Derive the worker's ``loadRatio`` and ``state`` from what it holds, and its place in the index."""

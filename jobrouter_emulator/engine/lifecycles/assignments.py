@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple
 
-from .clock import Clock
-from .errors import BadRequest, NotFound
-from .events import job_event
+from ..context import EngineContext
+from ..errors import BadRequest, NotFound
+from ..events import job_event
+from ..job_status import JobStatus
+from ..state import Record
+from ..timers import TimerKind
+from ..times import format_time, parse_time
 from .jobs import JobLifecycle
-from .state import Record, State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time
 
 
 class Assignments:
-    def __init__(self, state: State, jobs: JobLifecycle, timers: Timers, clock: Clock) -> None:
-        self._state = state
+    def __init__(self, context: EngineContext, jobs: JobLifecycle) -> None:
+        self._state = context.state
         self._jobs = jobs
-        self._timers = timers
-        self._clock = clock
+        self._timers = context.timers
+        self._clock = context.clock
 
     def _find(self, job_id: str, assignment_id: str, action: str) -> Tuple[Record, Dict[str, Any], str]:
         """The job, its assignment and the operation's path, for ``action`` (404 when either is missing)."""
@@ -45,21 +46,21 @@ class Assignments:
     def complete(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """The worker finished the job: ``assigned`` -> ``completed`` (its capacity stays held until close)."""
         record, assignment, target = self._find(job_id, assignment_id, "complete")
-        if record.body.get("status") != "assigned" or assignment.get("completedAt"):
+        if record.body.get("status") != JobStatus.ASSIGNED or assignment.get("completedAt"):
             raise BadRequest(
                 f"Job {job_id} is {record.body.get('status')}; only an assigned job can be completed.", target=target
             )
         job = self._state.write("jobs", job_id).body
         assignment["completedAt"] = format_time(self._clock.now())
         self._jobs.add_note(job, body.get("note"))
-        job["status"] = "completed"
+        job["status"] = JobStatus.COMPLETED
         self._emit("RouterJobCompleted", job, assignment)
         return {}
 
     def close(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """Close the job now, or at ``closeAt``; closing frees the worker's capacity."""
         record, assignment, target = self._find(job_id, assignment_id, "close")
-        if record.body.get("status") not in ("assigned", "completed") or assignment.get("closedAt"):
+        if record.body.get("status") not in (JobStatus.ASSIGNED, JobStatus.COMPLETED) or assignment.get("closedAt"):
             raise BadRequest(f"Job {job_id} is {record.body.get('status')}; it cannot be closed.", target=target)
         close_at = None
         if body.get("closeAt"):
@@ -89,14 +90,14 @@ class Assignments:
         assignment["closedAt"] = now
         # The live service records "Closed" when the caller gives no disposition code (service recordings).
         job.setdefault("dispositionCode", "Closed")
-        job["status"] = "closed"
+        job["status"] = JobStatus.CLOSED
         self._jobs.release(assignment["workerId"], assignment_id)
         self._emit("RouterJobClosed", job, assignment, dispositionCode=job.get("dispositionCode"))
 
     def unassign(self, job_id: str, assignment_id: str, body: Dict[str, Any]) -> Dict[str, Any]:
         """End the assignment; the job is queued again, or waits for activation with ``suspendMatching``."""
         record, assignment, target = self._find(job_id, assignment_id, "unassign")
-        if record.body.get("status") != "assigned":
+        if record.body.get("status") != JobStatus.ASSIGNED:
             raise BadRequest(
                 f"Job {job_id} is {record.body.get('status')}; only an assigned job can be unassigned.", target=target
             )
@@ -108,7 +109,7 @@ class Assignments:
         self._emit("RouterJobUnassigned", job, assignment)
         if body.get("suspendMatching"):
             job["matchingMode"] = {"kind": "suspend"}
-            job["status"] = "waitingForActivation"
+            job["status"] = JobStatus.WAITING_FOR_ACTIVATION
             self._state.emit(self._jobs.waiting_event(job))
         else:
             self._jobs.queue(job_id)

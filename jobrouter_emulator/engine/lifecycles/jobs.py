@@ -9,42 +9,30 @@ timer, never inside the request), then ``queued``, ``scheduled`` or ``waitingFor
 from __future__ import annotations
 
 import copy
-import random
 from datetime import timedelta
 from typing import Any, Callable, Dict, Optional
 
-from ..sdk import kind_key
-from .capacity import WorkerCapacity
-from .classification import ClassificationFailed, ClassificationResult, classify
-from .clock import Clock
-from .errors import BadRequest, Conflict
-from .events import job_event
-from .exceptions import ExceptionRules
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .offers import Offers
-from .queue_order import order_key
-from .rule_calls import RuleCalls
-from .rules import Outbound, calls_out
-from .state import State
-from .timers import TimerKind, Timers
-from .times import format_time, parse_time_or_none
-
-ACTIVE_JOB_STATUSES = frozenset(
-    {
-        "created",
-        "pendingClassification",
-        "queued",
-        "assigned",
-        "completed",
-        "pendingSchedule",
-        "scheduled",
-        "waitingForActivation",
-    }
+from ...sdk import kind_key
+from ..context import EngineContext
+from ..errors import BadRequest, Conflict
+from ..events import job_event
+from ..job_status import (
+    ACTIVE,
+    BEFORE_CLASSIFICATION,
+    RECLASSIFIABLE,
+    SUSPENDED,
+    TERMINAL,
+    UNASSIGNED_AND_OPEN,
+    JobStatus,
 )
-TERMINAL_JOB_STATUSES = frozenset({"closed", "cancelled", "classificationFailed", "scheduleFailed"})
-# A job in one of these may be classified again when its labels or classification policy change.
-RECLASSIFIABLE_STATUSES = frozenset({"created", "pendingClassification", "queued", "classificationFailed"})
+from ..matching.queue_order import order_key
+from ..rules import calls_out
+from ..rules.classification import ClassificationFailed, ClassificationResult, classify
+from ..timers import TimerKind
+from ..times import format_time, parse_time_or_none
+from .capacity import WorkerCapacity
+from .exception_rules import ExceptionRules
+from .offers import Offers
 
 
 def matching_mode(job: Dict[str, Any]) -> str:
@@ -54,33 +42,20 @@ def matching_mode(job: Dict[str, Any]) -> str:
 
 class JobLifecycle:
     def __init__(
-        self,
-        state: State,
-        index: MatchingIndex,
-        timers: Timers,
-        offers: Offers,
-        capacity: WorkerCapacity,
-        exceptions: ExceptionRules,
-        match_requests: MatchRequests,
-        clock: Clock,
-        rule_calls: RuleCalls,
-        *,
-        processing_delay: Callable[[], timedelta],  # how long from now routing a job runs (RoutingDelays)
-        rng: random.Random,
-        outbound: Optional[Outbound],
+        self, context: EngineContext, offers: Offers, capacity: WorkerCapacity, exceptions: ExceptionRules
     ) -> None:
-        self._state = state
-        self._index = index
-        self._timers = timers
+        self._state = context.state
+        self._index = context.index
+        self._timers = context.timers
         self._offers = offers
         self._capacity = capacity
         self._exceptions = exceptions
-        self._match_requests = match_requests
-        self._clock = clock
-        self._processing_delay = processing_delay
-        self._rng = rng
-        self._outbound = outbound
-        self._rule_calls = rule_calls
+        self._match_requests = context.match_requests
+        self._clock = context.clock
+        self._processing_delay = context.processing_delay  # how long from now routing a job runs
+        self._rng = context.rng
+        self._outbound = context.outbound
+        self._rule_calls = context.rule_calls
 
     def restore(self) -> None:
         """After loading the store: queued jobs back in the index, and the timers that were pending set again."""
@@ -89,13 +64,13 @@ class JobLifecycle:
             job, job_id = record.body, record.body["id"]
             self._state.raise_counter("enqueue", int(record.internal.get("enqueueSeq", 0)))
             status = job.get("status")
-            if status == "queued" and job.get("queueId"):
+            if status == JobStatus.QUEUED and job.get("queueId"):
                 self._index.set_job_queue(job_id, job["queueId"], order_key(record))
                 self._match_requests.request(job["queueId"])
                 self._exceptions.restore_wait_times(job_id)
-            if status in ("created", "pendingClassification", "pendingSchedule"):
+            if status in BEFORE_CLASSIFICATION or status == JobStatus.PENDING_SCHEDULE:
                 self._timers.schedule(now, TimerKind.PROCESS_JOB, job_id)
-            if status == "scheduled":
+            if status == JobStatus.SCHEDULED:
                 at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt")) or now
                 self._timers.schedule(at, TimerKind.ACTIVATE_SCHEDULED_JOB, job_id)
             for offer_id, offer in record.internal.get("offers", {}).items():
@@ -112,11 +87,11 @@ class JobLifecycle:
         job = self._state.write("jobs", job_id).body
         mode = matching_mode(job)
         if mode == "scheduleandsuspend":
-            job["status"] = "pendingSchedule"
+            job["status"] = JobStatus.PENDING_SCHEDULE
         elif job.get("classificationPolicyId") and mode == "queueandmatch":
-            job["status"] = "pendingClassification"  # as the live service answers (service recordings)
+            job["status"] = JobStatus.PENDING_CLASSIFICATION  # as the live service answers (service recordings)
         else:
-            job["status"] = "created"
+            job["status"] = JobStatus.CREATED
         self._state.emit(
             job_event(
                 "RouterJobReceived",
@@ -136,22 +111,22 @@ class JobLifecycle:
         """A client changed the job: activate, suspend, move, reclassify or just match again, as the change asks."""
         job = self._state.write("jobs", job_id).body
         status = job.get("status")
-        if status in TERMINAL_JOB_STATUSES and status != "classificationFailed":
+        if status in TERMINAL and status != JobStatus.CLASSIFICATION_FAILED:
             return
         mode, before_mode = matching_mode(job), matching_mode(before)
         classification_changed = bool(job.get("classificationPolicyId")) and (
             job.get("labels") != before.get("labels")
             or job.get("classificationPolicyId") != before.get("classificationPolicyId")
         )
-        if status in ("waitingForActivation", "scheduled", "pendingSchedule") and mode == "queueandmatch":
+        if status in SUSPENDED and mode == "queueandmatch":
             self._classify_or_queue(job_id)  # activation
-        elif status in RECLASSIFIABLE_STATUSES and classification_changed:
+        elif status in RECLASSIFIABLE and classification_changed:
             moved = patch.get("queueId") not in (None, before.get("queueId"))  # the client chose a new queue
             self._reclassify_later(job_id, keep_queue=moved)
-        elif status == "queued":
+        elif status == JobStatus.QUEUED:
             if mode == "suspend" and before_mode != "suspend":
                 self._dequeue(job_id)
-                job["status"] = "waitingForActivation"
+                job["status"] = JobStatus.WAITING_FOR_ACTIVATION
                 self._state.emit(self.waiting_event(job))
             elif before.get("queueId") != job.get("queueId"):
                 self._dequeue(job_id)
@@ -162,7 +137,7 @@ class JobLifecycle:
     def deleting(self, job_id: str) -> None:
         """Before a delete: refuse an active job (409); otherwise take it out of its queue."""
         record = self._state.require("jobs", job_id, f"/routing/jobs/{job_id}")
-        if record.body.get("status") in ACTIVE_JOB_STATUSES - {"completed"}:
+        if record.body.get("status") in ACTIVE - {JobStatus.COMPLETED}:
             raise Conflict(
                 "Validation failed: \r\n -- : Job is active; cancel or close it first", target=f"/routing/jobs/{job_id}"
             )
@@ -179,18 +154,18 @@ class JobLifecycle:
         if record is None:
             return
         job = record.body
-        if job.get("status") == "pendingSchedule":
+        if job.get("status") == JobStatus.PENDING_SCHEDULE:
             # scheduleAt was checked at the door (a 400 otherwise), so scheduling cannot fail here.
             job = self._state.write("jobs", job_id).body
             at = parse_time_or_none((job.get("matchingMode") or {}).get("scheduleAt")) or self._clock.now()
-            job["status"] = "scheduled"
+            job["status"] = JobStatus.SCHEDULED
             self._timers.schedule(at, TimerKind.ACTIVATE_SCHEDULED_JOB, job_id)
             return
-        if job.get("status") not in ("created", "pendingClassification"):
+        if job.get("status") not in BEFORE_CLASSIFICATION:
             return
         if matching_mode(job) == "suspend":
             job = self._state.write("jobs", job_id).body
-            job["status"] = "waitingForActivation"
+            job["status"] = JobStatus.WAITING_FOR_ACTIVATION
             self._state.emit(self.waiting_event(job))
             return
         self._classify_or_queue(job_id)
@@ -198,11 +173,11 @@ class JobLifecycle:
     def activate_scheduled(self, job_id: str) -> None:
         """Timer: a scheduled job's time has come; it waits for a client to activate it."""
         record = self._state.get("jobs", job_id)
-        if record is None or record.body.get("status") != "scheduled":
+        if record is None or record.body.get("status") != JobStatus.SCHEDULED:
             return
         job = self._state.write("jobs", job_id).body
         job["scheduledAt"] = format_time(self._clock.now())
-        job["status"] = "waitingForActivation"
+        job["status"] = JobStatus.WAITING_FOR_ACTIVATION
         self._state.emit(self.waiting_event(job))
 
     def _reclassify_later(self, job_id: str, *, keep_queue: bool) -> None:
@@ -212,7 +187,7 @@ class JobLifecycle:
         job = record.body
         if not keep_queue and record.internal.pop("queueFromClassification", False):
             job.pop("queueId", None)  # the previous classification chose it: let the new one choose again
-        job["status"] = "pendingClassification"
+        job["status"] = JobStatus.PENDING_CLASSIFICATION
         self._process_later(job_id)
 
     def _classify_or_queue(self, job_id: str) -> None:
@@ -222,7 +197,7 @@ class JobLifecycle:
         if not policy_id:
             self.queue(job_id)
             return
-        job["status"] = "pendingClassification"
+        job["status"] = JobStatus.PENDING_CLASSIFICATION
         policy = self._state.get("classificationPolicies", policy_id)
         if policy is None:
             failure = ClassificationFailed(
@@ -264,7 +239,7 @@ class JobLifecycle:
         record = self._state.get("jobs", job_id)
         if outcome is None or record is None or record.internal.get("classification") != ticket:
             return
-        if record.body.get("status") != "pendingClassification":
+        if record.body.get("status") != JobStatus.PENDING_CLASSIFICATION:
             return
         self._state.write("jobs", job_id).internal.pop("classification")
         if isinstance(outcome.error, ClassificationFailed):
@@ -281,7 +256,7 @@ class JobLifecycle:
 
     def _classification_failed(self, job_id: str, failure: ClassificationFailed) -> None:
         job = self._state.write("jobs", job_id).body
-        job["status"] = "classificationFailed"
+        job["status"] = JobStatus.CLASSIFICATION_FAILED
         policy_id = job.get("classificationPolicyId")
         self._state.emit(
             job_event(
@@ -335,7 +310,7 @@ class JobLifecycle:
                 selector.update(self._activate_selector(job_id, selector))
         job["enqueuedAt"] = format_time(self._clock.now())
         record.internal["enqueueSeq"] = self._state.next_number("enqueue")  # orders jobs enqueued at the same time
-        job["status"] = "queued"
+        job["status"] = JobStatus.QUEUED
         queue_id = job["queueId"]
         self._index.set_job_queue(job_id, queue_id, order_key(record))
         self._state.emit(
@@ -350,7 +325,7 @@ class JobLifecycle:
             )
         )
         for rule in self._exceptions.on_enqueued(job_id):
-            if job.get("status") == "queued":
+            if job.get("status") == JobStatus.QUEUED:
                 self._fire_exception(job_id, rule)
         self._match_requests.request(queue_id)
 
@@ -417,7 +392,7 @@ class JobLifecycle:
         self._exceptions.trigger(job_id, rule)
         job = self._state.require("jobs", job_id, f"/routing/jobs/{job_id}").body
         for action in rule.get("actions") or []:
-            if job.get("status") in TERMINAL_JOB_STATUSES:
+            if job.get("status") in TERMINAL:
                 return
             EXCEPTION_ACTIONS[kind_key(action.get("kind"))](self, job_id, action)
 
@@ -449,7 +424,7 @@ class JobLifecycle:
         """Cancel a job that has not ended (or completed)."""
         target = f"/routing/jobs/{job_id}:cancel"
         record = self._state.require("jobs", job_id, target)
-        if record.body.get("status") in TERMINAL_JOB_STATUSES | {"completed"}:
+        if record.body.get("status") in TERMINAL | {JobStatus.COMPLETED}:
             raise BadRequest(f"Job {job_id} is {record.body.get('status')} and cannot be cancelled.", target=target)
         self._cancel(job_id, body.get("note"), body.get("dispositionCode"))
         return {}
@@ -463,7 +438,7 @@ class JobLifecycle:
         self.add_note(job, note)
         if disposition_code is not None:
             job["dispositionCode"] = disposition_code
-        job["status"] = "cancelled"
+        job["status"] = JobStatus.CANCELLED
         self._state.emit(
             job_event(
                 "RouterJobCancelled",
@@ -480,7 +455,7 @@ class JobLifecycle:
         target = f"/routing/jobs/{job_id}:reclassify"
         record = self._state.require("jobs", job_id, target)
         job = record.body
-        if job.get("status") not in ("queued", "classificationFailed", "pendingClassification", "waitingForActivation"):
+        if job.get("status") not in UNASSIGNED_AND_OPEN:
             raise BadRequest(f"Job {job_id} is {job.get('status')} and cannot be reclassified.", target=target)
         if not job.get("classificationPolicyId"):
             raise BadRequest(f"Job {job_id} has no classificationPolicyId to reclassify with.", target=target)

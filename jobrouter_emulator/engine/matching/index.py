@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..sdk import kind_key
+from ...sdk import kind_key
 from .queue_order import OrderKey, QueuedJobs
 from .selectors import label_index_key
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Tuple
 
-from .errors import NotFound
-from .sorted_keys import SortedKeys
-from .state import Record, State
-from .times import parse_time_or_none
+from ..errors import NotFound
+from ..job_status import JobStatus
+from ..sorted_keys import SortedKeys
+from ..state import Record, State
+from ..times import parse_time_or_none
 
 if TYPE_CHECKING:
     from .matching import MatchingIndex
@@ -98,7 +99,7 @@ def position(state: State, index: MatchingIndex, job_id: str) -> Dict[str, Any]:
     target = f"/routing/jobs/{job_id}/position"
     record = state.require("jobs", job_id, target)
     queue_id = record.body.get("queueId")
-    if record.body.get("status") != "queued" or not queue_id:
+    if record.body.get("status") != JobStatus.QUEUED or not queue_id:
         raise NotFound(f"Job {job_id} is not in a queue.", target=target)
     queued = index.queued(queue_id)
     place = queued.place(index.order_of(job_id) or order_key(record))

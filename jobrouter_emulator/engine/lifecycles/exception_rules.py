@@ -11,21 +11,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
-from ..sdk import kind_key
-from .clock import Clock
-from .events import job_event
-from .matching import MatchingIndex
-from .state import State
-from .timers import TimerKind, Timers
-from .times import parse_time_or_none
+from ...sdk import kind_key
+from ..context import EngineContext
+from ..events import job_event
+from ..job_status import JobStatus
+from ..timers import TimerKind
+from ..times import parse_time_or_none
 
 
 class ExceptionRules:
-    def __init__(self, state: State, index: MatchingIndex, timers: Timers, clock: Clock) -> None:
-        self._state = state
-        self._index = index
-        self._timers = timers
-        self._clock = clock
+    def __init__(self, context: EngineContext) -> None:
+        self._state = context.state
+        self._index = context.index
+        self._timers = context.timers
+        self._clock = context.clock
 
     def rules_of_queue(self, queue_id: Optional[str]) -> List[Dict[str, Any]]:
         """The exception rules of the queue's exception policy (none without one)."""
@@ -73,7 +72,11 @@ class ExceptionRules:
     def waited_too_long(self, job_id: str, rule_id: str, enqueued_at: str) -> Optional[Dict[str, Any]]:
         """The ``waitTime`` rule, if the job is still queued since ``enqueued_at`` and the rule has not fired."""
         record = self._state.get("jobs", job_id)
-        if record is None or record.body.get("status") != "queued" or record.body.get("enqueuedAt") != enqueued_at:
+        if (
+            record is None
+            or record.body.get("status") != JobStatus.QUEUED
+            or record.body.get("enqueuedAt") != enqueued_at
+        ):
             return None
         if rule_id in record.internal.get("firedRules", []):
             return None

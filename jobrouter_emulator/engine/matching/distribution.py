@@ -11,35 +11,25 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..sdk import kind_key
-from .capacity import free_capacity
-from .match_requests import MatchRequests
-from .matching import MatchingIndex
-from .offers import Offers
-from .rule_calls import RuleCalls
-from .rules import Outbound, calls_out
+from ...sdk import kind_key
+from ..context import EngineContext
+from ..lifecycles.capacity import free_capacity
+from ..lifecycles.offers import Offers
+from ..rules import calls_out
+from ..state import Record
+from ..timers import TimerKind
 from .scoring import rank_best_workers
 from .selectors import satisfies
-from .state import Record, State
-from .timers import TimerKind
 
 
 class Distributor:
-    def __init__(
-        self,
-        state: State,
-        index: MatchingIndex,
-        offers: Offers,
-        match_requests: MatchRequests,
-        outbound: Optional[Outbound],
-        rule_calls: RuleCalls,
-    ) -> None:
-        self._state = state
-        self._index = index
+    def __init__(self, context: EngineContext, offers: Offers) -> None:
+        self._state = context.state
+        self._index = context.index
         self._offers = offers
-        self._match_requests = match_requests
-        self._outbound = outbound
-        self._rule_calls = rule_calls
+        self._match_requests = context.match_requests
+        self._outbound = context.outbound
+        self._rule_calls = context.rule_calls
         self._round_robin: Dict[str, int] = {}  # queue id -> where the next rotation starts
 
     def match(self, queue_id: str) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Callable, Optional, Set
 
-from .clock import Clock
-from .state import State
-from .timers import TimerKind, Timers
+from ..clock import Clock
+from ..state import State
+from ..timers import TimerKind, Timers
 
 
 class MatchRequests:

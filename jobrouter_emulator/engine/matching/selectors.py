@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable
 
-from ..sdk import kind_key
+from ...sdk import kind_key
 
 
 def _comparable(a: Any, b: Any) -> bool:

@@ -13,11 +13,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..sdk import kind_key, models
-from .documents import INT32, check_types, validate_selector
-from .errors import RouterError
-from .rules import Outbound, RuleEvaluationError, evaluate_rule
-from .selectors import satisfies
+from ...sdk import kind_key, models
+from ..documents import INT32, check_types, validate_selector
+from ..errors import RouterError
+from ..matching.selectors import satisfies
+from . import Outbound, RuleEvaluationError, evaluate_rule
 
 logger = logging.getLogger(__name__)
 

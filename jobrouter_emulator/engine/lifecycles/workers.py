@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from ..context import EngineContext
+from ..errors import Conflict
+from ..events import worker_event
+from ..times import format_time
 from .capacity import WorkerCapacity
-from .clock import Clock
-from .errors import Conflict
-from .events import worker_event
-from .match_requests import MatchRequests
 from .offers import Offers
-from .state import State
-from .times import format_time
 
 
 class WorkerLifecycle:
-    def __init__(
-        self, state: State, capacity: WorkerCapacity, offers: Offers, match_requests: MatchRequests, clock: Clock
-    ) -> None:
-        self._state = state
+    def __init__(self, context: EngineContext, capacity: WorkerCapacity, offers: Offers) -> None:
+        self._state = context.state
         self._capacity = capacity
         self._offers = offers
-        self._match_requests = match_requests
-        self._clock = clock
+        self._match_requests = context.match_requests
+        self._clock = context.clock
 
     def restore(self) -> None:
         """After loading the store: every worker back in the matching index."""

@@ -12,8 +12,8 @@ import logging
 import math
 from typing import Any, Dict, List, Optional
 
-from ..sdk import kind_key
-from .rules import Outbound, RuleEvaluationError, evaluate_rule
+from ...sdk import kind_key
+from ..rules import Outbound, RuleEvaluationError, evaluate_rule
 
 logger = logging.getLogger(__name__)
 

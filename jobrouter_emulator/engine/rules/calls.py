@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Set, Tuple
 
-from .clock import Clock
-from .state import State
-from .timers import TimerKind, Timers
+from ..clock import Clock
+from ..state import State
+from ..timers import TimerKind, Timers
 
 logger = logging.getLogger(__name__)
 
