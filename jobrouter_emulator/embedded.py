@@ -215,9 +215,11 @@ class EmbeddedEmulator:
         return self._running().dashboard_login_url()
 
     # -- event subscriptions and faults, as the control routes set them ---------------------------------------------
-    def subscribe(self, name: str, endpoint_url: str, **options: Any) -> Dict[str, Any]:
-        """Create or replace the event subscription ``name``, delivering to ``endpoint_url``, as
-        ``PUT /_emulator/eventSubscriptions/{name}`` does; returns its view (the route's response body).
+    def subscribe(self, name: str, endpoint_url: Optional[str] = None, **options: Any) -> Dict[str, Any]:
+        """Create or replace the event subscription ``name``, delivering to the webhook ``endpoint_url``, as
+        ``PUT /_emulator/eventSubscriptions/{name}`` does; returns its view (the route's response body). A Storage
+        queue subscription names no URL: ``subscribe(name, endpoint_type="StorageQueue", queue_name=...,
+        connection_string=...)``.
 
         ``options`` are the route's fields in python spelling: ``included_event_types`` (a list of event types),
         ``subject_begins_with``, ``subject_ends_with``, ``is_subject_case_sensitive``, ``event_delivery_schema``
@@ -225,7 +227,9 @@ class EmbeddedEmulator:
         ``event_time_to_live_in_minutes``, ``dead_letter_folder``. A new subscription gets the events committed
         from now on; a replaced one keeps its place. A bad value is a ValueError saying what to change.
         """
-        body = {"endpointUrl": endpoint_url, **_json_body(options, _SUBSCRIPTION_OPTIONS, "subscription")}
+        body = _json_body(options, _SUBSCRIPTION_OPTIONS, "subscription")
+        if endpoint_url is not None:
+            body["endpointUrl"] = endpoint_url
         try:
             subscription = EventSubscription.from_json(name, body)
         except SubscriptionError as exc:

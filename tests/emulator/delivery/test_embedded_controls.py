@@ -93,3 +93,17 @@ def test_a_bad_fault_option_says_what_to_change_and_keeps_the_plan(emulator, opt
     with pytest.raises(error, match=message):
         emulator.set_faults(**options)
     assert emulator.faults()["latency"] == 0.5
+
+
+def test_a_storage_queue_subscription_made_in_python_names_no_url(emulator):
+    view = emulator.subscribe(
+        "to-queue",
+        endpoint_type="StorageQueue",
+        queue_name="router-events",
+        connection_string="UseDevelopmentStorage=true",
+        included_event_types=["RouterJobQueued"],
+    )
+    assert (view["endpointType"], view["queueName"]) == ("StorageQueue", "router-events")
+    assert subscription_view(emulator, "to-queue")["queueName"] == "router-events"  # the route sees the same
+    with pytest.raises(ValueError, match="endpointUrl"):  # a webhook still needs its URL
+        emulator.subscribe("no-url")
