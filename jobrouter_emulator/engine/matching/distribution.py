@@ -1,7 +1,7 @@
 """Distribution: one matching pass over a queue, offering its jobs (in the queue's order) to eligible free workers
 as the queue's distribution policy says (how many offers, longest idle / round robin / best worker).
 
-A best-worker scoring rule that calls a service is called outside the lock (:mod:`.rule_calls`): the pass stops at
+A best-worker scoring rule that calls a service is called outside the lock (:mod:`..rules.calls`): the pass stops at
 the job that needs the ranking, so that no job behind it takes its workers, and the ranking's arrival (the
 ``SCORING_RESULT`` timer) runs the pass again, which offers the job to the workers still eligible, best first.
 """

@@ -1,7 +1,7 @@
 """Jobs: units of work routed to workers, directly to a queue or through a classification policy.
 
 ``status``, ``enqueuedAt``, ``attachedWorkerSelectors``, ``assignments`` and ``scheduledAt`` are the service's
-(read-only); what happens to a job after an upsert is :class:`~..jobs.JobLifecycle`'s.
+(read-only); what happens to a job after an upsert is :class:`~..lifecycles.jobs.JobLifecycle`'s.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def defaults(key: str, body: Dict[str, Any]) -> None:
 
 
 def after_upsert(engine: Lifecycles, key: str, before: Dict[str, Any], patch: Dict[str, Any], created: bool) -> None:
-    """(De)registration, capacity and index: see :meth:`~..workers.WorkerLifecycle.upserted`."""
+    """(De)registration, capacity and index: see :meth:`~..lifecycles.workers.WorkerLifecycle.upserted`."""
     engine.workers.upserted(key, before)
 
 
