@@ -28,10 +28,14 @@ RULE_SECRET_FIELDS = frozenset({"functionkey", "appkey", "clientsecret"})
 
 MATCH_ON = ("method", "path", "query", "jobrouter_json_body")
 
+# Credentials written inside strings: a Storage connection string's key or shared access signature, a SAS token's
+# signature, an Azure Functions key in a URL (``?code=``). Their values are masked wherever a body holds them.
+_CREDENTIAL_PARTS = re.compile(r"\b(accountkey|sharedaccesssignature|sig|code)=([^;&\"'\s\\]+)", re.IGNORECASE)
+
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]+", re.IGNORECASE)
 # What must never reach a cassette, and how the failure names it.
 _LEAKS: List[Tuple[re.Pattern[str], str]] = [
-    (re.compile(r"signature=", re.IGNORECASE), "an HMAC signature (Signature=)"),
+    (re.compile(r"(?<!sharedaccess)signature=(?!" + REDACTED + ")", re.IGNORECASE), "an HMAC signature (Signature=)"),
     (re.compile(r"\bbearer\s+[a-z0-9._~+/=-]{8,}", re.IGNORECASE), "a bearer token"),  # not "bearer bonds"
     (re.compile(r"accesskey=(?!" + re.escape(PLAYBACK_ACCESS_KEY) + ")", re.IGNORECASE), "a connection string's key"),
     (re.compile(r"\beyJ[a-z0-9_-]{4,}\.eyJ[a-z0-9_-]{4,}\.", re.IGNORECASE), "a JSON Web Token"),
@@ -60,7 +64,7 @@ class Scrubber:
         if not body:
             return body
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        scrubbed = _mask_rule_secrets(self._replace_known(text))
+        scrubbed = _mask_credential_parts(_mask_rule_secrets(self._replace_known(text)))
         if scrubbed == text:
             return body
         return scrubbed.encode("utf-8") if isinstance(body, bytes) else scrubbed
@@ -91,6 +95,12 @@ class Scrubber:
             body["string"] = self._scrub_body(body["string"])
         _refuse_leaks("response", headers, "", body.get("string") if isinstance(body, dict) else None)
         return response
+
+
+def _mask_credential_parts(text: str) -> str:
+    if "=" not in text:
+        return text
+    return _CREDENTIAL_PARTS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
 
 def _mask_rule_secrets(text: str) -> str:

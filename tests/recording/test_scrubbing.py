@@ -68,6 +68,25 @@ def test_rule_secrets_are_masked_in_requests_and_responses():
     assert b"fk-123" not in SCRUBBER.scrub_response(response)["body"]["string"]
 
 
+def test_credentials_inside_strings_are_masked_wherever_a_body_holds_them():
+    storage = "DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=c2VjcmV0;QueueEndpoint=http://h/dev;"
+    sas = "QueueEndpoint=https://a.queue.core.windows.net;SharedAccessSignature=sv=2024&sig=abc%2Bdef"
+    body = {
+        "connectionString": storage,
+        "other": sas,
+        "rule": {"kind": "function", "functionUri": "https://fn.example/api/prio?code=fn-key-123&x=1"},
+    }
+    scrubbed = SCRUBBER.scrub_request(request(body)).body
+    scrubbed = scrubbed.decode() if isinstance(scrubbed, bytes) else scrubbed
+    for secret in ("c2VjcmV0", "abc%2Bdef", "fn-key-123"):
+        assert secret not in scrubbed
+    document = json.loads(scrubbed)
+    assert document["connectionString"].startswith("DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=REDACTED;")
+    assert document["rule"]["functionUri"] == "https://fn.example/api/prio?code=REDACTED&x=1"
+    response = {"status": {"code": 200}, "headers": {}, "body": {"string": json.dumps(body).encode()}}
+    assert b"fn-key-123" not in SCRUBBER.scrub_response(response)["body"]["string"]
+
+
 def test_the_access_key_and_the_endpoint_are_replaced_wherever_they_appear():
     body = {"labels": {"copy": KEY}, "callback": "https://127.0.0.1:53127/x"}
     scrubbed = SCRUBBER.scrub_request(request(body, uri=f"https://127.0.0.1:53127/a?k={KEY}"))
