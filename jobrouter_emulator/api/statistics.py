@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from ..engine.errors import BadRequest, NotFound
 from ..engine.times import parse_time
+from ..statistics.ledger import MAX_SECONDS
 from ..statistics.live import LiveStatistics
 from ..statistics.settings import service_levels
 from ..statistics.table import report_csv
@@ -36,9 +37,14 @@ def _time(request: Request, name: str) -> Optional[datetime]:
     if text is None:
         return None
     try:
-        return parse_time(text)
+        moment = parse_time(text)
     except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date-time, got {text!r}.", target=name) from None
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadRequest(
+            f"{name} must be an ISO 8601 date-time with its time zone (Z or +hh:mm), got {text!r}.", target=name
+        ) from None
+    return moment
 
 
 def report_options(request: Request) -> Dict[str, Any]:
@@ -55,9 +61,10 @@ def report_options(request: Request) -> Dict[str, Any]:
             interval = float(params["interval"])
         except ValueError:
             interval = math.nan
-        if not math.isfinite(interval) or interval <= 0:
+        if not math.isfinite(interval) or not 1 <= interval <= MAX_SECONDS:
             raise BadRequest(
-                f"interval must be a number of seconds above 0, got {params['interval']!r}.", target="interval"
+                f"interval must be a number of seconds from 1 to {MAX_SECONDS}, got {params['interval']!r}.",
+                target="interval",
             )
     try:
         default, per_queue = service_levels(params.getlist("serviceLevel"))
@@ -84,7 +91,10 @@ def statistics_routes(statistics: Optional[LiveStatistics], *, access_key: str, 
         if form not in ("json", "csv"):
             raise BadRequest(f"format must be json or csv, got {form!r}.", target="format")
         # Off the event loop: a report folds what is pending and walks every wait.
-        report = await run_in_threadpool(lambda: statistics.report(**options))
+        try:
+            report = await run_in_threadpool(lambda: statistics.report(**options))
+        except ValueError as exc:  # a window or threshold the report cannot use; the message names it
+            raise BadRequest(f"{exc}.") from None
         if form == "csv":
             return Response(report_csv(report), media_type="text/csv; charset=utf-8")
         return JSONResponse(report)

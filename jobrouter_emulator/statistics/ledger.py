@@ -72,13 +72,28 @@ def from_micros(micros: int) -> str:
     return format_time(datetime.fromtimestamp(micros // MICROS, timezone.utc).replace(microsecond=micros % MICROS))
 
 
-def checked_seconds(name: str, value: Any, *, positive: bool = False) -> float:
-    """A number of seconds from settings or a query; ValueError that says what is wrong otherwise."""
+MAX_SECONDS = 10 * 366 * 86400  # ten years: any threshold or interval beyond it is a mistake, and would overflow
+
+
+def checked_seconds(name: str, value: Any, *, positive: bool = False, minimum: float = 0.0) -> float:
+    """A number of seconds from settings or a query, at most ten years; ValueError that says what is wrong otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'more than' if positive else 'at least'} 0 seconds, got {value!r}")
+    if value < minimum or (positive and value == 0):
+        low = f"at least {minimum:g}" if minimum else "more than 0" if positive else "at least 0"
+        raise ValueError(f"{name} must be {low} seconds, got {value!r}")
+    if value > MAX_SECONDS:
+        raise ValueError(f"{name} must be at most {MAX_SECONDS} seconds (ten years), got {value!r}")
     return float(value)
+
+
+def checked_moment(name: str, value: Any) -> Optional[datetime]:
+    """``since`` or ``until``: None, or a date-time that says its time zone; ValueError naming it otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a date-time with its time zone (Z or +hh:mm), got {value!r}")
+    return value
 
 
 class Statistics:
@@ -322,8 +337,9 @@ class Statistics:
         ``service_level_seconds`` and ``queue_service_level_seconds`` judge this report against other thresholds
         than the settings' (a queue's own threshold first, then the default)."""
         interval = (
-            checked_seconds("interval", interval_seconds, positive=True) if interval_seconds is not None else None
+            checked_seconds("interval", interval_seconds, minimum=1.0) if interval_seconds is not None else None
         )
+        since, until = checked_moment("since", since), checked_moment("until", until)
         step = round((interval or self.interval_seconds) * MICROS)
         default = (
             checked_seconds("service_level_seconds", service_level_seconds)
@@ -340,6 +356,8 @@ class Statistics:
 
         with self._lock:
             end = to_micros(until) if until is not None else to_micros(now) if now is not None else self._last
+            if now is not None:  # what happens after now is not known yet: a later until reports as of now
+                end = min(end, to_micros(now))
             start = to_micros(since) if since is not None else None
             if start is not None and start > end:
                 raise ValueError("since must not be after until")

@@ -82,12 +82,35 @@ def test_csv_has_a_row_per_queue_worker_and_interval(played):
         ("?format=xml", "format"),
         ("?sinse=2026-01-01T00:00:00Z", "sinse"),
         ("?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "since"),
+        # Values a new user's trial got a 500 for:
+        ("?interval=1e-9", "interval"),
+        ("?interval=1e308", "interval"),
+        ("?serviceLevel=1e308", "serviceLevel"),
     ],
 )
 def test_bad_queries_are_400_naming_the_parameter(played, query, target):
     response = _get(played, query)
     assert response.status_code == 400
     assert response.json()["communicationError"]["target"] == target
+
+
+def test_an_until_past_now_reports_as_of_now(played):
+    report = _get(played, "?until=9999-12-31T23:59:59Z").json()
+    assert report["until"] == played.now().isoformat()
+    assert report["queues"] == played.statistics()["queues"]
+    future = played.now().replace(year=played.now().year + 1).isoformat()
+    assert _get(played, "", params={"since": future}).status_code == 400  # after now, so after until
+
+
+def test_the_embedded_emulator_names_what_it_cannot_use(played):
+    from datetime import datetime
+
+    with pytest.raises(ValueError, match="since must be a date-time with its time zone"):
+        played.statistics(since=datetime(2026, 12, 6, 10))
+    with pytest.raises(ValueError, match="until must be a date-time"):
+        played.statistics(until="2026-12-06")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="interval must be at least 1 seconds"):
+        played.statistics(interval_seconds=1e-9)
 
 
 def test_unsigned_requests_are_refused(played):
