@@ -57,6 +57,10 @@ def simulate_main(argv: List[str]) -> int:
     if args.replications < 1:
         print("error: --replications must be at least 1", file=sys.stderr)
         return 2
+    problem = output_problem(args.json, args.report, args.csv)
+    if problem:  # before the run, not after it: a day's simulation is not thrown away for a typo in a path
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     results: List[Dict[str, Any]] = []
     try:
         scenarios = [load_scenario(path) for path in args.scenarios]
@@ -87,6 +91,23 @@ def simulate_main(argv: List[str]) -> int:
             write_compare_report(results[0], results[1], args.report)
         print(f"report: {args.report}")
     return 0
+
+
+def output_problem(json_file: Optional[Path], report: Optional[Path], csv_dir: Optional[Path]) -> Optional[str]:
+    """What keeps the outputs from being written (a missing folder, a file where a folder must go), or None."""
+    for option, path in (("--json", json_file), ("--report", report)):
+        if path is None:
+            continue
+        if path.is_dir():
+            return f"{option} {path} is a directory: give a file name"
+        if not path.parent.is_dir():
+            return f"{option} {path}: the folder {path.parent} does not exist"
+    if csv_dir is not None:
+        if csv_dir.exists() and not csv_dir.is_dir():
+            return f"--csv {csv_dir} is a file: give a folder (it is created if missing)"
+        if not csv_dir.exists() and not csv_dir.parent.is_dir():
+            return f"--csv {csv_dir}: the folder {csv_dir.parent} does not exist"
+    return None
 
 
 def summary(result: Dict[str, Any]) -> str:

@@ -89,3 +89,19 @@ def test_the_readme_example_is_the_sample_scenario() -> None:
     section = readme[readme.index("This is `samples/scenarios/sales_day.yaml`") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```", section.index("```yaml\n") + 8)]
     assert block == (root / "samples" / "scenarios" / "sales_day.yaml").read_text()
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture):
+    (tmp_path / "day.yaml").write_text(yaml.safe_dump(basic(duration="1h")))
+    (tmp_path / "taken.json").write_text("{}")
+    day = str(tmp_path / "day.yaml")
+    cases = [
+        (["--report", str(tmp_path / "missing" / "r.html")], "--report", "does not exist"),
+        (["--json", str(tmp_path)], "--json", "is a directory"),
+        (["--csv", str(tmp_path / "taken.json")], "--csv", "is a file"),
+    ]
+    for options, option, problem in cases:
+        assert main(["simulate", day, *options]) == 2
+        out, err = capsys.readouterr()
+        assert f"error: {option}" in err and problem in err
+        assert "offered" not in out  # refused before simulating anything: no summary was printed
