@@ -274,8 +274,10 @@ def _group(value: Any, where: str) -> WorkerGroup:
     if end is not None and end <= start:
         raise ScenarioError(f"{where}.shift.end", "must be after the shift's start")
     share = g.get("declineShare", 0.0)
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-        raise ScenarioError(f"{where}.declineShare", f"expected a share from 0 to 1, got {share!r}")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share < 1:
+        # 1 is refused too: a group that declines every offer answers nothing, and its offers and declines would
+        # go round for the whole run
+        raise ScenarioError(f"{where}.declineShare", f"expected a share from 0 up to (not including) 1, got {share!r}")
     capacity = _count(g.get("capacity", 1), f"{where}.capacity", 1)
     for channel, cost in costs.items():
         if cost > capacity:

@@ -122,6 +122,7 @@ _DELETE = object()
         ("workers.0.channels", {"voice": 5}, "workers[0].channels.voice"),
         ("workers.0.queues", ["support"], "workers[0].queues[0]"),
         ("workers.0.declineShare", 1.5, "workers[0].declineShare"),
+        ("workers.0.declineShare", 1.0, "workers[0].declineShare"),  # declines everything: the run never ends
         ("workers.0.acceptAfter", {"gamma": 3}, "workers[0].acceptAfter"),
         ("workers.0.shift", {"start": "2h", "end": "1h"}, "workers[0].shift.end"),
         ("workers.0.skills", ["x"], "workers[0].skills"),
