@@ -99,6 +99,9 @@ def dashboard_routes(router: Router, feed: EventFeed, auth: DashboardAuth) -> Li
         token = request.query_params.get("token")
         if token is not None:
             session = auth.redeem_token(token)
+            if session is None and session_of(request) is not None:
+                # The link again, from a browser logged in already (a bookmark, a reload): the page, not a refusal
+                return RedirectResponse(PAGE, status_code=303, headers=HEADERS)
             if session is None:
                 return login_page(
                     "This login link was used already, is over 10 minutes old, or was never valid here. Enter the "

@@ -82,7 +82,10 @@ def test_a_login_url_gives_a_strict_http_only_cookie_once(emulator):
         assert page.headers["cache-control"] == "no-store"
         assert "default-src 'none'" in page.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
-    assert httpx.get(url).status_code == 401  # spent
+        again = client.get(url)  # the spent link, from the browser it logged in: straight to the page
+        assert again.status_code == 303 and again.headers["location"] == "/_emulator/"
+        assert "set-cookie" not in again.headers
+    assert httpx.get(url).status_code == 401  # spent, for anyone without the session
     assert "used already" in httpx.get(url).text
 
 
