@@ -106,7 +106,7 @@ class EmbeddedEmulator:
         statistics_interval: Optional[float] = None,
         service_levels: Optional[Mapping[str, float]] = None,
         service_level_seconds: Optional[float] = None,
-        allowed_hosts: Optional[List[str]] = None,
+        allowed_hosts: Union[str, List[str], None] = None,
     ) -> None:
         self._temporary: Optional[tempfile.TemporaryDirectory] = None
         if data_dir is None and (tls or not in_memory):
@@ -134,7 +134,8 @@ class EmbeddedEmulator:
                 ),
                 queue_service_level_seconds=dict(service_levels or {}),
             ),
-            allowed_hosts=list(allowed_hosts or []),  # host names besides the local ones; ["*"]: any
+            # host names besides the local ones; ["*"]: any (one name alone is a list of one, not of its letters)
+            allowed_hosts=[allowed_hosts] if isinstance(allowed_hosts, str) else list(allowed_hosts or []),
         )
         self._settings.statistics.build()  # type: ignore[union-attr]  # a bad threshold fails here, not at start()
         make_clock(clock)  # a clock name that is neither "system" nor "virtual" fails here, not at start()

@@ -21,6 +21,8 @@ The dataclass's field metadata drives reading, writing and the command line, so 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import importlib.util
 import re
@@ -137,6 +139,11 @@ def _connection_string(name: str, value: Any) -> str:
         raise SubscriptionError(f"{name} must be a storage connection string such as {example}: {exc}.", name) from None
     if settings.get("usedevelopmentstorage", "").lower() == "true":
         return text
+    if "accountkey" in settings:  # Storage signs with the decoded key: one that is not base64 could never write
+        try:
+            base64.b64decode(settings["accountkey"], validate=True)
+        except (ValueError, binascii.Error):
+            raise SubscriptionError(f"{name}: AccountKey is not base64, as a storage account's key is.", name) from None
     if not ("accountname" in settings or "queueendpoint" in settings) or not any(k in settings for k in SECRET_KEYS):
         raise SubscriptionError(
             f"{name} must name the account (AccountName or QueueEndpoint) and a credential (AccountKey or "

@@ -19,12 +19,12 @@ from typing import Optional, Union
 
 MAX_SECONDS = 60.0  # a routing delay longer than this is a typo, not a simulation of the service
 
-_AMOUNT = r"(\d+(?:\.\d+)?)\s*(ms|s)"
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(ms|s)?"  # no unit: seconds (so "0" is no delay)
 _FORM = re.compile(rf"^\s*{_AMOUNT}\s*(?:-\s*{_AMOUNT}\s*)?$", re.IGNORECASE)
 
 
-def _seconds(number: str, unit: str) -> float:
-    return float(number) / (1000 if unit.lower() == "ms" else 1)
+def _seconds(number: str, unit: Optional[str]) -> float:
+    return float(number) / (1000 if (unit or "s").lower() == "ms" else 1)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,10 @@ class RoutingDelay:
         elif isinstance(value, str):
             found = _FORM.match(value)
             if found is None:
-                raise ValueError(f"a routing delay is written like 500ms, 0.5s or 200ms-800ms (a range), got {value!r}")
+                raise ValueError(
+                    f"a routing delay is written like 500ms, 0.5s or 200ms-800ms (a range), from 0 to "
+                    f"{MAX_SECONDS:g} s, got {value!r}"
+                )
             low = _seconds(found.group(1), found.group(2))
             high = _seconds(found.group(3), found.group(4)) if found.group(3) else low
             delay = cls(low, high)

@@ -100,6 +100,7 @@ def test_the_command_line_defines_a_queue_subscription():
         (_queue_definition(CONNECTION, "ab"), "queueName", "3-63"),
         (_queue_definition("AccountName=x", "q-1"), "connectionString", "AccountKey or SharedAccessSignature"),
         (_queue_definition("just text", "q-1"), "connectionString", "is not Key=value"),
+        (_queue_definition("AccountName=x;AccountKey=not base64!", "q-1"), "connectionString", "not base64"),
         (
             _queue_definition(CONNECTION, "q-1", queueMessageTimeToLiveInSeconds=0),
             "queueMessageTimeToLiveInSeconds",
@@ -212,7 +213,7 @@ def test_a_queue_subscription_gets_its_destination_from_the_one_table_and_needs_
 def test_a_connection_string_the_sdk_refuses_fails_attempts_then_is_dead_lettered(start_emulator, tmp_path):
     # Valid by the emulator's rules, refused by azure-storage-queue when the client is made ("Invalid URL"): each
     # attempt fails (no status), so maxDeliveryAttempts ends it, as for an endpoint that never answers.
-    refused = "QueueEndpoint=http://;AccountKey=abc"
+    refused = "QueueEndpoint=http://;AccountKey=YWJj"
     with pytest.raises(ValueError):
         storage_queue._queue_client(refused, "q-1")
     emulator = start_emulator()

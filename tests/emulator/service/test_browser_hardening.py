@@ -72,6 +72,8 @@ def test_allowed_hosts_add_names_and_a_star_turns_the_check_off(caplog):
         assert client.get("routing/jobs" + API, headers={"Host": "jobrouter.internal:80"}).status_code == 200
         assert client.get("routing/jobs" + API, headers={"Host": "10.1.2.3"}).status_code == 200
         assert client.get("routing/jobs" + API, headers={"Host": "other.internal"}).status_code == 400
+    with EmbeddedEmulator(allowed_hosts="myhost.test") as emulator, _signed(emulator) as client:  # one name, alone
+        assert client.get("routing/jobs" + API, headers={"Host": "myhost.test"}).status_code == 200
     with EmbeddedEmulator(allowed_hosts=["*"]) as emulator, _signed(emulator) as client:
         assert client.get("routing/jobs" + API, headers={"Host": "anything.example"}).status_code == 200
     assert "Host check is off" in caplog.text

@@ -36,10 +36,15 @@ def test_a_delay_is_written_in_milliseconds_or_seconds_fixed_or_as_a_range(text,
     assert RoutingDelay.parse(str(RoutingDelay(low, high))) == RoutingDelay(low, high)
 
 
+def test_a_number_without_a_unit_is_seconds_so_zero_is_no_delay():
+    assert RoutingDelay.parse("0") is None and RoutingDelay.parse("0s") is None
+    assert RoutingDelay.parse("1.5") == RoutingDelay(1.5, 1.5)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("500", "written like 500ms, 0.5s or 200ms-800ms"),
+        ("500", "from 0 to 60 s"),  # a number without a unit is seconds
         ("fast", "written like"),
         ("800ms-200ms", "goes from low to high"),
         ("2min", "written like"),
