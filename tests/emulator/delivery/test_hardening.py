@@ -1,5 +1,5 @@
 """Subscribers that cannot exhaust the emulator (issue 26): answers read up to 1 MB, one deadline per attempt, time to
-live on real time whatever the emulator's clock, at most 500 subscriptions on a few shared threads, private
+live on real time whatever the emulator's clock, at most 500 subscriptions on a few common threads, private
 dead-letter files. Each test failed against the code before its fix (noted per test)."""
 
 from __future__ import annotations
@@ -162,22 +162,22 @@ def test_dead_letter_folders_are_0700_and_files_0600(start_emulator, webhook, tm
     webhook.answer = lambda r: (400, {}, b"no") if r.is_notification else None
     emulator = start_emulator()
     new_folder = tmp_path / "new" / "dead"
-    shared = tmp_path / "shared"
-    shared.mkdir(mode=0o755)
-    shared.chmod(0o755)
+    open_folder = tmp_path / "open-to-all"
+    open_folder.mkdir(mode=0o755)
+    open_folder.chmod(0o755)
     subscribe(emulator, "private", endpointUrl=webhook.url(), deadLetterFolder=str(new_folder))
-    subscribe(emulator, "in-shared", endpointUrl=webhook.url(), deadLetterFolder=str(shared))
+    subscribe(emulator, "in-open-folder", endpointUrl=webhook.url(), deadLetterFolder=str(open_folder))
     wait_validated(emulator, "private")
-    wait_validated(emulator, "in-shared")
+    wait_validated(emulator, "in-open-folder")
     with caplog.at_level(logging.WARNING, logger="jobrouter_emulator.delivery.deadletter"):
         register_workers(emulator, "w1")
         files, _ = wait_for(lambda: (found := _dead_letters(new_folder)) and found[0] and found)
-        shared_files, _ = wait_for(lambda: (found := _dead_letters(shared)) and found[0] and found)
+        open_files, _ = wait_for(lambda: (found := _dead_letters(open_folder)) and found[0] and found)
     mode = lambda path: stat.S_IMODE(path.stat().st_mode)  # noqa: E731
     folders = [new_folder, *[p for p in new_folder.rglob("*") if p.is_dir()]]
     assert len(folders) == 6  # the named folder, then PRIVATE/<year>/<month>/<day>/<hour>
     assert {mode(folder) for folder in folders} == {0o700}
-    assert {mode(path) for path in files + shared_files} == {0o600}
-    assert mode(shared) == 0o755  # an existing folder is not changed, but warned about
+    assert {mode(path) for path in files + open_files} == {0o600}
+    assert mode(open_folder) == 0o755  # an existing folder is not changed, but warned about
     warnings = [r.getMessage() for r in caplog.records if "readable by others" in r.getMessage()]
-    assert len(warnings) == 1 and str(shared) in warnings[0] and "chmod" in warnings[0]
+    assert len(warnings) == 1 and str(open_folder) in warnings[0] and "chmod" in warnings[0]
