@@ -26,36 +26,18 @@ from azure.communication.jobrouter import JobRouterAdministrationClient, JobRout
 from azure.communication.jobrouter.models import LongestIdleMode
 from jobrouter_emulator import EmbeddedEmulator
 from tests._workers import voice_worker
+from tests.emulator.statistics._figures import figures
 
 SERVICE_LEVELS = {"support": 30.0}
 
 
+# The colours of a queue with nothing to judge yet.
+NOTHING_TO_JUDGE = {"serviceLevel": "none", "averageSpeedOfAnswerSeconds": "none", "abandoned": "none", "waiting": "green"}
+
+
 def _figures(**given: Any) -> Dict[str, Any]:
-    base: Dict[str, Any] = {
-        "offered": 0,
-        "answered": 0,
-        "abandoned": 0,
-        "shortAbandoned": 0,
-        "transferred": 0,
-        "waiting": 0,
-        "answeredWithinThreshold": 0,
-        "serviceLevel": None,
-        "serviceLevelSeconds": 20.0,
-        "averageSpeedOfAnswerSeconds": None,
-        "averageWaitSeconds": None,
-        "longestWaitSeconds": None,
-        "longestWaitingSeconds": None,
-        "handled": 0,
-        "averageHandleTimeSeconds": None,
-        "averageWrapUpSeconds": None,
-        "ratings": {
-            "serviceLevel": "none",
-            "averageSpeedOfAnswerSeconds": "none",
-            "abandoned": "none",
-            "waiting": "green",
-        },
-    }
-    return {**base, **given}
+    """Figures of this day's queues: a 20 s threshold unless given."""
+    return figures(**{"serviceLevelSeconds": 20.0, "ratings": NOTHING_TO_JUDGE, **given})
 
 
 EXPECTED_QUEUES = {

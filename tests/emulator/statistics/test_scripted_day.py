@@ -30,6 +30,7 @@ from jobrouter_emulator.engine.times import format_time, parse_time
 from jobrouter_emulator.statistics import Statistics
 from jobrouter_emulator.statistics.definitions import rate_higher_is_better, rate_lower_is_better
 from jobrouter_emulator.statistics.ledger import event_micros, to_micros
+from tests.emulator.statistics._figures import figures
 
 DAY = datetime(2026, 1, 5, tzinfo=timezone.utc)
 _ids = itertools.count(1)
@@ -124,30 +125,6 @@ def fed(events: List[Dict[str, Any]]) -> Statistics:
 def plain(queues: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
     """Queue figures without their colours (tested on their own)."""
     return {q: {k: v for k, v in f.items() if k != "ratings"} for q, f in queues.items()}
-
-
-def figures(**given: Any) -> Dict[str, Any]:
-    """Queue figures: zero counts and no averages unless given."""
-    base: Dict[str, Any] = {
-        "offered": 0,
-        "answered": 0,
-        "abandoned": 0,
-        "shortAbandoned": 0,
-        "transferred": 0,
-        "waiting": 0,
-        "answeredWithinThreshold": 0,
-        "serviceLevel": None,
-        "serviceLevelSeconds": None,
-        "averageSpeedOfAnswerSeconds": None,
-        "averageWaitSeconds": None,
-        "longestWaitSeconds": None,
-        "longestWaitingSeconds": None,
-        "handled": 0,
-        "averageHandleTimeSeconds": None,
-        "averageWrapUpSeconds": None,
-    }
-    assert set(given) <= set(base)
-    return {**base, **given}
 
 
 # sales: waits j1 (answered, 15 s), j2 (answered, 40 s), j3 (abandoned, 3 s: short), j4 (abandoned, 60 s),
