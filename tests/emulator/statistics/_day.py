@@ -32,7 +32,12 @@ SERVICE_LEVELS = {"support": 30.0}
 
 
 # The colours of a queue with nothing to judge yet.
-NOTHING_TO_JUDGE = {"serviceLevel": "none", "averageSpeedOfAnswerSeconds": "none", "abandoned": "none", "waiting": "green"}
+NOTHING_TO_JUDGE = {
+    "serviceLevel": "none",
+    "averageSpeedOfAnswerSeconds": "none",
+    "abandoned": "none",
+    "waiting": "green",
+}
 
 
 def _figures(**given: Any) -> Dict[str, Any]:
