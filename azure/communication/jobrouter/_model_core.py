@@ -204,11 +204,16 @@ def _check_iso_text(kind: _Type, value: Any, path: str) -> None:
         raise ValueError(f"{path}: {exc}") from None
 
 
-class _List(_Type):
+class _Container(_Type):
+    """A list or map of ``inner``: plain JSON exactly when its items are."""
+
     def __init__(self, code: str, inner: _Type) -> None:
         super().__init__(code)
         self.inner = inner
         self.plain = inner.plain
+
+
+class _List(_Container):
 
     def decode(self, value: Any) -> Any:
         decode = self.inner.decode
@@ -231,11 +236,7 @@ class _List(_Type):
                 self.inner.check(item, f"{path}[{index}]", required)
 
 
-class _Dict(_Type):
-    def __init__(self, code: str, inner: _Type) -> None:
-        super().__init__(code)
-        self.inner = inner
-        self.plain = inner.plain
+class _Dict(_Container):
 
     def decode(self, value: Any) -> Any:
         decode = self.inner.decode
