@@ -175,7 +175,7 @@ def recorded_router(request: pytest.FixtureRequest) -> RecordedRouter:
     configured = os.environ.get(AZURE_CONNECTION_STRING_VARIABLE)
     options = {}
     if configured:
-        from azure.communication.jobrouter._auth import parse_connection_string
+        from .sdk import parse_connection_string
 
         endpoint, key = parse_connection_string(configured)
         connection_string = configured

@@ -1,5 +1,5 @@
 """The emulator's one door into the SDK's internals: the models' field table, kind names, the date parser, request
-signing and the operation table.
+signing, connection strings and the operation table.
 
 The emulator shares these with the SDK on purpose: both read the same spec (``swagger/jobrouter.json``), spell kinds
 by the same rules and sign requests with the same function, so a client and the emulator cannot drift apart. Every
@@ -17,6 +17,7 @@ from azure.communication.jobrouter._auth import (
     compute_signature,
     content_hash,
     decode_access_key,
+    parse_connection_string,
     string_to_sign,
 )
 from azure.communication.jobrouter._generated.operations import OPERATIONS
@@ -36,6 +37,7 @@ __all__ = [
     "kind_key",
     "model_named",
     "models",
+    "parse_connection_string",
     "parse_sdk_datetime",
     "read_only_fields",
     "resolved_model",
